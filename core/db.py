@@ -1,0 +1,485 @@
+"""Database access: engines from URLs, schema creation and checks, bulk loading, data versions.
+
+The same code serves five engines:
+
+========== ====================================================== =========================
+engine     URL example                                            bulk load
+========== ====================================================== =========================
+DuckDB     ``duckdb:///data/callcenter.duckdb`` (the default)      Arrow scan
+SQLite     ``sqlite:///data/callcenter.sqlite``                    batched ``executemany``
+PostgreSQL ``postgresql+psycopg://user:pw@host/db``                ``COPY … FROM STDIN``
+MariaDB    ``mysql+pymysql://user:pw@host/db``                     multi-row ``INSERT``
+ClickHouse ``clickhousedb://host/db`` or, in-process,              ``insert_arrow``
+           ``clickhousedb:///?interface=chdb&path=DIR``
+========== ====================================================== =========================
+
+Every failure a user can cause (a wrong URL, an unreachable server, a database without the
+tables) raises :class:`DatabaseError` with a plain message in Chinese and English, never a driver
+traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import NullPool
+
+from core import schema
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "callcenter.duckdb"
+DEFAULT_URL = f"duckdb:///{DEFAULT_DB_PATH}"
+ENV_VAR = "CALLCENTER_DB_URL"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+#: Rows per batch for engines without a native bulk path.
+BATCH_ROWS = 50_000
+
+
+class DatabaseError(Exception):
+    """A database problem explained in plain words (zh + en), safe to show to a user."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str = "zh") -> str:
+        """The message in one language (``zh`` or ``en``)."""
+        return self.zh if lang == "zh" else self.en
+
+
+# --------------------------------------------------------------------------------------------
+# URLs and engines
+# --------------------------------------------------------------------------------------------
+
+
+def url_from_secrets(path: Path = SECRETS_FILE) -> str | None:
+    """The URL in ``.streamlit/secrets.toml`` under ``[connections.callcenter] url``, if any."""
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    url = data.get("connections", {}).get("callcenter", {}).get("url")
+    return str(url) if url else None
+
+
+def resolve_url(cli_url: str | None = None, *, use_secrets: bool = False) -> str:
+    """The database URL in force.
+
+    Order: the ``--db`` argument, then the ``CALLCENTER_DB_URL`` environment variable, then (for
+    the app, ``use_secrets=True``) ``.streamlit/secrets.toml`` ``[connections.callcenter] url``,
+    then the embedded DuckDB file ``data/callcenter.duckdb``.
+    """
+    if cli_url:
+        return cli_url
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return env
+    if use_secrets:
+        secret = url_from_secrets()
+        if secret:
+            return secret
+    return DEFAULT_URL
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for display and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid URL>"
+
+
+def dialect_of(engine_or_url: Engine | str) -> str:
+    """Short engine name: ``duckdb``, ``sqlite``, ``postgresql``, ``mysql`` or ``clickhouse``."""
+    name = (
+        engine_or_url.dialect.name
+        if isinstance(engine_or_url, Engine)
+        else make_url(engine_or_url).get_backend_name()
+    )
+    if name in ("mariadb", "mysql"):
+        return "mysql"
+    if name.startswith("clickhouse"):
+        return "clickhouse"
+    return name
+
+
+def _file_path(url: sa.URL) -> Path | None:
+    """The database file of a DuckDB or SQLite URL (``None`` for memory or servers)."""
+    db = url.database
+    if url.get_backend_name() in ("duckdb", "sqlite") and db and db != ":memory:":
+        return Path(db)
+    return None
+
+
+def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
+    """An engine for ``url`` (default: :func:`resolve_url`), without connecting yet.
+
+    DuckDB and SQLite engines use no connection pool, so the database file is not held open
+    between uses (an import in another process can then write to it).
+
+    Raises:
+        DatabaseError: the URL cannot be parsed or names a driver that is not installed.
+    """
+    url = url or resolve_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"数据库地址无法解析:{url!r}。格式示例:duckdb:///data/callcenter.duckdb 或 "
+            "postgresql+psycopg://用户:密码@主机/库名",
+            f"The database URL cannot be parsed: {url!r}. Examples: duckdb:///data/callcenter.duckdb "
+            "or postgresql+psycopg://user:password@host/dbname",
+        ) from None
+    kwargs: dict[str, Any] = {}
+    path = _file_path(parsed)
+    if path is not None:
+        kwargs["poolclass"] = NullPool
+        if create_dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend in ("mysql", "mariadb"):
+        if "+" not in parsed.drivername:
+            parsed = parsed.set(drivername=f"{backend}+pymysql")
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        kwargs["pool_pre_ping"] = True
+    if backend.startswith("clickhouse") and parsed.query.get("interface") == "chdb":
+        chpath = parsed.query.get("path")
+        if chpath and create_dirs:
+            Path(str(chpath)).mkdir(parents=True, exist_ok=True)
+    try:
+        return sa.create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise DatabaseError(
+            f"不支持的数据库类型或缺少驱动:{parsed.drivername}({exc})。请安装 requirements.txt 中的驱动。",
+            f"Unsupported database type or missing driver: {parsed.drivername} ({exc}). "
+            "Install the drivers in requirements.txt.",
+        ) from None
+
+
+def connect_error(exc: Exception, url: str) -> DatabaseError:
+    """Turn a driver's connection error into a plain message naming the (redacted) URL."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    safe = redact_url(url)
+    return DatabaseError(
+        f"无法连接数据库 {safe}:{first[:200]}。请检查地址、用户名、密码,以及服务器是否已启动。",
+        f"Cannot connect to the database {safe}: {first[:200]}. Check the URL, user, password and "
+        "that the server is running.",
+    )
+
+
+def ping(engine: Engine) -> None:
+    """Connect once and run ``SELECT 1``; raise :class:`DatabaseError` in plain words if it fails."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - every driver has its own error classes
+        raise connect_error(exc, engine.url.render_as_string(hide_password=False)) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Schema
+# --------------------------------------------------------------------------------------------
+
+_CH_TYPES: dict[type, str] = {
+    sa.String: "String",
+    sa.Text: "String",
+    sa.Integer: "Int64",
+    sa.Float: "Float64",
+    sa.Boolean: "Bool",
+    sa.Date: "Date",
+    # Times are naive Beijing time; pinning the column to UTC stores the wall clock unchanged
+    # whatever the server's time zone is.
+    sa.DateTime: "DateTime('UTC')",
+}
+
+
+def _clickhouse_type(column: sa.Column[Any]) -> str:
+    for sa_type, ch in _CH_TYPES.items():
+        if isinstance(column.type, sa_type):
+            return f"Nullable({ch})" if column.nullable and not column.primary_key else ch
+    raise TypeError(f"no ClickHouse type for {column.table.name}.{column.name}: {column.type!r}")
+
+
+def clickhouse_ddl(table: sa.Table) -> str:
+    """``CREATE TABLE`` for ClickHouse: a MergeTree ordered by the table's key.
+
+    Written out here rather than through the dialect's DDL compiler, so that nullability follows
+    the schema exactly and the sorting key is explicit.
+    """
+    cols = ",\n  ".join(f"`{c.name}` {_clickhouse_type(c)}" for c in table.columns)
+    order = schema.CLICKHOUSE_ORDER_BY.get(table.name) or tuple(c.name for c in table.primary_key.columns)
+    order_sql = ", ".join(f"`{c}`" for c in order)
+    return (
+        f"CREATE TABLE IF NOT EXISTS `{table.name}` (\n  {cols}\n) "
+        f"ENGINE = MergeTree ORDER BY ({order_sql})"
+    )
+
+
+def create_schema(engine: Engine, *, drop_first: bool = False) -> None:
+    """Create every table of DOMAIN.md §4 (and its indexes) that does not exist yet.
+
+    Args:
+        engine: target database.
+        drop_first: drop the tables first (used by ``demo`` to rebuild from scratch).
+    """
+    if dialect_of(engine) == "clickhouse":
+        with engine.connect() as conn:
+            for table in schema.TABLES:
+                if drop_first:
+                    conn.execute(sa.text(f"DROP TABLE IF EXISTS `{table.name}`"))
+                conn.execute(sa.text(clickhouse_ddl(table)))
+            conn.commit()
+        return
+    if drop_first:
+        schema.metadata.drop_all(engine)
+    schema.metadata.create_all(engine)
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One way the database differs from the schema."""
+
+    table: str
+    column: str | None  # None: the whole table is missing
+
+    def message(self, lang: str = "zh") -> str:
+        if self.column is None:
+            return f"缺少数据表 {self.table}" if lang == "zh" else f"missing table {self.table}"
+        if lang == "zh":
+            return f"数据表 {self.table} 缺少列 {self.column}"
+        return f"table {self.table} lacks column {self.column}"
+
+
+def check_schema(engine: Engine, tables: Iterable[sa.Table] = schema.TABLES) -> list[SchemaProblem]:
+    """Compare the database with the schema; return every missing table and column.
+
+    An empty list means every table and column of DOMAIN.md §4 is present. Extra tables and
+    columns are allowed (a company's own database may hold more).
+
+    Raises:
+        DatabaseError: the database cannot be reached.
+    """
+    try:
+        present = {name.lower() for name in sa.inspect(engine).get_table_names()}
+        problems: list[SchemaProblem] = []
+        with engine.connect() as conn:
+            for table in tables:
+                if table.name.lower() not in present:
+                    problems.append(SchemaProblem(table.name, None))
+                    continue
+                # The column names of an empty result: portable where reflection is not
+                # (duckdb-engine's column reflection needs pg_catalog tables DuckDB 2 lacks).
+                result = conn.execute(sa.text(f"SELECT * FROM {_quote(engine, table.name)} WHERE 1 = 0"))
+                have = {str(name).lower() for name in result.keys()}
+                result.close()
+                problems.extend(
+                    SchemaProblem(table.name, c.name) for c in table.columns if c.name.lower() not in have
+                )
+        return problems
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - driver errors become a plain message
+        raise connect_error(exc, engine.url.render_as_string(hide_password=False)) from None
+
+
+def _quote(engine: Engine, name: str) -> str:
+    return engine.dialect.identifier_preparer.quote(name)
+
+
+def schema_error(problems: list[SchemaProblem]) -> DatabaseError:
+    """One plain message for a list of schema problems, with what to do about it."""
+    zh = ";".join(p.message("zh") for p in problems)
+    en = "; ".join(p.message("en") for p in problems)
+    return DatabaseError(
+        f"数据库结构不完整:{zh}。可运行 `python -m core demo --db URL` 生成演示数据,"
+        "或用 `python -m core import` 导入自己的数据(会自动建表)。",
+        f"The database schema is incomplete: {en}. Run `python -m core demo --db URL` for the demo "
+        "data, or `python -m core import` to load your own (tables are created automatically).",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+def row_counts(engine: Engine, tables: Iterable[sa.Table] = schema.TABLES) -> dict[str, int]:
+    """``{table: rows}`` for every table (tables must exist)."""
+    out: dict[str, int] = {}
+    with engine.connect() as conn:
+        for table in tables:
+            out[table.name] = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+    return out
+
+
+def data_version(engine: Engine) -> str:
+    """A cheap fingerprint of the data, used as a cache key.
+
+    It changes whenever a row is added or removed in any table, when the latest call changes,
+    and when the small editable tables (checklist, company, finance, shareholders,
+    report_submissions, benchmarks) change in any value. It costs one aggregate per table;
+    counts are metadata look-ups on DuckDB and ClickHouse.
+    """
+    editable = {"checklist", "company", "finance", "shareholders", "report_submissions", "benchmarks"}
+    parts: list[str] = []
+    with engine.connect() as conn:
+        for table in schema.TABLES:
+            if table.name in editable:
+                cols = [table.c[c.name] for c in table.columns]
+                rows = conn.execute(sa.select(*cols).order_by(*table.primary_key.columns)).fetchall()
+                parts.append(f"{table.name}:{rows!r}")
+            else:
+                parts.append(
+                    f"{table.name}:{conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()}"
+                )
+        latest = conn.execute(sa.select(sa.func.max(schema.calls.c.started_at))).scalar_one()
+        parts.append(f"calls.max:{latest}")
+    return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def read_frame(engine: Engine, query: sa.Select[Any] | sa.TextClause, **params: Any) -> pl.DataFrame:
+    """Run one query and return a polars frame (through Arrow where the driver offers it)."""
+    dialect = dialect_of(engine)
+    with engine.connect() as conn:
+        if dialect == "duckdb":
+            compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": False})
+            raw = conn.connection.driver_connection
+            args = _positional_params(compiled, params)
+            return pl.from_arrow(raw.sql(str(compiled), params=args or None).to_arrow_table())  # type: ignore[return-value]
+        result = conn.execute(query, params)
+        columns = list(result.keys())
+        rows = result.fetchall()
+    return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
+
+
+def _positional_params(compiled: sa.sql.compiler.Compiled, extra: Mapping[str, Any]) -> list[Any]:
+    params = dict(compiled.params)
+    params.update(extra)
+    names = getattr(compiled, "positiontup", None) or []
+    return [params[name] for name in names]
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk loading
+# --------------------------------------------------------------------------------------------
+
+
+def _conform(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """Frame with exactly the table's columns in order; missing nullable columns become null."""
+    exprs = []
+    for col in table.columns:
+        if col.name in frame.columns:
+            exprs.append(pl.col(col.name))
+        else:
+            exprs.append(pl.lit(None).alias(col.name))
+    return frame.select(exprs)
+
+
+def _load_duckdb(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    raw = conn.connection.driver_connection
+    arrow = frame.to_arrow()  # noqa: F841 - scanned by name below
+    raw.register("_bulk_frame", arrow)
+    try:
+        cols = ", ".join(f'"{c}"' for c in frame.columns)
+        raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM _bulk_frame')
+    finally:
+        raw.unregister("_bulk_frame")
+
+
+def _load_postgresql(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    raw = conn.connection.driver_connection
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    with raw.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')') as copy:
+            for start in range(0, frame.height, 200_000):
+                buf = io.BytesIO()
+                frame.slice(start, 200_000).write_csv(
+                    buf, include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S"
+                )
+                copy.write(buf.getvalue())
+
+
+def _load_clickhouse(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    client = conn.connection.driver_connection.client
+    for start in range(0, frame.height, 1_000_000):
+        client.insert_arrow(table.name, frame.slice(start, 1_000_000).to_arrow())
+
+
+def _load_executemany(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    # The driver's own executemany on plain tuples: PyMySQL folds a batch into multi-row INSERTs
+    # and sqlite3 runs a prepared statement in C; both several times faster than dict rows.
+    raw = conn.connection.driver_connection
+    q = engine_quote = conn.dialect.identifier_preparer.quote
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = ", ".join(engine_quote(c) for c in frame.columns)
+    sql = f"INSERT INTO {q(table.name)} ({cols}) VALUES ({', '.join([marker] * frame.width)})"
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy stores SQLite times as 'YYYY-MM-DD HH:MM:SS.ffffff' text and compares bound
+        # parameters in that form; rows loaded here must use the same text, or '…:05' < '…:05.000000'.
+        frame = frame.with_columns(
+            pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S.%6f").alias(name)
+            for name, dtype in frame.schema.items()
+            if dtype == pl.Datetime or isinstance(dtype, pl.Datetime)
+        ).with_columns(
+            pl.col(name).dt.strftime("%Y-%m-%d").alias(name)
+            for name, dtype in frame.schema.items()
+            if dtype == pl.Date
+        )
+    cur = raw.cursor()
+    try:
+        for start in range(0, frame.height, BATCH_ROWS):
+            cur.executemany(sql, frame.slice(start, BATCH_ROWS).rows())
+    finally:
+        cur.close()
+
+
+_LOADERS: dict[str, Callable[[sa.Connection, sa.Table, pl.DataFrame], None]] = {
+    "duckdb": _load_duckdb,
+    "postgresql": _load_postgresql,
+    "clickhouse": _load_clickhouse,
+}
+
+
+def load_frame(engine: Engine, table: sa.Table | str, frame: pl.DataFrame, *, chunk_rows: int = 500_000,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Append ``frame`` to ``table`` in bulk, in one transaction per chunk; return rows written.
+
+    Args:
+        engine: target database (the table must exist).
+        table: a table of :mod:`core.schema` or its name.
+        frame: rows in the table's columns; columns the frame lacks are loaded as null.
+        chunk_rows: rows per transaction.
+        progress: called with the number of rows written after each chunk.
+    """
+    tbl = schema.metadata.tables[table] if isinstance(table, str) else table
+    frame = _conform(tbl, frame)
+    loader = _LOADERS.get(dialect_of(engine), _load_executemany)
+    written = 0
+    for start in range(0, max(frame.height, 1), chunk_rows):
+        part = frame.slice(start, chunk_rows)
+        if part.height == 0:
+            break
+        with engine.begin() as conn:
+            loader(conn, tbl, part)
+        written += part.height
+        if progress is not None:
+            progress(part.height)
+    return written
