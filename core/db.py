@@ -24,6 +24,7 @@ import hashlib
 import io
 import os
 import tomllib
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,17 +229,18 @@ def clickhouse_ddl(table: sa.Table) -> str:
     order = schema.CLICKHOUSE_ORDER_BY.get(table.name) or tuple(c.name for c in table.primary_key.columns)
     order_sql = ", ".join(f"`{c}`" for c in order)
     return (
-        f"CREATE TABLE IF NOT EXISTS `{table.name}` (\n  {cols}\n) "
-        f"ENGINE = MergeTree ORDER BY ({order_sql})"
+        f"CREATE TABLE IF NOT EXISTS `{table.name}` (\n  {cols}\n) ENGINE = MergeTree ORDER BY ({order_sql})"
     )
 
 
-def create_schema(engine: Engine, *, drop_first: bool = False) -> None:
+def create_schema(engine: Engine, *, drop_first: bool = False, indexes: bool = True) -> None:
     """Create every table of DOMAIN.md §4 (and its indexes) that does not exist yet.
 
     Args:
         engine: target database.
         drop_first: drop the tables first (used by ``demo`` to rebuild from scratch).
+        indexes: also create the secondary indexes; a bulk load is faster without them, followed
+            by :func:`create_indexes`.
     """
     if dialect_of(engine) == "clickhouse":
         with engine.connect() as conn:
@@ -250,7 +252,35 @@ def create_schema(engine: Engine, *, drop_first: bool = False) -> None:
         return
     if drop_first:
         schema.metadata.drop_all(engine)
-    schema.metadata.create_all(engine)
+    if indexes:
+        schema.metadata.create_all(engine)
+        return
+    saved = {t.name: set(t.indexes) for t in schema.TABLES}
+    try:
+        for t in schema.TABLES:
+            t.indexes.clear()
+        schema.metadata.create_all(engine)
+    finally:
+        for t in schema.TABLES:
+            t.indexes.update(saved[t.name])
+
+
+def create_indexes(engine: Engine) -> None:
+    """Create the secondary indexes of the schema that are missing (none on ClickHouse, whose
+    tables are sorted by their key instead)."""
+    if dialect_of(engine) == "clickhouse":
+        return
+    with warnings.catch_warnings():
+        # duckdb-engine cannot reflect indexes and says so; checkfirst then falls back to
+        # CREATE INDEX, which is what we want on a table that has none yet.
+        warnings.simplefilter("ignore")
+        for table in schema.TABLES:
+            for index in table.indexes:
+                try:
+                    index.create(engine, checkfirst=True)
+                except sa.exc.ProgrammingError:
+                    if dialect_of(engine) != "duckdb":
+                        raise
 
 
 @dataclass(frozen=True)
@@ -288,7 +318,7 @@ def check_schema(engine: Engine, tables: Iterable[sa.Table] = schema.TABLES) -> 
                 # The column names of an empty result: portable where reflection is not
                 # (duckdb-engine's column reflection needs pg_catalog tables DuckDB 2 lacks).
                 result = conn.execute(sa.text(f"SELECT * FROM {_quote(engine, table.name)} WHERE 1 = 0"))
-                have = {str(name).lower() for name in result.keys()}
+                have = {str(name).lower() for name in result.keys()}  # noqa: SIM118 - Result is not a dict
                 result.close()
                 problems.extend(
                     SchemaProblem(table.name, c.name) for c in table.columns if c.name.lower() not in have
@@ -395,8 +425,7 @@ def _conform(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
 
 def _load_duckdb(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     raw = conn.connection.driver_connection
-    arrow = frame.to_arrow()  # noqa: F841 - scanned by name below
-    raw.register("_bulk_frame", arrow)
+    raw.register("_bulk_frame", frame.to_arrow())
     try:
         cols = ", ".join(f'"{c}"' for c in frame.columns)
         raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM _bulk_frame')
@@ -407,14 +436,14 @@ def _load_duckdb(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> N
 def _load_postgresql(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     raw = conn.connection.driver_connection
     cols = ", ".join(f'"{c}"' for c in frame.columns)
-    with raw.cursor() as cur:
-        with cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')') as copy:
-            for start in range(0, frame.height, 200_000):
-                buf = io.BytesIO()
-                frame.slice(start, 200_000).write_csv(
-                    buf, include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S"
-                )
-                copy.write(buf.getvalue())
+    copy_sql = f"COPY \"{table.name}\" ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    with raw.cursor() as cur, cur.copy(copy_sql) as copy:
+        for start in range(0, frame.height, 200_000):
+            buf = io.BytesIO()
+            frame.slice(start, 200_000).write_csv(
+                buf, include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S"
+            )
+            copy.write(buf.getvalue())
 
 
 def _load_clickhouse(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
@@ -458,8 +487,14 @@ _LOADERS: dict[str, Callable[[sa.Connection, sa.Table, pl.DataFrame], None]] = {
 }
 
 
-def load_frame(engine: Engine, table: sa.Table | str, frame: pl.DataFrame, *, chunk_rows: int = 500_000,
-               progress: Callable[[int], None] | None = None) -> int:
+def load_frame(
+    engine: Engine,
+    table: sa.Table | str,
+    frame: pl.DataFrame,
+    *,
+    chunk_rows: int = 500_000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Append ``frame`` to ``table`` in bulk, in one transaction per chunk; return rows written.
 
     Args:

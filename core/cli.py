@@ -1,0 +1,229 @@
+"""Command line: ``python -m core <command>``.
+
+Conventions shared by every command (later issues add metrics, risk, fields, import, report, pack):
+
+* ``--db URL`` (else ``CALLCENTER_DB_URL``, else the embedded ``data/callcenter.duckdb``);
+* dates as ``--from/--to YYYY-MM-DD``, both inclusive;
+* ``--format table|json|csv``; JSON is an array of objects, rates are fractions, missing values null;
+* exit 0 on success, 2 on bad arguments or input with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from core import db
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """A bad argument or input: printed as one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints usage and exits 2; we keep the exit code and make the reason one line.
+        raise CliError(message)
+
+
+def parse_date(text: str) -> date:
+    """``YYYY-MM-DD`` → date, or a one-line reason."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and value != value:  # NaN → null
+        return None
+    return value
+
+
+def emit(rows: list[dict[str, Any]], fmt: str, out: io.TextIOBase | Any = None) -> None:
+    """Print rows as a table, a JSON array of objects, or CSV."""
+    out = out or sys.stdout
+    if fmt == "json":
+        json.dump([{k: _jsonable(v) for k, v in r.items()} for r in rows], out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    columns = list(rows[0]) if rows else []
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: "" if v is None else _jsonable(v) for k, v in r.items()})
+        return
+    text = [[("—" if r[c] is None else str(_jsonable(r[c]))) for c in columns] for r in rows]
+    widths = [max([_width(c)] + [_width(t[i]) for t in text]) for i, c in enumerate(columns)]
+    out.write("  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for t in text:
+        out.write("  ".join(_pad(v, w) for v, w in zip(t, widths, strict=True)).rstrip() + "\n")
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr (quiet when stderr is not a terminal, except at the end)."""
+
+    def __init__(self, stream: Any = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.started = time.perf_counter()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last_line = ""
+
+    def __call__(self, label: str, fraction: float) -> None:
+        filled = round(self.width * max(0.0, min(1.0, fraction)))
+        elapsed = time.perf_counter() - self.started
+        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}% {elapsed:6.1f}s {label}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(len(self.last_line)))
+            if fraction >= 1.0:
+                self.stream.write("\n")
+        elif fraction >= 1.0 or fraction == 0.0:
+            self.stream.write(line + "\n")
+        self.last_line = line
+        self.stream.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo company into the database (replacing its tables)."""
+    from core import demo
+
+    url = db.resolve_url(args.db)
+    engine = db.make_engine(url)
+    db.ping(engine)
+    end = args.end or demo.default_end()
+    bar = ProgressBar()
+    started = time.perf_counter()
+    counts = demo.build_demo(engine, end=end, seed=args.seed, scale=args.scale, progress=bar)
+    seconds = time.perf_counter() - started
+    sys.stderr.write(
+        f"demo: {counts['calls']:,} calls, {sum(counts.values()):,} rows in {seconds:.1f}s "
+        f"into {db.redact_url(url)} (report year {demo.report_year(end)})\n"
+    )
+    if args.format != "table":
+        emit([{"table": k, "rows": v} for k, v in counts.items()], args.format)
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the schema, print row counts and the data version; exit 2 when tables are missing."""
+    url = db.resolve_url(args.db)
+    engine = db.make_engine(url, create_dirs=False)
+    problems = db.check_schema(engine)
+    if problems:
+        missing = "; ".join(p.message("en") for p in problems)
+        raise CliError(f"schema check failed for {db.redact_url(url)}: {missing}")
+    counts = db.row_counts(engine)
+    version = db.data_version(engine)
+    rows = [{"table": k, "rows": v} for k, v in counts.items()]
+    if args.format == "json":
+        json.dump(
+            {
+                "database": db.redact_url(url),
+                "engine": db.dialect_of(engine),
+                "schema_ok": True,
+                "data_version": version,
+                "tables": rows,
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+    else:
+        if args.format == "table":
+            sys.stdout.write(
+                f"database: {db.redact_url(url)} ({db.dialect_of(engine)})\n"
+                f"schema: ok\ndata version: {version}\n\n"
+            )
+        emit(rows, args.format)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m core", description="Call-centre licence compliance: data and reports.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser, formats: Sequence[str] = ("table", "json", "csv")) -> None:
+        p.add_argument(
+            "--db",
+            metavar="URL",
+            help="database URL (default: $CALLCENTER_DB_URL, else the embedded data/callcenter.duckdb)",
+        )
+        p.add_argument("--format", choices=formats, default="table")
+
+    p = sub.add_parser("demo", help="build the deterministic demo company (replaces its tables)")
+    common(p)
+    p.add_argument(
+        "--end", type=parse_date, help="last day of the 36 months (default: last day of last month)"
+    )
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--scale", type=positive_float, default=1.0, help="multiplies call volume (1 ≈ 2.4 M calls)"
+    )
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("check", help="check the schema; print row counts and the data version")
+    common(p)
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stderr: Callable[[str], Any] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 2 bad arguments or input)."""
+    write = stderr or sys.stderr.write
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args))
+    except CliError as exc:
+        write(f"error: {exc}\n")
+        return EXIT_BAD_INPUT
+    except db.DatabaseError as exc:
+        write(f"error: {exc.en}\n")
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        write("interrupted\n")
+        return 130
