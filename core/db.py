@@ -386,18 +386,35 @@ def data_version(engine: Engine) -> str:
 
 
 def read_frame(engine: Engine, query: sa.Select[Any] | sa.TextClause, **params: Any) -> pl.DataFrame:
-    """Run one query and return a polars frame (through Arrow where the driver offers it)."""
+    """Run one query and return a polars frame (through Arrow where the driver offers it).
+
+    Whole-number decimals (what ``SUM`` of integers gives on DuckDB, PostgreSQL and MySQL) come back
+    as ``Int64`` and other decimals as ``Float64``, so that every engine returns the same types.
+    """
     dialect = dialect_of(engine)
     with engine.connect() as conn:
         if dialect == "duckdb":
             compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": False})
             raw = conn.connection.driver_connection
             args = _positional_params(compiled, params)
-            return pl.from_arrow(raw.sql(str(compiled), params=args or None).to_arrow_table())  # type: ignore[return-value]
-        result = conn.execute(query, params)
-        columns = list(result.keys())
-        rows = result.fetchall()
-    return pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
+            frame = pl.from_arrow(raw.sql(str(compiled), params=args or None).to_arrow_table())
+        else:
+            result = conn.execute(query, params)
+            columns = list(result.keys())
+            rows = result.fetchall()
+            frame = pl.DataFrame(
+                [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
+            )
+    assert isinstance(frame, pl.DataFrame)
+    return _normalise_types(frame)
+
+
+def _normalise_types(frame: pl.DataFrame) -> pl.DataFrame:
+    casts = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Decimal):
+            casts.append(pl.col(name).cast(pl.Int64 if dtype.scale == 0 else pl.Float64))
+    return frame.with_columns(casts) if casts else frame
 
 
 def _positional_params(compiled: sa.sql.compiler.Compiled, extra: Mapping[str, Any]) -> list[Any]:

@@ -1,0 +1,124 @@
+"""The few SQL expressions that differ between engines: time buckets and time arithmetic.
+
+Everything else in the query builders is portable SQLAlchemy Core. Each function takes the short
+dialect name from :func:`core.db.dialect_of` (``duckdb``, ``sqlite``, ``postgresql``, ``mysql``,
+``clickhouse``) and a column or expression, and returns an expression with the same meaning on
+every engine:
+
+========== ============================== ==========================================
+function   value                          example
+========== ============================== ==========================================
+day        ``'YYYY-MM-DD'`` text           ``'2025-09-08'``
+month      ``'YYYY-MM'`` text              ``'2025-09'``
+hour       integer 0..23                  ``21``
+weekday    integer 1 (Monday)..7 (Sunday)  ``1``
+epoch      integer seconds since 1970     ``1757289600`` (naive times read as UTC)
+========== ============================== ==========================================
+
+Buckets are text so that every driver returns the same Python type (dates come back as ``date``,
+``str`` or ``datetime`` depending on the driver; text does not).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+Expr = ColumnElement[Any]
+
+
+def _fmt(dialect: str, col: Expr, pattern: str) -> Expr:
+    """strftime-like formatting; ``pattern`` uses ``%Y %m %d`` only."""
+    if dialect == "sqlite":
+        return sa.func.strftime(pattern, col)
+    if dialect == "duckdb":
+        return sa.func.strftime(col, pattern)
+    if dialect == "postgresql":
+        return sa.func.to_char(col, pattern.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD"))
+    if dialect == "mysql":
+        return sa.func.date_format(col, pattern)
+    if dialect == "clickhouse":
+        return sa.func.formatDateTime(col, pattern)
+    raise ValueError(f"unsupported dialect {dialect}")
+
+
+def day(dialect: str, col: Expr) -> Expr:
+    """The calendar day as ``'YYYY-MM-DD'``."""
+    return _fmt(dialect, col, "%Y-%m-%d")
+
+
+def month(dialect: str, col: Expr) -> Expr:
+    """The calendar month as ``'YYYY-MM'``."""
+    return _fmt(dialect, col, "%Y-%m")
+
+
+def hour(dialect: str, col: Expr) -> Expr:
+    """Hour of day, 0..23."""
+    if dialect == "clickhouse":
+        return sa.func.toHour(col)
+    if dialect == "sqlite":
+        return sa.cast(sa.func.strftime("%H", col), sa.Integer)
+    return sa.cast(sa.extract("hour", col), sa.Integer)
+
+
+def weekday(dialect: str, col: Expr) -> Expr:
+    """ISO weekday, 1 = Monday … 7 = Sunday."""
+    if dialect == "duckdb":
+        return sa.func.isodow(col)
+    if dialect == "sqlite":
+        # %w: 0 = Sunday … 6 = Saturday
+        return (sa.cast(sa.func.strftime("%w", col), sa.Integer) + 6) % 7 + 1
+    if dialect == "postgresql":
+        return sa.cast(sa.extract("isodow", col), sa.Integer)
+    if dialect == "mysql":
+        return sa.func.weekday(col) + 1  # WEEKDAY(): 0 = Monday
+    if dialect == "clickhouse":
+        return sa.func.toDayOfWeek(col)
+    raise ValueError(f"unsupported dialect {dialect}")
+
+
+def epoch(dialect: str, col: Expr) -> Expr:
+    """Whole seconds since 1970-01-01 00:00:00, reading the naive time as if it were UTC.
+
+    Only differences of two epochs are meaningful here (durations, rolling windows), so the
+    time zone the naive value is read in does not matter as long as it is the same for both.
+    """
+    if dialect == "duckdb":
+        return sa.cast(sa.func.epoch(col), sa.BigInteger)
+    if dialect == "sqlite":
+        return sa.cast(sa.func.strftime("%s", col), sa.Integer)
+    if dialect == "postgresql":
+        return sa.cast(sa.extract("epoch", col), sa.BigInteger)
+    if dialect == "mysql":
+        # TIMESTAMPDIFF from a fixed origin avoids UNIX_TIMESTAMP's session-time-zone conversion.
+        return sa.func.timestampdiff(sa.literal_column("SECOND"), sa.literal("1970-01-01 00:00:00"), col)
+    if dialect == "clickhouse":
+        return sa.func.toInt64(sa.func.toUnixTimestamp(col))
+    raise ValueError(f"unsupported dialect {dialect}")
+
+
+def seconds_between(dialect: str, start: Expr, end: Expr) -> Expr:
+    """Whole seconds from ``start`` to ``end``."""
+    return epoch(dialect, end) - epoch(dialect, start)
+
+
+def as_int(expr: Expr) -> Expr:
+    """``CASE WHEN expr THEN 1 ELSE 0 END``: a condition as a 0/1 integer (null counts as 0)."""
+    return sa.case((expr, 1), else_=0)
+
+
+def count_if(expr: Expr) -> Expr:
+    """``SUM(CASE WHEN expr THEN 1 ELSE 0 END)``; 0, never null, when there are rows."""
+    return sa.func.sum(as_int(expr))
+
+
+def sum_if(value: Expr, expr: Expr) -> Expr:
+    """``SUM(CASE WHEN expr THEN value ELSE 0 END)``."""
+    return sa.func.sum(sa.case((expr, value), else_=0))
+
+
+def count_distinct_if(value: Expr, expr: Expr) -> Expr:
+    """``COUNT(DISTINCT CASE WHEN expr THEN value END)``: exact distinct count under a condition."""
+    return sa.func.count(sa.distinct(sa.case((expr, value), else_=sa.null())))
