@@ -161,6 +161,9 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
             parsed = parsed.set(drivername=f"{backend}+pymysql")
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         kwargs["pool_pre_ping"] = True
+    if backend.startswith("clickhouse") and "join_use_nulls" not in parsed.query:
+        # Standard SQL outer joins: unmatched rows get NULL, not the type's default ('' or 0).
+        parsed = parsed.update_query_dict({"join_use_nulls": "1"})
     if backend.startswith("clickhouse") and parsed.query.get("interface") == "chdb":
         chpath = parsed.query.get("path")
         if chpath and create_dirs:
