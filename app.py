@@ -1,0 +1,31 @@
+"""Router of the Streamlit app: page setup, language switch, shared sidebar, navigation.
+
+Run with ``streamlit run app.py``. The database URL comes from ``CALLCENTER_DB_URL``, else
+``.streamlit/secrets.toml`` ``[connections.callcenter] url``, else the embedded DuckDB file
+``data/callcenter.duckdb`` (built with the demo company on first start).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.i18n import t
+from ui import errors, filters, shell
+
+#: The pages, in menu order: (file, title key, icon, url path). Issue 5's pages add lines here.
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("pages/home.py", "page.home", ":material/dashboard:", "home"),
+    ("pages/settings.py", "page.settings", ":material/settings:", "settings"),
+)
+
+lang = shell.configure()
+ctx = shell.prepare(lang)
+page = st.navigation(
+    [
+        st.Page(path, title=t(title_key, lang), icon=icon, url_path=url_path, default=(i == 0))
+        for i, (path, title_key, icon, url_path) in enumerate(PAGES)
+    ]
+)
+filters.sync_query_params(ctx.selection, lang)
+with shell.active(ctx), errors.guard(lang, ctx.url):
+    page.run()

@@ -1,0 +1,108 @@
+"""总览 / Overview: the headline figures of the last complete month (or the chosen period)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.db import redact_url
+from core.home import Headline, HomeData
+from core.i18n import fmt, t
+from ui import errors, glue, shell
+
+_DELTA_COLOR = {True: "normal", False: "inverse", None: "off"}
+_PER_ROW = 4
+
+
+def render_kpi(data: HomeData, spec: Headline, lang: str) -> None:
+    """One ``st.metric`` card: value, change against the previous period, coloured by direction."""
+    delta = data.delta(spec.key)
+    delta_text = None if delta is None else fmt(delta, spec.delta_fmt, lang, signed=True)
+    moved = delta_text is not None and delta_text.startswith(("+", "-"))
+    st.metric(
+        t(f"metric.{spec.key}", lang),
+        fmt(data.current.value(spec.key), spec.fmt, lang),
+        delta=delta_text,
+        delta_color=_DELTA_COLOR[spec.higher_is_better] if moved else "off",
+        delta_arrow="auto" if moved else "off",
+        delta_description=t("delta.vs_previous", lang) if delta_text else None,
+        help=t(f"help.{spec.key}", lang),
+        border=True,
+    )
+
+
+def render_kpis(data: HomeData, lang: str) -> None:
+    """The KPI cards, four to a row (fits a 1440 px wide screenshot)."""
+    specs = list(data.headlines)
+    for row_start in range(0, len(specs), _PER_ROW):
+        columns = st.columns(_PER_ROW)
+        for column, spec in zip(columns, specs[row_start : row_start + _PER_ROW], strict=False):
+            with column:
+                render_kpi(data, spec, lang)
+
+
+def render_period(data: HomeData, lang: str) -> None:
+    """Which period the cards show and what they are compared with."""
+    if data.whole_month:
+        st.subheader(t("home.month", lang, month=fmt(data.period_start, "month", lang)))
+    else:
+        st.subheader(
+            t("home.range", lang, start=fmt(data.period_start, "date"), end=fmt(data.period_end, "date"))
+        )
+    st.caption(
+        t(
+            "home.period",
+            lang,
+            start=fmt(data.period_start, "date"),
+            end=fmt(data.period_end, "date"),
+            prev_start=fmt(data.previous_start, "date"),
+            prev_end=fmt(data.previous_end, "date"),
+        )
+    )
+
+
+def render_footer(ctx: shell.PageContext) -> None:
+    """The database in use (password hidden) and the data version."""
+    lang = ctx.lang
+    st.divider()
+    st.caption(
+        f"{t('home.database', lang)}: `{redact_url(ctx.url)}` · "
+        f"{t('home.data_version', lang)}: `{ctx.version or '—'}` · "
+        f"{t('home.latest_call', lang)}: {fmt(ctx.latest_call, 'date')}"
+    )
+
+
+def render() -> None:
+    """Draw the page."""
+    ctx = shell.page_context()
+    lang = ctx.lang
+    shell.page_header("page.home", ctx)
+    with errors.guard(lang, ctx.url):
+        if shell.show_problem(ctx):
+            return
+        if ctx.latest_call is None:
+            st.info(t("home.no_calls_db", lang), icon=":material/database:")
+            render_footer(ctx)
+            return
+        sel = ctx.selection
+        data = glue.load_home(ctx.url, ctx.version or "", sel.start, sel.end, sel.filters)
+        render_period(data, lang)
+        if data.current.total_calls == 0:
+            if sel.filters.active:
+                st.info(t("home.no_match", lang), icon=":material/filter_alt_off:")
+            else:
+                st.info(
+                    t(
+                        "home.empty_period",
+                        lang,
+                        start=fmt(sel.start, "date"),
+                        end=fmt(sel.end, "date"),
+                        latest=fmt(ctx.latest_call, "date"),
+                    ),
+                    icon=":material/event_busy:",
+                )
+        else:
+            render_kpis(data, lang)
+        render_footer(ctx)
+
+
+render()

@@ -1,0 +1,233 @@
+"""Caching glue between the pages and ``core``: the one place that knows about ``st.cache_*``.
+
+* the engine: ``st.cache_resource`` keyed by the database URL;
+* the schema check and the data version: ``st.cache_data`` with a short TTL, so a reload or an
+  import shows up within :data:`VERSION_TTL` seconds;
+* page data: ``st.cache_data`` keyed by (URL, data version, period, filters), so a page change
+  is served from memory once warm, and a new data version misses the cache by construction.
+
+Loaders take plain hashable arguments (strings, dates, frozen dataclasses) and return frozen
+dataclasses or plain values; they never return live database objects.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy.engine import Engine, make_url
+
+from core import db
+from core.home import FilterOptions, Filters, HomeData, build_filter_options, build_home, last_complete_month
+from core.home import latest_call_day as _latest_call_day
+from core.i18n import fmt, t
+from core.schema import TABLES
+
+#: Seconds the schema check and the data version are trusted before asking the database again.
+VERSION_TTL = 30
+#: Page data lives at most this long (a new data version misses the cache anyway).
+DATA_TTL = 3600
+DATA_MAX_ENTRIES = 128
+
+
+def database_url() -> str:
+    """The URL in force: ``CALLCENTER_DB_URL``, then secrets.toml, then the embedded default."""
+    return db.resolve_url(use_secrets=True)
+
+
+def is_default_url(url: str) -> bool:
+    """Whether ``url`` is the embedded DuckDB file the app may build the demo into."""
+    return url == db.DEFAULT_URL
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, on_release=lambda engine: engine.dispose())
+def get_engine(url: str) -> Engine:
+    """One engine per URL for the whole server (raises ``DatabaseError`` on a bad URL)."""
+    # Only the embedded default may create its data/ folder; a typo in a configured DuckDB path
+    # should fail loudly rather than quietly create an empty database somewhere.
+    return db.make_engine(url, create_dirs=is_default_url(url))
+
+
+@st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
+def schema_problems(url: str) -> list[db.SchemaProblem]:
+    """Missing tables and columns (empty: schema complete). Raises ``DatabaseError``."""
+    return db.check_schema(get_engine(url))
+
+
+@st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
+def data_version(url: str) -> str:
+    """The data fingerprint used in every page-data cache key."""
+    return db.data_version(get_engine(url))
+
+
+def clear_status() -> None:
+    """Forget the cached schema check and data version (after the app itself wrote data)."""
+    schema_problems.clear()
+    data_version.clear()
+
+
+# ----------------------------------------------------------------------------------------------
+# Page data loaders: keyed by (url, version, …); ``version`` is unused in the body on purpose.
+# ----------------------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_home(url: str, version: str, start: date, end: date, filters: Filters) -> HomeData:
+    """Overview page data (see :func:`core.home.build_home`)."""
+    del version  # part of the cache key only
+    return build_home(get_engine(url), start, end, filters)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_filter_options(url: str, version: str) -> FilterOptions:
+    """Sites, teams and campaigns for the sidebar filters."""
+    del version
+    return build_filter_options(get_engine(url))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_default_period(url: str, version: str, today: date) -> tuple[date, date]:
+    """The last complete month of the data (the default period of every page)."""
+    del version
+    return last_complete_month(get_engine(url), today)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_latest_call_day(url: str, version: str) -> date | None:
+    """The day of the latest call, or None for a database without calls."""
+    del version
+    return _latest_call_day(get_engine(url))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_row_counts(url: str, version: str, tables: tuple[str, ...]) -> dict[str, int]:
+    """Rows per table, for the tables named (which must exist)."""
+    del version
+    chosen = [tbl for tbl in TABLES if tbl.name in tables]
+    # Plain str keys: row_counts returns SQLAlchemy ``quoted_name`` keys, a str subclass that
+    # polars mistakes for a sequence (RecursionError when building a frame).
+    return {str(name): int(n) for name, n in db.row_counts(get_engine(url), chosen).items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# First start: build the demo into the embedded default database
+# ----------------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def _build_lock() -> threading.Lock:
+    """One demo build at a time across all sessions of this server."""
+    return threading.Lock()
+
+
+def _db_file(url: str) -> Path:
+    return Path(make_url(url).database or "")
+
+
+def _needs_demo(url: str) -> bool:
+    """The default database file is absent, or lacks tables (a fresh clone, an aborted build)."""
+    if not _db_file(url).is_file():
+        return True
+    problems = db.check_schema(get_engine(url))
+    return any(p.column is None for p in problems)
+
+
+def ensure_database(url: str, lang: str) -> dict[str, int] | None:
+    """On the embedded default URL, build the demo if the database is missing; else do nothing.
+
+    Shows an ``st.progress`` bar while building and a success line afterwards. Only the default
+    URL is ever built into: a configured database without tables gets a message instead (see
+    :func:`schema_problems`). Returns the row counts when a build happened.
+
+    Raises:
+        DatabaseError: the demo generator is missing or the build failed in a way we can name.
+    """
+    if not is_default_url(url):
+        return None
+    # Cheap path first: the cached schema check says all is well.
+    if _db_file(url).is_file():
+        problems = schema_problems(url)
+        if not any(p.column is None for p in problems):
+            return None
+    lock = _build_lock()
+    if not lock.acquire(blocking=False):
+        with st.spinner(t("demo.waiting", lang)):
+            lock.acquire()
+    try:
+        if not _needs_demo(url):  # another session built it while we waited
+            clear_status()
+            return None
+        try:
+            demo = importlib.import_module("core.demo")
+            build_demo: Callable[..., dict[str, int]] = demo.build_demo
+        except (ImportError, AttributeError) as exc:
+            raise db.DatabaseError(
+                t("demo.unavailable", "zh", reason=type(exc).__name__),
+                t("demo.unavailable", "en", reason=type(exc).__name__),
+            ) from None
+        placeholder = st.empty()
+        heading = t("demo.building", lang)
+        placeholder.progress(0.0, text=heading)
+
+        def progress(label: str, fraction: float) -> None:
+            value = min(max(float(fraction), 0.0), 1.0)
+            placeholder.progress(value, text=f"{heading} {label}")
+
+        counts = build_demo(get_engine(url), progress=progress)
+        placeholder.empty()
+        clear_status()
+        st.success(
+            t("demo.done", lang, calls=fmt(counts.get("calls"), "num0", lang)), icon=":material/check:"
+        )
+        return counts
+    finally:
+        lock.release()
+
+
+def engine_name(url: str) -> str:
+    """Short engine name of a URL (``duckdb``, ``postgresql`` …), or ``?`` if it cannot be parsed."""
+    try:
+        return db.dialect_of(url)
+    except Exception:  # noqa: BLE001 - an unparseable URL is reported elsewhere
+        return "?"
+
+
+def url_source() -> str:
+    """Where the URL in force comes from: ``env``, ``secrets`` or ``default``."""
+    if os.environ.get(db.ENV_VAR):
+        return "env"
+    if db.url_from_secrets():
+        return "secrets"
+    return "default"
+
+
+def clear_all() -> None:
+    """Drop every cached value and engine (tests call this between runs)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+__all__ = [
+    "DATA_TTL",
+    "VERSION_TTL",
+    "clear_all",
+    "clear_status",
+    "data_version",
+    "database_url",
+    "engine_name",
+    "ensure_database",
+    "get_engine",
+    "is_default_url",
+    "load_default_period",
+    "load_filter_options",
+    "load_home",
+    "load_latest_call_day",
+    "load_row_counts",
+    "schema_problems",
+    "url_source",
+]
