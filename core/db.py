@@ -397,7 +397,7 @@ def read_frame(engine: Engine, query: sa.Select[Any] | sa.TextClause, **params: 
     dialect = dialect_of(engine)
     with engine.connect() as conn:
         if dialect == "duckdb":
-            compiled = query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": False})
+            compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
             raw = conn.connection.driver_connection
             args = _positional_params(compiled, params)
             frame = pl.from_arrow(raw.sql(str(compiled), params=args or None).to_arrow_table())

@@ -63,6 +63,17 @@ def hour(dialect: str, col: Expr) -> Expr:
     return sa.cast(sa.extract("hour", col), sa.Integer)
 
 
+def minute_of_day(dialect: str, col: Expr) -> Expr:
+    """Minutes after midnight, 0..1439 (for calling windows)."""
+    if dialect == "clickhouse":
+        return sa.func.toHour(col) * 60 + sa.func.toMinute(col)
+    if dialect == "sqlite":
+        return sa.cast(sa.func.strftime("%H", col), sa.Integer) * 60 + sa.cast(
+            sa.func.strftime("%M", col), sa.Integer
+        )
+    return hour(dialect, col) * 60 + sa.cast(sa.extract("minute", col), sa.Integer)
+
+
 def weekday(dialect: str, col: Expr) -> Expr:
     """ISO weekday, 1 = Monday … 7 = Sunday."""
     if dialect == "duckdb":

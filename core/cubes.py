@@ -1,0 +1,845 @@
+"""Query builders for the aggregated cubes the metrics are made of.
+
+``select_*`` functions return SQLAlchemy Core ``Select`` objects and execute nothing; one function,
+:func:`core.db.read_frame`, runs them. Every query aggregates in the database and returns integer
+counts, integer sums of seconds or exact distinct counts per combination of the requested
+dimensions, so raw calls never travel to Python. Sources:
+
+============ ========================================= ==========================================
+source       table(s)                                  dimensions it can cut by
+============ ========================================= ==========================================
+calls        calls (+ agents, campaigns, numbers, dnc, all twelve
+             distinct QA call ids)
+per-callee   calls with window functions per callee    all twelve
+sessions     agent_sessions (+ agents)                 month, day, team, site, agent
+active       sessions ∪ human calls (+ agents)         all twelve (sessions only where they can)
+peak         agent_sessions split at midnight          month, day, team, site, agent
+seats        sites, site_seats (small: read whole)     month, day, site
+roster       agents (small: read whole)                month, day, team, site
+complaints   complaints (+ the call it names)          all twelve
+qa           qa_reviews (+ the call it names)          all twelve
+============ ========================================= ==========================================
+
+Joins only ever go to a table or derived table keyed by the join column (agents by agent_id,
+campaigns by campaign_id, numbers by number, dnc reduced to one row per callee, QA reduced to
+distinct call ids), so no join can multiply rows (the fan-out trap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core import db, schema, sql
+from core.rules import Rules
+
+DIMENSIONS: tuple[str, ...] = (
+    "month",
+    "day",
+    "hour",
+    "weekday",
+    "team",
+    "agent",
+    "site",
+    "campaign",
+    "purpose",
+    "client",
+    "caller_number",
+    "callee_province",
+)
+INT_DIMS = {"hour", "weekday"}
+SESSION_DIMS = {"month", "day", "team", "site", "agent"}
+SEAT_DIMS = {"month", "day", "site"}
+ROSTER_DIMS = {"month", "day", "team", "site"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar filters: empty tuples mean "all"."""
+
+    sites: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    campaigns: tuple[str, ...] = ()
+
+    def key(self) -> tuple[tuple[str, ...], ...]:
+        return (self.sites, self.teams, self.campaigns)
+
+
+@dataclass
+class _Ctx:
+    engine: Engine
+    dialect: str
+    start: date
+    end: date
+    t0: datetime
+    t1: datetime
+    filters: Filters
+    rules: Rules
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+# Which source computes each base aggregate.
+BASE_SOURCE: dict[str, str] = {
+    **{
+        b: "calls"
+        for b in (
+            "outbound_calls",
+            "inbound_calls",
+            "connected_calls",
+            "effective_calls",
+            "reached_customers",
+            "effective_customers",
+            "talk_seconds_connected_out",
+            "inbound_answered",
+            "inbound_abandoned",
+            "inbound_answered_20s",
+            "effective_human_talk_seconds",
+            "handle_seconds",
+            "robot_calls",
+            "recorded_connected_calls",
+            "short_connected_calls",
+            "abandoned_outbound",
+            "connected_all",
+            "reviewed_connected_all",
+            "outside_hours_calls",
+            "blocked_region_calls",
+            "out_of_coverage_calls",
+            "unregistered_number_calls",
+            "dnc_calls",
+        )
+    },
+    "over_cap_calls": "percallee",
+    "recall_after_abandon_72h": "percallee",
+    "logged_in_seconds": "sessions",
+    "active_agents": "active",
+    "outsourced_agents": "active",
+    "agent_months": "agent_months",
+    "peak_concurrent_agents": "peak",
+    "declared_seats": "seats",
+    "headcount_end": "roster",
+    "headcount_start": "roster",
+    "hires": "roster",
+    "leavers": "roster",
+    "complaints": "complaints",
+    "regulator_complaints": "complaints",
+    "complaints_replied": "complaints",
+    "qa_reviews": "qa",
+    "qa_passed": "qa",
+}
+
+SOURCE_DIMS: dict[str, set[str]] = {
+    "calls": set(DIMENSIONS),
+    "percallee": set(DIMENSIONS),
+    "sessions": SESSION_DIMS,
+    "active": set(DIMENSIONS),
+    "agent_months": set(DIMENSIONS),
+    "peak": SESSION_DIMS,
+    "seats": SEAT_DIMS,
+    "roster": ROSTER_DIMS,
+    "complaints": set(DIMENSIONS),
+    "qa": set(DIMENSIONS),
+}
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """``[start 00:00, end+1 00:00)``: the half-open time range of inclusive days."""
+    return datetime(start.year, start.month, start.day), datetime(end.year, end.month, end.day) + timedelta(
+        days=1
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Calls-based sources
+# --------------------------------------------------------------------------------------------
+
+
+class _CallFrom:
+    """The FROM clause of a calls-based query, adding joins only when something needs them."""
+
+    def __init__(self, base: Any, ctx: _Ctx) -> None:
+        self.k = base  # calls or a derived table with the calls columns
+        self.ctx = ctx
+        self.a = schema.agents.alias("a")
+        self.c = schema.campaigns.alias("c")
+        self.joins: dict[str, tuple[Any, Any]] = {}
+
+    def agents(self) -> Any:
+        self.joins.setdefault("a", (self.a, self.a.c.agent_id == self.k.c.agent_id))
+        return self.a
+
+    def campaigns(self) -> Any:
+        self.joins.setdefault("c", (self.c, self.c.c.campaign_id == self.k.c.campaign_id))
+        return self.c
+
+    def join(self, name: str, table: Any, on: Any) -> Any:
+        self.joins.setdefault(name, (table, on))
+        return table
+
+    def dim(self, name: str, time_col: Any | None = None) -> Any:
+        d, k = self.ctx.dialect, self.k.c
+        t = time_col if time_col is not None else k.started_at
+        exprs = {
+            "month": lambda: sql.month(d, t),
+            "day": lambda: sql.day(d, t),
+            "hour": lambda: sql.hour(d, t),
+            "weekday": lambda: sql.weekday(d, t),
+            "team": lambda: self.agents().c.team,
+            "site": lambda: self.agents().c.site_id,
+            "agent": lambda: k.agent_id,
+            "campaign": lambda: k.campaign_id,
+            "purpose": lambda: self.campaigns().c.purpose,
+            "client": lambda: self.campaigns().c.client,
+            "caller_number": lambda: k.caller_number,
+            "callee_province": lambda: k.callee_province,
+        }
+        return exprs[name]().label(f"d_{name}")
+
+    def where_filters(self) -> list[Any]:
+        f = self.ctx.filters
+        conds = []
+        if f.sites:
+            conds.append(self.agents().c.site_id.in_(f.sites))
+        if f.teams:
+            conds.append(self.agents().c.team.in_(f.teams))
+        if f.campaigns:
+            conds.append(self.k.c.campaign_id.in_(f.campaigns))
+        return conds
+
+    def from_clause(self) -> Any:
+        out = self.k
+        for table, on in self.joins.values():
+            out = out.outerjoin(table, on)
+        return out
+
+
+def _windows_case(ctx: _Ctx, k: Any) -> tuple[Any, Any]:
+    """(start, end) minute-of-day expressions of the allowed window of each call's campaign."""
+    camps = _small(ctx, "campaigns")
+    groups: dict[tuple[int, int], list[str]] = {}
+    for row in camps.iter_rows(named=True):
+        w = ctx.rules.window_for(purpose=row["purpose"], industry=row["client_industry"])
+        groups.setdefault(w, []).append(row["campaign_id"])
+    default = ctx.rules.default_window
+    special = [(w, ids) for w, ids in groups.items() if w != default]
+    if not special:
+        return sa.literal(default[0]), sa.literal(default[1])
+    start = sa.case(*[(k.c.campaign_id.in_(ids), w[0]) for w, ids in special], else_=default[0])
+    end = sa.case(*[(k.c.campaign_id.in_(ids), w[1]) for w, ids in special], else_=default[1])
+    return start, end
+
+
+def _coverage(ctx: _Ctx) -> tuple[str, ...] | None:
+    """Provinces covered by the B24 licence(s); ``None`` means nationwide."""
+    lic = _small(ctx, "licences")
+    provinces: set[str] = set()
+    for row in lic.iter_rows(named=True):
+        if (row["business_code"] or "").upper() != "B24":
+            continue
+        for p in (row["coverage"] or "").replace(",", ",").split(","):
+            if p.strip():
+                provinces.add(p.strip())
+    if "全国" in provinces:
+        return None
+    return tuple(sorted(provinces))
+
+
+def _small(ctx: _Ctx, table: str) -> pl.DataFrame:
+    """A small reference table, read whole once per computation."""
+    key = f"table:{table}"
+    if key not in ctx.cache:
+        tbl = schema.metadata.tables[table]
+        ctx.cache[key] = db.read_frame(ctx.engine, sa.select(*tbl.columns))
+    return ctx.cache[key]
+
+
+def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Counts and sums over calls started in the period, grouped by ``dims``."""
+    k = schema.calls
+    f = _CallFrom(k, ctx)
+    c = k.c
+    out = c.direction == "out"
+    inn = c.direction == "in"
+    answered = c.disposition == "answered"
+    effective = sa.and_(answered, c.talk_seconds >= 30, c.two_way_voice)
+    human = sa.and_(c.agent_id.is_not(None), sa.func.coalesce(c.robot, sa.false()) == sa.false())
+    exprs: dict[str, Any] = {
+        "outbound_calls": lambda: sql.count_if(out),
+        "inbound_calls": lambda: sql.count_if(inn),
+        "connected_calls": lambda: sql.count_if(sa.and_(out, answered)),
+        "effective_calls": lambda: sql.count_if(sa.and_(out, effective)),
+        "reached_customers": lambda: sql.count_distinct_if(c.callee_id, sa.and_(out, answered)),
+        "effective_customers": lambda: sql.count_distinct_if(c.callee_id, sa.and_(out, effective)),
+        "talk_seconds_connected_out": lambda: sql.sum_if(c.talk_seconds, sa.and_(out, answered)),
+        "inbound_answered": lambda: sql.count_if(sa.and_(inn, answered)),
+        "inbound_abandoned": lambda: sql.count_if(sa.and_(inn, c.disposition == "abandoned")),
+        "inbound_answered_20s": lambda: sql.count_if(sa.and_(inn, answered, c.ring_seconds <= 20)),
+        "effective_human_talk_seconds": lambda: sql.sum_if(c.talk_seconds, sa.and_(effective, human)),
+        "handle_seconds": lambda: sql.sum_if(
+            sa.func.coalesce(c.talk_seconds, 0) + sa.func.coalesce(c.wrap_seconds, 0), human
+        ),
+        "robot_calls": lambda: sql.count_if(sa.and_(out, c.robot)),
+        "recorded_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.recorded)),
+        "short_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.talk_seconds < 6)),
+        "abandoned_outbound": lambda: sql.count_if(sa.and_(out, c.disposition == "abandoned")),
+        "connected_all": lambda: sql.count_if(answered),
+        "reviewed_connected_all": lambda: sql.count_if(sa.and_(answered, _reviewed(f) == 1)),
+        "outside_hours_calls": lambda: _outside_hours(ctx, f),
+        "blocked_region_calls": lambda: sql.count_if(
+            sa.and_(out, c.callee_province.in_(ctx.rules.blocked_provinces))
+        ),
+        "out_of_coverage_calls": lambda: _out_of_coverage(ctx, f),
+        "unregistered_number_calls": lambda: _unregistered(ctx, f),
+        "dnc_calls": lambda: _dnc(f),
+    }
+    dim_cols = [f.dim(d) for d in dims]
+    aggs = [exprs[b]().label(b) for b in bases]
+    query = sa.select(*dim_cols, *aggs).where(
+        c.started_at >= ctx.t0, c.started_at < ctx.t1, *f.where_filters()
+    )
+    query = query.select_from(f.from_clause())
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+def _reviewed(f: _CallFrom) -> Any:
+    r = sa.select(schema.qa_reviews.c.call_id, sa.literal(1).label("reviewed")).distinct().subquery("r")
+    return f.join("r", r, r.c.call_id == f.k.c.call_id).c.reviewed
+
+
+def _outside_hours(ctx: _Ctx, f: _CallFrom) -> Any:
+    c = f.k.c
+    start, end = _windows_case(ctx, f.k)
+    mod = sql.minute_of_day(ctx.dialect, c.started_at)
+    return sql.count_if(sa.and_(c.direction == "out", sa.or_(mod < start, mod >= end)))
+
+
+def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
+    c = f.k.c
+    coverage = _coverage(ctx)
+    if coverage is None:
+        return sa.literal(0)
+    cond = c.callee_province.is_not(None)
+    if coverage:
+        cond = sa.and_(cond, c.callee_province.not_in(coverage))
+    return sql.count_if(sa.and_(c.direction == "out", cond))
+
+
+def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
+    c = f.k.c
+    n = schema.numbers.alias("n")
+    f.join("n", n, n.c.number == c.caller_number)
+    d = ctx.dialect
+    day = sql.day(d, c.started_at)
+    bad = sa.or_(
+        n.c.number.is_(None),
+        sa.func.coalesce(n.c.registered, sa.false()) == sa.false(),
+        sa.and_(n.c.allocated_on.is_not(None), day < sql.day(d, n.c.allocated_on)),
+        sa.and_(n.c.released_on.is_not(None), day > sql.day(d, n.c.released_on)),
+    )
+    return sql.count_if(sa.and_(c.direction == "out", bad))
+
+
+def _dnc(f: _CallFrom) -> Any:
+    c = f.k.c
+    first = (
+        sa.select(schema.dnc.c.callee_id, sa.func.min(schema.dnc.c.added_at).label("first_added"))
+        .group_by(schema.dnc.c.callee_id)
+        .subquery("dn")
+    )
+    f.join("dn", first, first.c.callee_id == c.callee_id)
+    return sql.count_if(sa.and_(c.direction == "out", first.c.first_added < c.started_at))
+
+
+def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Over-cap calls and re-calls after an abandoned call, with window functions per callee.
+
+    A call is over the cap when, counting it, more calls to the same callee started in the
+    preceding 24 h (``(t − 24 h, t]``) than ``caps.per_24h``, or in the preceding 5 minutes
+    than ``caps.per_5min``, across all caller numbers; calls at the same second are ordered by
+    call_id, so each extra call counts once. A re-call after abandon is an outbound call with an
+    abandoned outbound call to the same callee in ``[t − 72 h, t)``. Calls up to 72 h before the
+    period are read so that windows reaching back across its start are complete.
+    """
+    k = schema.calls
+    d = ctx.dialect
+    lookback = max(24, ctx.rules.recall_hours)
+    inner = (
+        sa.select(
+            k.c.call_id,
+            k.c.callee_id,
+            k.c.agent_id,
+            k.c.campaign_id,
+            k.c.caller_number,
+            k.c.callee_province,
+            k.c.started_at,
+            k.c.disposition,
+            sql.epoch(d, k.c.started_at).label("ep"),
+        )
+        .where(
+            k.c.direction == "out",
+            k.c.callee_id.is_not(None),
+            k.c.started_at >= ctx.t0 - timedelta(hours=lookback),
+            k.c.started_at < ctx.t1,
+        )
+        .subquery("k0")
+    )
+    by_callee = {"partition_by": inner.c.callee_id, "order_by": inner.c.ep}
+    peers = sa.func.count().over(partition_by=[inner.c.callee_id, inner.c.ep])
+    peer_rank = sa.func.row_number().over(
+        partition_by=[inner.c.callee_id, inner.c.ep], order_by=inner.c.call_id
+    )
+    later_peers = peers - peer_rank
+    n24 = sa.func.count().over(**by_callee, range_=(-(24 * 3600 - 1), 0)) - later_peers
+    n5 = sa.func.count().over(**by_callee, range_=(-(5 * 60 - 1), 0)) - later_peers
+    ab = sa.func.sum(sql.as_int(inner.c.disposition == "abandoned")).over(
+        **by_callee, range_=(-(ctx.rules.recall_hours * 3600), -1)
+    )
+    windowed = sa.select(
+        inner,
+        n24.label("n24"),
+        n5.label("n5"),
+        sa.func.coalesce(ab, 0).label("ab_before"),
+    ).subquery("w")
+    f = _CallFrom(windowed, ctx)
+    w = windowed.c
+    exprs = {
+        "over_cap_calls": lambda: sql.count_if(
+            sa.or_(w.n24 > ctx.rules.caps_per_24h, w.n5 > ctx.rules.caps_per_5min)
+        ),
+        "recall_after_abandon_72h": lambda: sql.count_if(w.ab_before > 0),
+    }
+    dim_cols = [f.dim(x) for x in dims]
+    query = (
+        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases])
+        .select_from(f.from_clause())
+        .where(w.started_at >= ctx.t0, *f.where_filters())
+    )
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+# --------------------------------------------------------------------------------------------
+# Agents: sessions, active agents, peak concurrency, roster, seats
+# --------------------------------------------------------------------------------------------
+
+
+def _campaign_agents(ctx: _Ctx) -> Any:
+    """Agents who handled a call of the filtered campaigns in the period (for agent-level sources)."""
+    k = schema.calls
+    return (
+        sa.select(k.c.agent_id)
+        .where(
+            k.c.campaign_id.in_(ctx.filters.campaigns),
+            k.c.started_at >= ctx.t0,
+            k.c.started_at < ctx.t1,
+            k.c.agent_id.is_not(None),
+        )
+        .distinct()
+    )
+
+
+def _session_dim(ctx: _Ctx, name: str, s: Any, a: Any) -> Any:
+    d = ctx.dialect
+    exprs = {
+        "month": lambda: sql.month(d, s.c.login_at),
+        "day": lambda: sql.day(d, s.c.login_at),
+        "team": lambda: a.c.team,
+        "site": lambda: a.c.site_id,
+        "agent": lambda: s.c.agent_id,
+    }
+    return exprs[name]().label(f"d_{name}")
+
+
+def _agent_filters(ctx: _Ctx, agent_col: Any, a: Any) -> list[Any]:
+    f = ctx.filters
+    conds = []
+    if f.sites:
+        conds.append(a.c.site_id.in_(f.sites))
+    if f.teams:
+        conds.append(a.c.team.in_(f.teams))
+    if f.campaigns:
+        conds.append(agent_col.in_(_campaign_agents(ctx)))
+    return conds
+
+
+def select_sessions(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Logged-in seconds of sessions that started in the period (open sessions count 0)."""
+    s = schema.agent_sessions
+    a = schema.agents.alias("a")
+    secs = sql.seconds_between(ctx.dialect, s.c.login_at, s.c.logout_at) - sa.func.coalesce(
+        s.c.break_seconds, 0
+    )
+    dim_cols = [_session_dim(ctx, x, s, a) for x in dims]
+    query = (
+        sa.select(
+            *dim_cols,
+            sa.func.sum(sa.case((s.c.logout_at.is_not(None), secs), else_=0)).label("logged_in_seconds"),
+        )
+        .select_from(s.outerjoin(a, a.c.agent_id == s.c.agent_id))
+        .where(s.c.login_at >= ctx.t0, s.c.login_at < ctx.t1, *_agent_filters(ctx, s.c.agent_id, a))
+    )
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+def select_active(ctx: _Ctx, dims: Sequence[str]) -> sa.Select[Any]:
+    """Distinct agents with a session or a human call in the period, and how many are outsourced."""
+    k = schema.calls
+    f = _CallFrom(k, ctx)
+    call_part = sa.select(*[f.dim(x) for x in dims], k.c.agent_id.label("agent_id")).where(
+        k.c.started_at >= ctx.t0,
+        k.c.started_at < ctx.t1,
+        k.c.agent_id.is_not(None),
+        sa.func.coalesce(k.c.robot, sa.false()) == sa.false(),
+        *f.where_filters(),
+    )
+    call_part = call_part.select_from(f.from_clause()).distinct()
+    parts = [call_part]
+    if set(dims) <= SESSION_DIMS and not ctx.filters.campaigns:
+        s = schema.agent_sessions
+        a = schema.agents.alias("a")
+        parts.append(
+            sa.select(*[_session_dim(ctx, x, s, a) for x in dims], s.c.agent_id.label("agent_id"))
+            .select_from(s.outerjoin(a, a.c.agent_id == s.c.agent_id))
+            .where(s.c.login_at >= ctx.t0, s.c.login_at < ctx.t1, *_agent_filters(ctx, s.c.agent_id, a))
+            .distinct()
+        )
+    u = sa.union(*parts).subquery("u") if len(parts) > 1 else parts[0].subquery("u")
+    a2 = schema.agents.alias("a2")
+    dim_cols = [u.c[f"d_{x}"] for x in dims]
+    query = sa.select(
+        *dim_cols,
+        sa.func.count(sa.distinct(u.c.agent_id)).label("active_agents"),
+        sql.count_distinct_if(u.c.agent_id, a2.c.employment == "outsourced").label("outsourced_agents"),
+    ).select_from(u.outerjoin(a2, a2.c.agent_id == u.c.agent_id))
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+def select_peak_pieces(ctx: _Ctx, groups: Sequence[str]) -> sa.Select[Any]:
+    """Per day (as a midnight epoch) and group, the peak number of agents logged in at once.
+
+    Sessions are split at midnight so that a session crossing it counts on both days; open
+    sessions (no logout) are left out. The running count orders logouts before logins at the
+    same second, so back-to-back sessions do not overlap.
+    """
+    d = ctx.dialect
+    s = schema.agent_sessions
+    a = schema.agents.alias("a")
+    ep_in = sql.epoch(d, s.c.login_at)
+    ep_out = sql.epoch(d, s.c.logout_at)
+    group_cols = {"team": a.c.team, "site": a.c.site_id, "agent": s.c.agent_id}
+    base = (
+        sa.select(
+            ep_in.label("ep_in"),
+            ep_out.label("ep_out"),
+            *[group_cols[g].label(f"g_{g}") for g in groups],
+        )
+        .select_from(s.outerjoin(a, a.c.agent_id == s.c.agent_id))
+        .where(
+            s.c.logout_at.is_not(None),
+            s.c.login_at >= ctx.t0 - timedelta(days=1),
+            s.c.login_at < ctx.t1,
+            *_agent_filters(ctx, s.c.agent_id, a),
+        )
+        .subquery("s0")
+    )
+    b = base.c
+    midnight = b.ep_in - b.ep_in % 86400
+    next_mid = midnight + 86400
+    gcols = [b[f"g_{g}"] for g in groups]
+    first = sa.select(
+        midnight.label("mid"),
+        b.ep_in.label("a"),
+        sa.case((b.ep_out > next_mid, next_mid), else_=b.ep_out).label("b"),
+        *gcols,
+    )
+    second = sa.select(next_mid.label("mid"), next_mid.label("a"), b.ep_out.label("b"), *gcols).where(
+        b.ep_out > next_mid
+    )
+    pieces = sa.union_all(first, second).subquery("p")
+    p = pieces.c
+    pg = [p[f"g_{g}"] for g in groups]
+    ins = sa.select(p.mid, p.a.label("ts"), sa.literal(1).label("delta"), *pg).where(p.b > p.a)
+    outs = sa.select(p.mid, p.b.label("ts"), sa.literal(-1).label("delta"), *pg).where(p.b > p.a)
+    ev = sa.union_all(ins, outs).subquery("ev")
+    e = ev.c
+    eg = [e[f"g_{g}"] for g in groups]
+    running = sa.func.sum(e.delta).over(partition_by=[e.mid, *eg], order_by=[e.ts, e.delta], rows=(None, 0))
+    run = sa.select(e.mid, *eg, running.label("n")).subquery("run")
+    rg = [run.c[f"g_{g}"] for g in groups]
+    return sa.select(run.c.mid, *rg, sa.func.max(run.c.n).label("peak")).group_by(run.c.mid, *rg)
+
+
+# --------------------------------------------------------------------------------------------
+# Complaints and QA
+# --------------------------------------------------------------------------------------------
+
+
+def select_complaints(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Complaints received in the period; call dimensions come from the call the complaint names."""
+    p = schema.complaints
+    k = schema.calls.alias("k")
+    f = _CallFrom(k, ctx)
+    red = tuple(ctx.rules.get("complaints.red_channels"))
+    exprs = {
+        "complaints": lambda: sa.func.count(),
+        "regulator_complaints": lambda: sql.count_if(p.c.channel.in_(red)),
+        "complaints_replied": lambda: sql.count_if(p.c.replied_at.is_not(None)),
+    }
+    dim_cols = []
+    for x in dims:
+        if x == "caller_number":
+            dim_cols.append(p.c.caller_number.label("d_caller_number"))
+        else:
+            dim_cols.append(f.dim(x, time_col=p.c.received_at))
+    conds = f.where_filters()
+    frm = p.outerjoin(k, k.c.call_id == p.c.call_id)
+    for table, on in f.joins.values():
+        frm = frm.outerjoin(table, on)
+    query = (
+        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases])
+        .select_from(frm)
+        .where(p.c.received_at >= ctx.t0, p.c.received_at < ctx.t1, *conds)
+    )
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+def select_qa(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """QA reviews made in the period; call dimensions come from the reviewed call."""
+    r = schema.qa_reviews
+    k = schema.calls.alias("k")
+    f = _CallFrom(k, ctx)
+    exprs = {"qa_reviews": lambda: sa.func.count(), "qa_passed": lambda: sql.count_if(r.c.passed)}
+    dim_cols = [f.dim(x, time_col=r.c.reviewed_at) for x in dims]
+    conds = f.where_filters()
+    frm = r.outerjoin(k, k.c.call_id == r.c.call_id)
+    for table, on in f.joins.values():
+        frm = frm.outerjoin(table, on)
+    query = (
+        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases])
+        .select_from(frm)
+        .where(r.c.reviewed_at >= ctx.t0, r.c.reviewed_at < ctx.t1, *conds)
+    )
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+# --------------------------------------------------------------------------------------------
+# Running and combining
+# --------------------------------------------------------------------------------------------
+
+
+def _buckets(ctx: _Ctx, dims: Sequence[str]) -> list[tuple[dict[str, Any], date, date]]:
+    """Time buckets for the Python-side sources: ({dim: value}, first day, last day), clipped to the period."""
+    if "day" in dims:
+        days = [ctx.start + timedelta(days=i) for i in range((ctx.end - ctx.start).days + 1)]
+        return [
+            ({"day": d.isoformat(), **({"month": d.strftime("%Y-%m")} if "month" in dims else {})}, d, d)
+            for d in days
+        ]
+    if "month" in dims:
+        out = []
+        d = ctx.start.replace(day=1)
+        while d <= ctx.end:
+            nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+            out.append(
+                ({"month": d.strftime("%Y-%m")}, max(d, ctx.start), min(nxt - timedelta(days=1), ctx.end))
+            )
+            d = nxt
+        return out
+    return [({}, ctx.start, ctx.end)]
+
+
+def _seats_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+    sites = _small(ctx, "sites")
+    seats = _small(ctx, "site_seats")
+    rows = []
+    for bucket, _, last in _buckets(ctx, dims):
+        per_site: dict[str, int] = {}
+        for s in sites.iter_rows(named=True):
+            if ctx.filters.sites and s["site_id"] not in ctx.filters.sites:
+                continue
+            opened, closed = _as_date(s["opened_on"]), _as_date(s["closed_on"])
+            if (opened is not None and opened > last) or (closed is not None and closed <= last):
+                continue
+            decl = [
+                (_as_date(r["effective_from"]), r["declared_seats"])
+                for r in seats.iter_rows(named=True)
+                if r["site_id"] == s["site_id"] and _as_date(r["effective_from"]) <= last
+            ]
+            per_site[s["site_id"]] = int(max(decl)[1]) if decl else 0
+        if "site" in dims:
+            rows += [{**bucket, "site": sid, "declared_seats": n} for sid, n in per_site.items()]
+        else:
+            rows.append({**bucket, "declared_seats": sum(per_site.values())})
+    return _frame(rows, dims, {"declared_seats": pl.Int64})
+
+
+def _roster_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+    agents = _small(ctx, "agents")
+    if ctx.filters.sites:
+        agents = agents.filter(pl.col("site_id").is_in(ctx.filters.sites))
+    if ctx.filters.teams:
+        agents = agents.filter(pl.col("team").is_in(ctx.filters.teams))
+    if ctx.filters.campaigns:
+        ids = db.read_frame(ctx.engine, _campaign_agents(ctx))["agent_id"].to_list()
+        agents = agents.filter(pl.col("agent_id").is_in(ids))
+    groups = [g for g in ("team", "site") if g in dims]
+    col = {"team": "team", "site": "site_id"}
+    rows = []
+    hired = [_as_date(x) for x in agents["hired_on"].to_list()]
+    left = [_as_date(x) for x in agents["left_on"].to_list()]
+    keys = (
+        [tuple(r) for r in agents.select([col[g] for g in groups]).iter_rows()]
+        if groups
+        else [()] * agents.height
+    )
+    for bucket, first, last in _buckets(ctx, dims):
+        before = first - timedelta(days=1)
+        acc: dict[tuple[Any, ...], list[int]] = {}
+        for h, lft, key in zip(hired, left, keys, strict=True):
+            v = acc.setdefault(key, [0, 0, 0, 0])
+            if h is not None and h <= last and (lft is None or lft > last):
+                v[0] += 1
+            if h is not None and h <= before and (lft is None or lft > before):
+                v[1] += 1
+            if h is not None and first <= h <= last:
+                v[2] += 1
+            if lft is not None and first <= lft <= last:
+                v[3] += 1
+        for key, (end_n, start_n, hires, leavers) in acc.items():
+            rows.append(
+                {
+                    **bucket,
+                    **dict(zip(groups, key, strict=True)),
+                    "headcount_end": end_n,
+                    "headcount_start": start_n,
+                    "hires": hires,
+                    "leavers": leavers,
+                }
+            )
+        if not acc and not groups:
+            rows.append({**bucket, "headcount_end": 0, "headcount_start": 0, "hires": 0, "leavers": 0})
+    return _frame(rows, dims, {b: pl.Int64 for b in ("headcount_end", "headcount_start", "hires", "leavers")})
+
+
+def _peak_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+    groups = [g for g in ("team", "site", "agent") if g in dims]
+    raw = db.read_frame(ctx.engine, select_peak_pieces(ctx, groups))
+    epoch0 = date(1970, 1, 1)
+    raw = raw.with_columns(
+        pl.col("mid")
+        .cast(pl.Int64)
+        .map_elements(lambda m: (epoch0 + timedelta(days=m // 86400)).isoformat(), return_dtype=pl.String)
+        .alias("day")
+    ).filter((pl.col("day") >= ctx.start.isoformat()) & (pl.col("day") <= ctx.end.isoformat()))
+    raw = raw.rename({f"g_{g}": g for g in groups})
+    if "month" in dims:
+        raw = raw.with_columns(pl.col("day").str.slice(0, 7).alias("month"))
+    keys = [d for d in dims if d in ("month", "day", *groups)]
+    if keys:
+        out = raw.group_by(keys).agg(pl.col("peak").max().cast(pl.Int64).alias("peak_concurrent_agents"))
+    else:
+        out = pl.DataFrame({"peak_concurrent_agents": [int(raw["peak"].max() or 0)]})
+    return _conform_dims(out, dims)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _frame(rows: list[dict[str, Any]], dims: Sequence[str], bases: dict[str, Any]) -> pl.DataFrame:
+    schema_ = {d: (pl.Int64 if d in INT_DIMS else pl.String) for d in dims} | bases
+    return pl.DataFrame(rows, schema=schema_) if rows else pl.DataFrame(schema=schema_)
+
+
+def _conform_dims(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
+    """Rename ``d_*`` columns to the dimension names and give every dimension one type."""
+    frame = frame.rename({c: c[2:] for c in frame.columns if c.startswith("d_")})
+    casts = [pl.col(d).cast(pl.Int64 if d in INT_DIMS else pl.String) for d in dims if d in frame.columns]
+    return frame.with_columns(casts) if casts else frame
+
+
+def compute_bases(
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    by: list[str],
+    bases: Sequence[str],
+    filters: Filters,
+    rules: Rules,
+) -> pl.DataFrame:
+    """Every requested base aggregate by ``by``, one query per source, joined on the dimensions.
+
+    Count-like bases are 0 (not null) where a source has no rows for a dimension value that
+    another source has; bases whose source cannot cut by one of the dimensions are null.
+    """
+    t0, t1 = period_bounds(start, end)
+    ctx = _Ctx(engine, db.dialect_of(engine), start, end, t0, t1, filters, rules)
+    by_source: dict[str, list[str]] = {}
+    for b in bases:
+        by_source.setdefault(BASE_SOURCE[b], []).append(b)
+    frames: list[pl.DataFrame] = []
+    not_applicable: list[str] = []
+    for source, names in by_source.items():
+        if not set(by) <= SOURCE_DIMS[source] or (source == "seats" and (filters.teams or filters.campaigns)):
+            not_applicable += names
+            continue
+        frames.append(_run_source(ctx, source, by, names))
+    if frames:
+        out = frames[0]
+        for other in frames[1:]:
+            if by:
+                out = out.join(other, on=by, how="full", coalesce=True, nulls_equal=True)
+            else:
+                out = pl.concat([out, other], how="horizontal")
+        applicable = [b for b in bases if b not in not_applicable]
+        out = out.with_columns(pl.col(b).fill_null(0).cast(pl.Int64) for b in applicable)
+    else:
+        out = pl.DataFrame({d: [] for d in by})
+    if not by and out.height == 0:
+        out = pl.DataFrame([{}])
+    return out.with_columns(pl.lit(None, dtype=pl.Int64).alias(b) for b in not_applicable)
+
+
+def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
+    if source == "calls":
+        frame = db.read_frame(ctx.engine, select_calls(ctx, by, names))
+    elif source == "percallee":
+        frame = db.read_frame(ctx.engine, select_per_callee(ctx, by, names))
+    elif source == "sessions":
+        frame = db.read_frame(ctx.engine, select_sessions(ctx, by, names))
+    elif source == "active":
+        frame = db.read_frame(ctx.engine, select_active(ctx, by))
+    elif source == "agent_months":
+        dims = by if "month" in by else [*by, "month"]
+        monthly = _conform_dims(db.read_frame(ctx.engine, select_active(ctx, dims)), dims)
+        if by:
+            frame = monthly.group_by(by).agg(pl.col("active_agents").sum().alias("agent_months"))
+        else:
+            frame = pl.DataFrame({"agent_months": [int(monthly["active_agents"].sum() or 0)]})
+        return _conform_dims(frame, by).select(*by, *names)
+    elif source == "peak":
+        return _peak_frame(ctx, by).select(*by, *names)
+    elif source == "seats":
+        return _seats_frame(ctx, by).select(*by, *names)
+    elif source == "roster":
+        return _roster_frame(ctx, by).select(*by, *names)
+    elif source == "complaints":
+        frame = db.read_frame(ctx.engine, select_complaints(ctx, by, names))
+    elif source == "qa":
+        frame = db.read_frame(ctx.engine, select_qa(ctx, by, names))
+    else:  # pragma: no cover - BASE_SOURCE and this switch are kept in step by a test
+        raise KeyError(source)
+    frame = _conform_dims(frame, by)
+    keep = [*by, *[n for n in names if n in frame.columns]]
+    return frame.select(keep)
