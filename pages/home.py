@@ -5,39 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.db import redact_url
-from core.home import Headline, HomeData
+from core.home import HomeData
 from core.i18n import fmt, t
 from ui import errors, glue, shell
-
-_DELTA_COLOR = {True: "normal", False: "inverse", None: "off"}
-_PER_ROW = 4
-
-
-def render_kpi(data: HomeData, spec: Headline, lang: str) -> None:
-    """One ``st.metric`` card: value, change against the previous period, coloured by direction."""
-    delta = data.delta(spec.key)
-    delta_text = None if delta is None else fmt(delta, spec.delta_fmt, lang, signed=True)
-    moved = delta_text is not None and delta_text.startswith(("+", "-"))
-    st.metric(
-        t(f"metric.{spec.key}", lang),
-        fmt(data.current.value(spec.key), spec.fmt, lang),
-        delta=delta_text,
-        delta_color=_DELTA_COLOR[spec.higher_is_better] if moved else "off",
-        delta_arrow="auto" if moved else "off",
-        delta_description=t("delta.vs_previous", lang) if delta_text else None,
-        help=t(f"help.{spec.key}", lang),
-        border=True,
-    )
-
-
-def render_kpis(data: HomeData, lang: str) -> None:
-    """The KPI cards, four to a row (fits a 1440 px wide screenshot)."""
-    specs = list(data.headlines)
-    for row_start in range(0, len(specs), _PER_ROW):
-        columns = st.columns(_PER_ROW)
-        for column, spec in zip(columns, specs[row_start : row_start + _PER_ROW], strict=False):
-            with column:
-                render_kpi(data, spec, lang)
+from ui.kpi import render_headlines
 
 
 def render_period(data: HomeData, lang: str) -> None:
@@ -101,7 +72,7 @@ def render() -> None:
                     icon=":material/event_busy:",
                 )
         else:
-            render_kpis(data, lang)
+            render_headlines(data, lang)
         render_footer(ctx)
 
 
