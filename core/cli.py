@@ -183,6 +183,84 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _split(text: str | None) -> list[str]:
+    return [x.strip() for x in (text or "").split(",") if x.strip()]
+
+
+def _period(args: argparse.Namespace) -> tuple[date, date]:
+    """The inclusive period from --from/--to (default: the last complete month of the data)."""
+    if args.date_from and args.date_to:
+        if args.date_to < args.date_from:
+            raise CliError(f"--to {args.date_to} is before --from {args.date_from}")
+        return args.date_from, args.date_to
+    if args.date_from or args.date_to:
+        raise CliError("give both --from and --to, or neither (default: the last complete month)")
+    from core import home
+
+    engine = db.make_engine(db.resolve_url(args.db), create_dirs=False)
+    first, last = home.last_complete_month(engine, date.today())
+    return first, last
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    """Any metric of DOMAIN.md §5 over a period, cut by any dimensions."""
+    from core import cubes, metrics
+
+    by = _split(args.by)
+    keys = _split(args.metrics) or list(metrics.METRIC_KEYS)
+    unknown = [k for k in keys if k not in metrics.METRICS]
+    if unknown:
+        raise CliError(f"unknown metric key(s): {', '.join(unknown)} (see DOMAIN.md §5)")
+    bad = [d for d in by if d not in cubes.DIMENSIONS]
+    if bad:
+        raise CliError(f"unknown dimension(s): {', '.join(bad)}; choose from {', '.join(cubes.DIMENSIONS)}")
+    url = db.resolve_url(args.db)
+    engine = db.make_engine(url, create_dirs=False)
+    problems = db.check_schema(engine)
+    if problems:
+        raise CliError(db.schema_error(problems).en)
+    start, end = _period(args)
+    filters = cubes.Filters(
+        sites=tuple(_split(args.site)), teams=tuple(_split(args.team)), campaigns=tuple(_split(args.campaign))
+    )
+    rules = _rules(args)
+    try:
+        frame = metrics.compute_metrics(engine, start, end, by=by, metrics=keys, filters=filters, rules=rules)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    rows = frame.to_dicts()
+    if args.format == "table":
+        for row in rows:
+            for k in keys:
+                row[k] = _fmt_cell(row[k], metrics.METRICS[k].fmt)
+    emit(rows, args.format)
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> Any:
+    from core.rules import RulesError, load_rules
+
+    try:
+        return load_rules(args.rules) if getattr(args, "rules", None) else load_rules()
+    except RulesError as exc:
+        raise CliError(exc.en) from None
+
+
+def _fmt_cell(value: Any, fmt: str) -> Any:
+    """Table output only: rates as percentages, hours with one decimal; JSON/CSV keep raw values."""
+    if value is None:
+        return None
+    if fmt == "pct1":
+        return f"{value * 100:.1f}%"
+    if fmt in ("hours1", "num1"):
+        return f"{value:,.1f}"
+    if fmt in ("num2", "per10k2"):
+        return f"{value:,.2f}"
+    if fmt == "sec0":
+        return f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m core", description="Call-centre licence compliance: data and reports.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -195,6 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--format", choices=formats, default="table")
 
+    def period(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--from",
+            dest="date_from",
+            type=parse_date,
+            metavar="YYYY-MM-DD",
+            help="first day (inclusive); default: the last complete month",
+        )
+        p.add_argument(
+            "--to", dest="date_to", type=parse_date, metavar="YYYY-MM-DD", help="last day (inclusive)"
+        )
+
     p = sub.add_parser("demo", help="build the deterministic demo company (replaces its tables)")
     common(p)
     p.add_argument(
@@ -205,6 +295,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--scale", type=positive_float, default=1.0, help="multiplies call volume (1 ≈ 2.4 M calls)"
     )
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("metrics", help="any metric of DOMAIN.md §5 over a period, cut by dimensions")
+    common(p)
+    period(p)
+    p.add_argument(
+        "--by",
+        metavar="DIM,...",
+        help="dimensions: month, day, hour, weekday, team, agent, site, "
+        "campaign, purpose, client, caller_number, callee_province",
+    )
+    p.add_argument("--metrics", metavar="KEY,...", help="metric keys (default: all of DOMAIN.md §5)")
+    p.add_argument("--site", metavar="ID,...", help="only these sites")
+    p.add_argument("--team", metavar="NAME,...", help="only these teams")
+    p.add_argument("--campaign", metavar="ID,...", help="only these campaigns")
+    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("check", help="check the schema; print row counts and the data version")
     common(p)
