@@ -118,3 +118,93 @@ def test_table_output_aligns_chinese_text() -> None:
     assert lines[0] == "name  n"
     assert lines[2] == "杭州  1"
     assert lines[3] == "ab    22"
+
+
+def test_metrics_json_is_an_array_of_objects_with_fractions_and_nulls(small_demo: str) -> None:
+    """``metrics --format json``: one object per campaign; rates are fractions; a zero denominator is null."""
+    done = run(
+        "metrics",
+        "--db",
+        small_demo,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-12-31",
+        "--by",
+        "campaign",
+        "--metrics",
+        "outbound_calls,connect_rate,inbound_calls",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert isinstance(rows, list) and all(
+        set(r) == {"campaign", "outbound_calls", "connect_rate", "inbound_calls"} for r in rows
+    )
+    by = {r["campaign"]: r for r in rows}
+    # C07 is the inbound hotline: no outbound calls, so its connect rate has a zero denominator.
+    assert by["C07"]["outbound_calls"] == 0 and by["C07"]["connect_rate"] is None
+    assert by["C07"]["inbound_calls"] > 0
+    assert all(0 <= r["connect_rate"] <= 1 for r in rows if r["connect_rate"] is not None)
+
+
+def test_metrics_csv_matches_json(small_demo: str) -> None:
+    """The CSV and JSON forms of the same request carry the same numbers."""
+    args = [
+        "metrics",
+        "--db",
+        small_demo,
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-03-31",
+        "--by",
+        "team",
+        "--metrics",
+        "effective_calls,effective_talk_hours",
+    ]
+    as_json = json.loads(run(*args, "--format", "json").stdout)
+    lines = run(*args, "--format", "csv").stdout.strip().splitlines()
+    assert lines[0] == "team,effective_calls,effective_talk_hours"
+    from_csv = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
+    for row in as_json:
+        team = row["team"] if row["team"] is not None else ""
+        assert int(from_csv[team][0]) == row["effective_calls"]
+        assert float(from_csv[team][1]) == pytest.approx(row["effective_talk_hours"], rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--by", "colour"], "unknown dimension(s): colour"),
+        (["--metrics", "happiness"], "unknown metric key(s): happiness"),
+        (["--from", "2025-02-01", "--to", "2025-01-01"], "is before --from"),
+        (["--from", "2025-02-01"], "give both --from and --to"),
+    ],
+)
+def test_metrics_bad_arguments_exit_2(small_demo: str, argv: list[str], fragment: str) -> None:
+    """Unknown dimensions or keys and a reversed period: exit 2 with a one-line reason."""
+    errors: list[str] = []
+    code = cli.main(["metrics", "--db", small_demo, *argv], stderr=errors.append)
+    assert code == 2
+    assert len(errors) == 1 and fragment in errors[0]
+
+
+def test_metrics_on_a_database_without_tables_exits_2(tmp_path: Path) -> None:
+    """``metrics`` on an empty SQLite file names the missing tables instead of failing in SQL."""
+    errors: list[str] = []
+    code = cli.main(
+        [
+            "metrics",
+            "--db",
+            f"sqlite:///{tmp_path / 'empty.sqlite'}",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-31",
+        ],
+        stderr=errors.append,
+    )
+    assert code == 2
+    assert "missing table calls" in errors[0]
