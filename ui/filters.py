@@ -130,11 +130,11 @@ def render_sidebar(
     st.sidebar.subheader(t("filter.header", lang))
     _init_date(KEY_FROM, QP_FROM, default[0])
     _init_date(KEY_TO, QP_TO, default[1])
-    left, right = st.sidebar.columns(2)
-    start = left.date_input(
+    # One per row: side by side, the sidebar is too narrow for a full YYYY-MM-DD.
+    start = st.sidebar.date_input(
         t("filter.from", lang), key=KEY_FROM, min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD"
     )
-    end = right.date_input(
+    end = st.sidebar.date_input(
         t("filter.to", lang), key=KEY_TO, min_value=MIN_DATE, max_value=MAX_DATE, format="YYYY-MM-DD"
     )
     start = start if isinstance(start, date) else default[0]
