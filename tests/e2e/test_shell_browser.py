@@ -1,0 +1,153 @@
+"""The app shell in a real browser: `streamlit run app.py` driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from core import db
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DEMO_END = date(2025, 6, 30)
+TIMEOUT_MS = 60_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path, deadline_s: float = 90) -> None:
+    """Poll /_stcore/health until the server answers (or fail with its log)."""
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"streamlit not healthy after {deadline_s}s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A streamlit server on a free port, on a small demo database; yields its base URL."""
+    from core.demo import build_demo
+
+    folder = tmp_path_factory.mktemp("e2e")
+    url = f"duckdb:///{folder / 'demo.duckdb'}"
+    engine = db.make_engine(url)
+    build_demo(engine, end=DEMO_END, scale=0.02)
+    engine.dispose()
+
+    port = _free_port()
+    log = folder / "streamlit.log"
+    env = {**os.environ, db.ENV_VAR: url}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_healthy(port, proc, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _wait_for_run(page: Page) -> None:
+    """Wait until the script run has finished (the attribute Streamlit's own e2e suite waits on)."""
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_attached(
+        timeout=TIMEOUT_MS
+    )
+
+
+def _wait_for_query(page: Page, pair: str) -> None:
+    """Wait until the address bar's query string holds ``pair``.
+
+    Read from ``location.search``: Streamlit rewrites the URL with ``history.replaceState``,
+    which Playwright's ``page.url`` does not always follow.
+    """
+    page.wait_for_function(
+        "pair => new URLSearchParams(location.search).toString().split('&').includes(pair)",
+        arg=pair,
+        timeout=TIMEOUT_MS,
+    )
+
+
+@pytest.mark.e2e
+def test_shell_in_chromium(server: str) -> None:
+    """Chinese overview renders with seven cards and no exception; English switch; screenshot saved."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium is not installed at /usr/bin/chromium (scripts/services.sh installs it)"
+        )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+            page.goto(server + "/", wait_until="domcontentloaded")
+            expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=TIMEOUT_MS)
+            _wait_for_run(page)
+            expect(page.get_by_text("2025年6月 核心指标")).to_be_visible()
+            expect(page.locator('[data-testid="stMetric"]')).to_have_count(7)
+            expect(page.get_by_text("外呼接通率")).to_be_visible()
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+            _wait_for_query(page, "from=2025-06-01")
+            page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
+
+            page.get_by_role("radio", name="English").click()
+            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT_MS)
+            _wait_for_run(page)
+            expect(page.get_by_text("Headline figures, Jun 2025")).to_be_visible()
+            _wait_for_query(page, "lang=en")
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+        finally:
+            browser.close()
+    assert (SCREENSHOTS / "home.png").stat().st_size > 10_000
