@@ -112,6 +112,8 @@ BASE_SOURCE: dict[str, str] = {
             "out_of_coverage_calls",
             "unregistered_number_calls",
             "dnc_calls",
+            "connected_recorded_purpose",
+            "recorded_connected_purpose",
         )
     },
     "over_cap_calls": "percallee",
@@ -147,6 +149,12 @@ SOURCE_DIMS: dict[str, set[str]] = {
 }
 
 
+def make_ctx(engine: Engine, start: date, end: date, filters: Filters, rules: Rules) -> _Ctx:
+    """The context the query builders share (engine, dialect, period bounds, filters, rules)."""
+    t0, t1 = period_bounds(start, end)
+    return _Ctx(engine, db.dialect_of(engine), start, end, t0, t1, filters, rules)
+
+
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """``[start 00:00, end+1 00:00)``: the half-open time range of inclusive days."""
     return datetime(start.year, start.month, start.day), datetime(end.year, end.month, end.day) + timedelta(
@@ -178,10 +186,14 @@ class _CallFrom:
         return self.c
 
     def join(self, name: str, table: Any, on: Any) -> Any:
-        self.joins.setdefault(name, (table, on))
-        return table
+        """Join ``table`` once under ``name``; returns the table actually joined."""
+        return self.joins.setdefault(name, (table, on))[0]
 
     def dim(self, name: str, time_col: Any | None = None) -> Any:
+        """The dimension's expression, labelled ``d_<name>``."""
+        return self.dim_expr(name, time_col).label(f"d_{name}")
+
+    def dim_expr(self, name: str, time_col: Any | None = None) -> Any:
         d, k = self.ctx.dialect, self.k.c
         t = time_col if time_col is not None else k.started_at
         exprs = {
@@ -198,7 +210,7 @@ class _CallFrom:
             "caller_number": lambda: k.caller_number,
             "callee_province": lambda: k.callee_province,
         }
-        return exprs[name]().label(f"d_{name}")
+        return exprs[name]()
 
     def where_filters(self) -> list[Any]:
         f = self.ctx.filters
@@ -296,6 +308,11 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
         "out_of_coverage_calls": lambda: _out_of_coverage(ctx, f),
         "unregistered_number_calls": lambda: _unregistered(ctx, f),
         "dnc_calls": lambda: _dnc(f),
+        # Connected outbound calls of the purposes that must be recorded (rules: recording.purposes).
+        "connected_recorded_purpose": lambda: sql.count_if(sa.and_(out, answered, _must_record(ctx, f))),
+        "recorded_connected_purpose": lambda: sql.count_if(
+            sa.and_(out, answered, c.recorded, _must_record(ctx, f))
+        ),
     }
     dim_cols = [f.dim(d) for d in dims]
     aggs = [exprs[b]().label(b) for b in bases]
@@ -306,33 +323,47 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
     return query.group_by(*dim_cols) if dim_cols else query
 
 
+def _must_record(ctx: _Ctx, f: _CallFrom) -> Any:
+    return f.campaigns().c.purpose.in_(tuple(ctx.rules.get("recording.purposes")))
+
+
 def _reviewed(f: _CallFrom) -> Any:
     r = sa.select(schema.qa_reviews.c.call_id, sa.literal(1).label("reviewed")).distinct().subquery("r")
     return f.join("r", r, r.c.call_id == f.k.c.call_id).c.reviewed
 
 
-def _outside_hours(ctx: _Ctx, f: _CallFrom) -> Any:
+def _outside_hours_cond(ctx: _Ctx, f: _CallFrom) -> Any:
     c = f.k.c
     start, end = _windows_case(ctx, f.k)
     mod = sql.minute_of_day(ctx.dialect, c.started_at)
-    return sql.count_if(sa.and_(c.direction == "out", sa.or_(mod < start, mod >= end)))
+    return sa.and_(c.direction == "out", sa.or_(mod < start, mod >= end))
 
 
-def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
+def _outside_hours(ctx: _Ctx, f: _CallFrom) -> Any:
+    return sql.count_if(_outside_hours_cond(ctx, f))
+
+
+def _out_of_coverage_cond(ctx: _Ctx, f: _CallFrom) -> Any:
     c = f.k.c
     coverage = _coverage(ctx)
     if coverage is None:
-        return sa.literal(0)
+        return sa.false()
     cond = c.callee_province.is_not(None)
     if coverage:
         cond = sa.and_(cond, c.callee_province.not_in(coverage))
-    return sql.count_if(sa.and_(c.direction == "out", cond))
+    return sa.and_(c.direction == "out", cond)
 
 
-def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
+def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
+    if _coverage(ctx) is None:
+        return sa.literal(0)
+    return sql.count_if(_out_of_coverage_cond(ctx, f))
+
+
+def _unregistered_cond(ctx: _Ctx, f: _CallFrom) -> Any:
     c = f.k.c
     n = schema.numbers.alias("n")
-    f.join("n", n, n.c.number == c.caller_number)
+    n = f.join("n", n, n.c.number == c.caller_number)
     d = ctx.dialect
     day = sql.day(d, c.started_at)
     bad = sa.or_(
@@ -341,30 +372,71 @@ def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
         sa.and_(n.c.allocated_on.is_not(None), day < sql.day(d, n.c.allocated_on)),
         sa.and_(n.c.released_on.is_not(None), day > sql.day(d, n.c.released_on)),
     )
-    return sql.count_if(sa.and_(c.direction == "out", bad))
+    return sa.and_(c.direction == "out", bad)
 
 
-def _dnc(f: _CallFrom) -> Any:
+def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
+    return sql.count_if(_unregistered_cond(ctx, f))
+
+
+def _dnc_cond(f: _CallFrom) -> Any:
     c = f.k.c
     first = (
         sa.select(schema.dnc.c.callee_id, sa.func.min(schema.dnc.c.added_at).label("first_added"))
         .group_by(schema.dnc.c.callee_id)
         .subquery("dn")
     )
-    f.join("dn", first, first.c.callee_id == c.callee_id)
-    return sql.count_if(sa.and_(c.direction == "out", first.c.first_added < c.started_at))
+    first = f.join("dn", first, first.c.callee_id == c.callee_id)
+    return sa.and_(c.direction == "out", first.c.first_added < c.started_at)
 
 
-def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
-    """Over-cap calls and re-calls after an abandoned call, with window functions per callee.
+def _dnc(f: _CallFrom) -> Any:
+    return sql.count_if(_dnc_cond(f))
 
-    A call is over the cap when, counting it, more calls to the same callee started in the
-    preceding 24 h (``(t − 24 h, t]``) than ``caps.per_24h``, or in the preceding 5 minutes
-    than ``caps.per_5min``, across all caller numbers; calls at the same second are ordered by
-    call_id, so each extra call counts once. A re-call after abandon is an outbound call with an
-    abandoned outbound call to the same callee in ``[t − 72 h, t)``. Calls up to 72 h before the
-    period are read so that windows reaching back across its start are complete.
+
+def rule_condition(ctx: _Ctx, f: _CallFrom, rule_id: str) -> Any:
+    """The per-call condition of a risk rule (for listing the calls behind a cell).
+
+    Per-callee rules (over_cap, recall_after_abandon) need the windowed source instead: see
+    :func:`per_callee_windowed`.
     """
+    c = f.k.c
+    out = c.direction == "out"
+    if rule_id == "outside_hours":
+        return _outside_hours_cond(ctx, f)
+    if rule_id == "blocked_region":
+        return sa.and_(out, c.callee_province.in_(ctx.rules.blocked_provinces))
+    if rule_id == "out_of_coverage":
+        return _out_of_coverage_cond(ctx, f)
+    if rule_id == "unregistered_number":
+        return _unregistered_cond(ctx, f)
+    if rule_id == "dnc":
+        return _dnc_cond(f)
+    if rule_id == "abandon":
+        return sa.and_(out, c.disposition == "abandoned")
+    if rule_id == "recording":
+        return sa.and_(
+            out,
+            c.disposition == "answered",
+            _must_record(ctx, f),
+            sa.func.coalesce(c.recorded, sa.false()) == sa.false(),
+        )
+    if rule_id == "marking":
+        return out
+    if rule_id in ("regulator_complaints", "complaint_reply"):
+        p = schema.complaints
+        cond = (
+            p.c.channel.in_(tuple(ctx.rules.get("complaints.red_channels")))
+            if rule_id == "regulator_complaints"
+            else p.c.replied_at.is_(None)
+        )
+        return c.call_id.in_(sa.select(p.c.call_id).where(cond, p.c.call_id.is_not(None)))
+    raise KeyError(f"no per-call condition for rule {rule_id!r}")
+
+
+def per_callee_windowed(ctx: _Ctx) -> Any:
+    """Outbound calls with per-callee window counts: ``n24``, ``n5`` (ties ordered by call_id) and
+    ``ab_before`` (abandoned calls to the callee in the preceding ``abandon.recall_hours``)."""
     k = schema.calls
     d = ctx.dialect
     lookback = max(24, ctx.rules.recall_hours)
@@ -399,12 +471,25 @@ def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> s
     ab = sa.func.sum(sql.as_int(inner.c.disposition == "abandoned")).over(
         **by_callee, range_=(-(ctx.rules.recall_hours * 3600), -1)
     )
-    windowed = sa.select(
+    return sa.select(
         inner,
         n24.label("n24"),
         n5.label("n5"),
         sa.func.coalesce(ab, 0).label("ab_before"),
     ).subquery("w")
+
+
+def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Over-cap calls and re-calls after an abandoned call, with window functions per callee.
+
+    A call is over the cap when, counting it, more calls to the same callee started in the
+    preceding 24 h (``(t − 24 h, t]``) than ``caps.per_24h``, or in the preceding 5 minutes
+    than ``caps.per_5min``, across all caller numbers; calls at the same second are ordered by
+    call_id, so each extra call counts once. A re-call after abandon is an outbound call with an
+    abandoned outbound call to the same callee in ``[t − 72 h, t)``. Calls up to 72 h before the
+    period are read so that windows reaching back across its start are complete.
+    """
+    windowed = per_callee_windowed(ctx)
     f = _CallFrom(windowed, ctx)
     w = windowed.c
     exprs = {
@@ -783,8 +868,7 @@ def compute_bases(
     Count-like bases are 0 (not null) where a source has no rows for a dimension value that
     another source has; bases whose source cannot cut by one of the dimensions are null.
     """
-    t0, t1 = period_bounds(start, end)
-    ctx = _Ctx(engine, db.dialect_of(engine), start, end, t0, t1, filters, rules)
+    ctx = make_ctx(engine, start, end, filters, rules)
     by_source: dict[str, list[str]] = {}
     for b in bases:
         by_source.setdefault(BASE_SOURCE[b], []).append(b)
@@ -843,3 +927,7 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     frame = _conform_dims(frame, by)
     keep = [*by, *[n for n in names if n in frame.columns]]
     return frame.select(keep)
+
+
+#: Public name of the FROM-clause builder, for modules that list calls behind a figure.
+CallFrom = _CallFrom

@@ -526,6 +526,8 @@ def _calls_month(ctx: Context, month: date, sessions: pl.DataFrame) -> pl.DataFr
     )
     disp[answered_out] = "answered"
     disp[dropped] = "abandoned"
+    # A dialer drop: the customer answered and no agent joined, so the call has no agent.
+    agent_idx[dropped & ~inbound] = -1
     in_ab = rng.random(len(idx)) < p_abandon_in
     disp[idx] = np.where(in_ab, "abandoned", "answered")
     agent_idx[idx] = np.where(in_ab, -1, in_sess)

@@ -171,7 +171,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ("0571-XXXX0001", "0571-XXXX0002", "0571-XXXX0005", "95XX01"),
         (160, 160, 170, 170),
         0.42,
-        0.18,
+        0.1,
         120,
     ),
     Campaign(
@@ -187,7 +187,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ("0571-XXXX0003", "96XX571"),
         (70, 70, 60, 60),
         0.45,
-        0.12,
+        0.1,
         140,
     ),
     Campaign(
@@ -200,10 +200,10 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         "predictive",
         "金融外呼组",
         "out",
-        ("028-XXXX0005", "028-XXXX0006", "95XX01"),
-        (0, 0, 720, 760),
+        ("028-XXXX0005", "028-XXXX0006", "028-XXXX0007", "028-XXXX0008"),
+        (0, 0, 600, 620),
         0.36,
-        0.2,
+        0.1,
         110,
         abandon_share=0.003,
         starts_y=True,
@@ -237,7 +237,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ("1010XX01",),
         (150, 150, 150, 150),
         0.38,
-        0.25,
+        0.1,
         40,
     ),
     Campaign(
@@ -250,10 +250,10 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         "robot",
         None,
         "out",
-        ("1010XX01", "95XX01"),
+        ("1010XX02", "95XX01"),
         (110, 110, 130, 130),
         0.55,
-        0.15,
+        0.1,
         35,
     ),
     Campaign(
@@ -285,7 +285,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ("0551-XXXX0001", "0551-XXXX0002"),
         (170, 170, 180, 180),
         0.34,
-        0.22,
+        0.1,
         90,
     ),
     Campaign(
@@ -301,7 +301,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ("0551-XXXX0001", "0551-XXXX0002"),
         (70, 70, 70, 70),
         0.4,
-        0.18,
+        0.1,
         90,
     ),
     Campaign(
@@ -314,7 +314,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         "manual",
         "金融外呼组",
         "out",
-        ("028-XXXX0003", "96XX028"),
+        ("028-XXXX0003",),
         (0, 0, 55, 55),
         0.52,
         0.08,
@@ -331,10 +331,10 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         "robot",
         None,
         "out",
-        ("1010XX01",),
+        ("1010XX02",),
         (70, 70, 70, 70),
         0.5,
-        0.15,
+        0.1,
         30,
     ),
     Campaign(
@@ -350,7 +350,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         ("0571-XXXX0004",),
         (80, 80, 85, 85),
         0.4,
-        0.16,
+        0.1,
         110,
     ),
     Campaign(
@@ -379,10 +379,10 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         "predictive",
         "营销二组",
         "out",
-        ("0571-XXXX0006", "0571-XXXX0007"),
+        ("0571-XXXX0006", "0571-XXXX0007", "0571-XXXX0008"),
         (210, 210, 0, 0),
         0.33,
-        0.22,
+        0.1,
         100,
         ends_ym1=True,
     ),
@@ -410,14 +410,15 @@ def numbers_table(y: int) -> list[dict[str, object]]:
         {"number": "96XX028", "kind": "96", "carrier": "中国联通", "province": "四川"},
         {"number": "400-XXX-0001", "kind": "400", "carrier": "中国联通", "province": "浙江"},
         {"number": "1010XX01", "kind": "1010", "carrier": "中国移动", "province": "浙江"},
+        {"number": "1010XX02", "kind": "1010", "carrier": "中国移动", "province": "浙江"},
     ]
     rows += [
         {"number": f"0571-XXXX000{i}", "kind": "landline", "carrier": "中国电信", "province": "浙江"}
-        for i in range(1, 8)
+        for i in range(1, 9)
     ]
     rows += [
         {"number": f"028-XXXX000{i}", "kind": "landline", "carrier": "中国电信", "province": "四川"}
-        for i in (1, 2, 3, 5, 6)
+        for i in (1, 2, 3, 5, 6, 7, 8)
     ]
     rows += [
         {"number": f"0551-XXXX000{i}", "kind": "landline", "carrier": "中国联通", "province": "安徽"}
@@ -430,6 +431,9 @@ def numbers_table(y: int) -> list[dict[str, object]]:
     special_alloc = {
         "028-XXXX0005": date(y - 1, 12, 20),
         "028-XXXX0006": date(y - 1, 12, 20),
+        "028-XXXX0007": date(y - 1, 12, 20),
+        "028-XXXX0008": date(y - 1, 12, 20),
+        "0571-XXXX0008": date(y - 3, 4, 1),
         "0551-XXXX0003": date(y - 1, 6, 1),
         "0571-XXXX0006": date(y - 3, 4, 1),
         "0571-XXXX0007": date(y - 3, 4, 1),
@@ -438,6 +442,7 @@ def numbers_table(y: int) -> list[dict[str, object]]:
         RELEASED_NUMBER: date(y, 6, 30),
         "0571-XXXX0006": date(y - 1, 12, 31),
         "0571-XXXX0007": date(y - 1, 12, 31),
+        "0571-XXXX0008": date(y - 1, 12, 31),
     }
     for row in rows:
         num = str(row["number"])

@@ -1,0 +1,421 @@
+"""Outbound compliance risk (DOMAIN.md §6–§7): signals per rule, a combined score, and the calls behind.
+
+For an entity (caller number, campaign, team, agent, callee province) and a grain (day, week, month)
+each rule of ``core/rules.toml`` ``[risk.*]`` gives a count and a severity in 0..1:
+
+* ``count`` rules are zero tolerance: severity 1 from the first breach, and each breach multiplies in
+  again, so the rule's factor in the score is ``(1 − w)^count``;
+* ``rate_high`` / ``rate_low`` rules are 0 on the good side of ``warning``, 1 past ``critical`` and
+  linear between; their factor is ``1 − w·s``.
+
+``score = 100 × (1 − Π factors)``: one critical breach is enough to turn a cell red, and several
+moderate ones add up. Bands: under 30 low, 30–60 medium, 60–80 high, 80 and over critical.
+
+All counts come from :func:`core.cubes.compute_bases` by entity and day (aggregated in the database,
+window functions for the per-callee caps); weeks and months are sums of days, except the abandon
+rule, which keeps the worst day (its limit is per campaign per day).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core import cubes, db, schema, sql
+from core.cubes import Filters
+from core.privacy import mask_id
+from core.rules import Rules, load_rules
+
+ENTITIES: tuple[str, ...] = ("caller_number", "campaign", "team", "agent", "callee_province")
+GRAINS: tuple[str, ...] = ("day", "week", "month")
+BANDS: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+#: For each count rule, the base aggregate that counts its breaches.
+COUNT_BASES: dict[str, str] = {
+    "outside_hours": "outside_hours_calls",
+    "blocked_region": "blocked_region_calls",
+    "out_of_coverage": "out_of_coverage_calls",
+    "unregistered_number": "unregistered_number_calls",
+    "dnc": "dnc_calls",
+    "over_cap": "over_cap_calls",
+    "recall_after_abandon": "recall_after_abandon_72h",
+    "regulator_complaints": "regulator_complaints",
+}
+DAILY_BASES: tuple[str, ...] = (
+    *COUNT_BASES.values(),
+    "outbound_calls",
+    "connected_calls",
+    "short_connected_calls",
+    "abandoned_outbound",
+    "connected_recorded_purpose",
+    "recorded_connected_purpose",
+    "complaints",
+    "complaints_replied",
+)
+
+
+@dataclass(frozen=True)
+class RiskRule:
+    """One rule of ``[risk.*]`` with its levels and the source of its default."""
+
+    id: str
+    kind: str
+    weight: float
+    warning: float | None
+    critical: float | None
+    label_zh: str
+    label_en: str
+    source: str
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+def risk_rules(rules: Rules | None = None) -> list[RiskRule]:
+    """The risk rules in force, with each source resolved to its text."""
+    rules = rules or load_rules()
+    out = []
+    for rid, spec in rules.data["risk"].items():
+        source = str(spec.get("source", ""))
+        if source.endswith(".source"):  # a reference to another section's source
+            with contextlib.suppress(KeyError):
+                source = str(rules.get(source))
+        out.append(
+            RiskRule(
+                id=rid,
+                kind=str(spec["kind"]),
+                weight=float(spec["weight"]),
+                warning=float(spec["warning"]) if "warning" in spec else None,
+                critical=float(spec["critical"]) if "critical" in spec else None,
+                label_zh=str(spec.get("label_zh", rid)),
+                label_en=str(spec.get("label_en", rid)),
+                source=source,
+            )
+        )
+    return out
+
+
+def severity(rule: RiskRule, value: float | None) -> float:
+    """Severity 0..1 of a rate rule for ``value`` (``None``: nothing to judge, 0).
+
+    >>> r = RiskRule("abandon", "rate_high", 0.8, 0.0, 0.03, "", "", "")
+    >>> severity(r, 0.015), severity(r, 0.03), severity(r, 0.0)
+    (0.5, 1.0, 0.0)
+    >>> low = RiskRule("recording", "rate_low", 0.5, 1.0, 0.95, "", "", "")
+    >>> severity(low, 0.975), severity(low, 0.9), severity(low, 1.0)
+    (0.5, 1.0, 0.0)
+    """
+    if value is None or rule.warning is None or rule.critical is None:
+        return 0.0
+    if rule.kind == "rate_high":
+        if value <= rule.warning:
+            return 0.0
+        if value >= rule.critical:
+            return 1.0
+        return (value - rule.warning) / (rule.critical - rule.warning)
+    if value >= rule.warning:
+        return 0.0
+    if value <= rule.critical:
+        return 1.0
+    return (rule.warning - value) / (rule.warning - rule.critical)
+
+
+def combine(contributions: list[tuple[float, float, int]]) -> float:
+    """``100 × (1 − Π (1 − w·s)^n)`` over (weight, severity, times) triples.
+
+    >>> combine([(0.85, 1.0, 1)])
+    85.0
+    >>> round(combine([(0.3, 0.5, 1), (0.3, 0.5, 1), (0.3, 0.5, 1)]), 2)
+    38.59
+    """
+    keep = 1.0
+    for w, s, n in contributions:
+        keep *= (1.0 - w * s) ** n
+    return round(100.0 * (1.0 - keep), 6)
+
+
+def band(score: float, rules: Rules | None = None) -> str:
+    """The band of a score: low, medium, high or critical."""
+    cuts = (rules or load_rules()).data.get("risk_bands", {})
+    if score >= cuts.get("critical", 80):
+        return "critical"
+    if score >= cuts.get("high", 60):
+        return "high"
+    if score >= cuts.get("medium", 30):
+        return "medium"
+    return "low"
+
+
+def _period_expr(grain: str) -> pl.Expr:
+    day = pl.col("day").str.to_date()
+    if grain == "day":
+        return pl.col("day")
+    if grain == "week":
+        return day.dt.truncate("1w").dt.strftime("%Y-%m-%d")
+    return pl.col("day").str.slice(0, 7)
+
+
+def period_range(period: str, grain: str) -> tuple[date, date]:
+    """The inclusive days of a period label (``2025-09-08`` for a day or a week's Monday, ``2025-09``)."""
+    if grain == "month":
+        first = date.fromisoformat(period + "-01")
+        nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        return first, nxt - timedelta(days=1)
+    first = date.fromisoformat(period)
+    return (first, first + timedelta(days=6)) if grain == "week" else (first, first)
+
+
+def compute_risk(
+    engine: Engine,
+    start: date,
+    end: date,
+    *,
+    entity: str,
+    grain: str = "week",
+    filters: Filters | None = None,
+    rules: Rules | None = None,
+) -> pl.DataFrame:
+    """Risk per entity value and period.
+
+    Returns:
+        Columns: ``entity`` (the value), ``period`` (day, the Monday of a week, or ``YYYY-MM``),
+        ``period_start``, ``period_end``, ``score`` (0–100), ``band``, ``rank`` (1 = riskiest in
+        its period), ``top_rules`` (list of rule ids, most contributing first), and per rule
+        ``n_<rule>`` (its count: breaches, days over the limit, or calls short of the target) and
+        ``s_<rule>`` (severity 0..1). Cells with no activity are absent.
+
+    Raises:
+        ValueError: unknown entity or grain.
+    """
+    if entity not in ENTITIES:
+        raise ValueError(f"unknown entity {entity!r}; choose from {', '.join(ENTITIES)}")
+    if grain not in GRAINS:
+        raise ValueError(f"unknown grain {grain!r}; choose from {', '.join(GRAINS)}")
+    rules = rules or load_rules()
+    rr = {r.id: r for r in risk_rules(rules)}
+    # Whole weeks and months: widen the period to the grain's edges so every cell is complete.
+    lo, hi = _widen(start, end, grain)
+    daily = cubes.compute_bases(
+        engine, lo, hi, by=[entity, "day"], bases=list(DAILY_BASES), filters=filters or Filters(), rules=rules
+    )
+    min_base = int(rules.data["risk"].get("abandon", {}).get("min_base", 0))
+    answered_or_dropped = pl.col("connected_calls") + pl.col("abandoned_outbound")
+    daily = daily.with_columns(
+        pl.when(answered_or_dropped >= max(min_base, 1))
+        .then(pl.col("abandoned_outbound").cast(pl.Float64) / answered_or_dropped)
+        .otherwise(None)
+        .alias("abandon_day"),
+        _marking_day(rules, entity).alias("marking_day"),
+        _period_expr(grain).alias("period"),
+    )
+    limit = rr["abandon"].critical if "abandon" in rr else 0.03
+    cells = daily.group_by(entity, "period").agg(
+        *[pl.col(b).sum().alias(b) for b in DAILY_BASES],
+        pl.col("abandon_day").max().alias("abandon_worst"),
+        (pl.col("abandon_day") > limit).sum().alias("abandon_days_over"),
+        pl.col("marking_day").sum().alias("marking_days"),
+    )
+    cells = cells.filter((pl.col("outbound_calls") > 0) | (pl.col("complaints") > 0)).filter(
+        pl.col("period") >= _period_label(start, grain)
+    )
+    rows = []
+    for cell in cells.iter_rows(named=True):
+        rows.append(_score_cell(cell, rr, rules, entity, grain))
+    frame = pl.DataFrame(rows, infer_schema_length=None) if rows else _empty(rr)
+    if frame.height:
+        frame = frame.with_columns(
+            pl.col("score").rank("ordinal", descending=True).over("period").cast(pl.Int64).alias("rank")
+        ).sort(["period", "rank"])
+    return frame
+
+
+def _marking_day(rules: Rules, entity: str) -> pl.Expr:
+    """1 on a caller-number day at marking risk (only meaningful for the caller_number entity)."""
+    if entity != "caller_number":
+        return pl.lit(0)
+    m = rules.data["marking"]
+    n, conn, short = pl.col("outbound_calls"), pl.col("connected_calls"), pl.col("short_connected_calls")
+    risky = (
+        (n > m["max_daily_calls"])
+        | ((n >= m.get("min_calls", 0)) & (conn.cast(pl.Float64) < m["min_answer_rate"] * n))
+        | (
+            (conn >= max(m.get("min_connected", 1), 1))
+            & (short.cast(pl.Float64) >= m["max_short_share"] * conn)
+        )
+    )
+    return risky.cast(pl.Int64)
+
+
+def _widen(start: date, end: date, grain: str) -> tuple[date, date]:
+    if grain == "week":
+        return start - timedelta(days=start.weekday()), end + timedelta(days=6 - end.weekday())
+    if grain == "month":
+        first = start.replace(day=1)
+        nxt = date(end.year + (end.month == 12), end.month % 12 + 1, 1)
+        return first, nxt - timedelta(days=1)
+    return start, end
+
+
+def _period_label(d: date, grain: str) -> str:
+    if grain == "week":
+        return (d - timedelta(days=d.weekday())).isoformat()
+    if grain == "month":
+        return d.strftime("%Y-%m")
+    return d.isoformat()
+
+
+def _score_cell(
+    cell: dict[str, Any], rr: dict[str, RiskRule], rules: Rules, entity: str, grain: str
+) -> dict[str, Any]:
+    counts: dict[str, int] = {rid: int(cell[base] or 0) for rid, base in COUNT_BASES.items()}
+    counts["marking"] = int(cell["marking_days"] or 0)
+    values: dict[str, float | None] = {
+        "abandon": cell["abandon_worst"],
+        "recording": (cell["recorded_connected_purpose"] / cell["connected_recorded_purpose"])
+        if cell["connected_recorded_purpose"]
+        else None,
+        "complaint_reply": (cell["complaints_replied"] / cell["complaints"]) if cell["complaints"] else None,
+    }
+    extra_counts = {
+        "abandon": int(cell["abandon_days_over"] or 0),
+        "recording": int(
+            (cell["connected_recorded_purpose"] or 0) - (cell["recorded_connected_purpose"] or 0)
+        ),
+        "complaint_reply": int((cell["complaints"] or 0) - (cell["complaints_replied"] or 0)),
+    }
+    out: dict[str, Any] = {"entity": cell[entity], "period": cell["period"]}
+    first, last = period_range(cell["period"], grain)
+    out["period_start"], out["period_end"] = first, last
+    contributions: list[tuple[str, float, float, int]] = []
+    for rid, rule in rr.items():
+        if rule.kind == "count":
+            n = counts.get(rid, 0)
+            s = 1.0 if n > 0 else 0.0
+            contributions.append((rid, rule.weight, s, n))
+        else:
+            s = severity(rule, values.get(rid))
+            n = extra_counts.get(rid, 0)
+            contributions.append((rid, rule.weight, s, 1))
+        out[f"n_{rid}"] = n
+        out[f"s_{rid}"] = s
+    score = combine([(w, s, n) for _, w, s, n in contributions])
+    out["score"] = score
+    out["band"] = band(score, rules)
+    ranked = sorted(
+        ((rid, -n * math.log(max(1e-12, 1 - w * s))) for rid, w, s, n in contributions if s > 0),
+        key=lambda x: -x[1],
+    )
+    out["top_rules"] = [rid for rid, _ in ranked[:3]]
+    return out
+
+
+def _empty(rr: dict[str, RiskRule]) -> pl.DataFrame:
+    schema_: dict[str, Any] = {
+        "entity": pl.String,
+        "period": pl.String,
+        "period_start": pl.Date,
+        "period_end": pl.Date,
+        "score": pl.Float64,
+        "band": pl.String,
+        "top_rules": pl.List(pl.String),
+        "rank": pl.Int64,
+    }
+    for rid in rr:
+        schema_[f"n_{rid}"] = pl.Int64
+        schema_[f"s_{rid}"] = pl.Float64
+    return pl.DataFrame(schema=schema_)
+
+
+# --------------------------------------------------------------------------------------------
+# The calls behind a cell
+# --------------------------------------------------------------------------------------------
+
+
+def select_rule_calls(
+    engine: Engine,
+    rule_id: str,
+    *,
+    entity: str,
+    value: str | None,
+    start: date,
+    end: date,
+    rules: Rules | None = None,
+    page: int = 0,
+    page_size: int = 100,
+) -> sa.Select[Any]:
+    """The outbound calls that breach ``rule_id`` in a cell (entity = value, start..end), newest first.
+
+    For the abandon and marking rules these are the abandoned calls and, for marking, all calls of
+    the number in the cell; for recording the unrecorded connected calls; for complaint rules the
+    calls the complaints name. One page of at most 500 rows.
+    """
+    rules = rules or load_rules()
+    t0, t1 = cubes.period_bounds(start, end)
+    ctx = cubes.make_ctx(engine, start, end, Filters(), rules)
+    if rule_id in ("over_cap", "recall_after_abandon"):
+        base = cubes.per_callee_windowed(ctx)
+        f = cubes.CallFrom(base, ctx)
+        w = base.c
+        cond = (
+            sa.or_(w.n24 > rules.caps_per_24h, w.n5 > rules.caps_per_5min)
+            if rule_id == "over_cap"
+            else w.ab_before > 0
+        )
+        time_col = w.started_at
+    else:
+        f = cubes.CallFrom(schema.calls, ctx)
+        cond = cubes.rule_condition(ctx, f, rule_id)
+        time_col = schema.calls.c.started_at
+    k = f.k.c
+    dim = f.dim_expr(entity)
+    match = dim.is_(None) if value is None else dim == value
+    size = max(1, min(page_size, 500))
+    return (
+        sa.select(
+            k.call_id,
+            k.started_at,
+            k.campaign_id,
+            k.agent_id,
+            k.caller_number,
+            k.callee_id,
+            k.callee_province,
+            k.disposition,
+        )
+        .select_from(f.from_clause())
+        .where(time_col >= t0, time_col < t1, cond, match)
+        .order_by(time_col.desc(), k.call_id.desc())
+        .limit(size)
+        .offset(max(page, 0) * size)
+    )
+
+
+def read_rule_calls(engine: Engine, query: sa.Select[Any]) -> pl.DataFrame:
+    """Run :func:`select_rule_calls` and mask the customer ids."""
+    frame = db.read_frame(engine, query)
+    if frame.height == 0:
+        return frame
+    return frame.with_columns(pl.col("callee_id").map_elements(mask_id, return_dtype=pl.String))
+
+
+__all__ = [
+    "BANDS",
+    "ENTITIES",
+    "GRAINS",
+    "RiskRule",
+    "band",
+    "combine",
+    "compute_risk",
+    "period_range",
+    "read_rule_calls",
+    "risk_rules",
+    "select_rule_calls",
+    "severity",
+    "sql",
+]
