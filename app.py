@@ -8,7 +8,6 @@ Run with ``streamlit run app.py``. The database URL comes from ``CALLCENTER_DB_U
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 
 from core.i18n import t
 from ui import errors, filters, shell
@@ -19,11 +18,7 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/settings.py", "page.settings", ":material/settings:", "settings"),
 )
 
-# With a pages/ folder, a fresh server runs its very first script in Streamlit's legacy multipage
-# mode (until st.navigation is first called), and widgets get other IDs there than in every later
-# run: the first click after a server start would be lost. One immediate rerun avoids that.
-legacy_first_run = PagesManager.uses_pages_directory is True
-
+shell.leave_legacy_multipage_mode()
 lang = shell.configure()
 ctx = shell.prepare(lang)
 page = st.navigation(
@@ -32,8 +27,6 @@ page = st.navigation(
         for i, (path, title_key, icon, url_path) in enumerate(PAGES)
     ]
 )
-if legacy_first_run:
-    st.rerun()
 filters.sync_query_params(ctx.selection, lang)
 with shell.active(ctx), errors.guard(lang, ctx.url):
     page.run()

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from core import db
 from core.home import month_bounds
@@ -109,6 +110,22 @@ def prepare(lang: str) -> PageContext:
     )
 
 
+def leave_legacy_multipage_mode() -> None:
+    """Rerun at once if Streamlit runs this script in its legacy ``pages/``-folder mode.
+
+    A fresh server starts in the legacy multipage mode because a ``pages/`` folder exists, and
+    stays there until ``st.navigation`` is first called. In that mode (a) widgets of the first run
+    get other IDs than in every later run, so the first click after a server start is lost, and
+    (b) a deep link such as ``/settings`` runs ``pages/settings.py`` without ``app.py``, with the
+    file names as the menu. We use ``st.navigation`` only: switch the mode off and rerun, so that
+    ``app.py`` routes every request. (``PagesManager.uses_pages_directory`` is the flag Streamlit
+    itself clears in ``st.navigation``.)
+    """
+    if PagesManager.uses_pages_directory is True:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @contextmanager
 def active(ctx: PageContext) -> Iterator[PageContext]:
     """Make ``ctx`` the context :func:`page_context` returns while a page runs."""
@@ -124,6 +141,7 @@ def page_context() -> PageContext:
     ctx = _CURRENT.get()
     if ctx is not None:
         return ctx
+    leave_legacy_multipage_mode()  # a deep link on a fresh server: let app.py route it
     lang = configure()
     ctx = prepare(lang)
     filters.sync_query_params(ctx.selection, lang)
