@@ -48,7 +48,8 @@ def render_schema(ctx: shell.PageContext) -> None:
             t("settings.rows", lang): [fmt(n, "num0", lang) for n in counts.values()],
         }
     )
-    st.dataframe(frame, hide_index=True, width="content")
+    # A static table: it prints and screenshots as it looks (a data grid draws on a canvas).
+    st.table(frame, hide_index=True, border="horizontal", width=480)
 
 
 def render() -> None:

@@ -235,7 +235,7 @@ def test_settings_on_demo(demo_db: DemoDb, use_db: Callable[[str], None]) -> Non
     assert [el.value for el in at.title] == ["设置"]
     assert [s.value for s in at.success] == ["数据库结构完整:18 张数据表齐全。"]
     assert "duckdb" in at.markdown[1].value
-    frame = at.dataframe[0].value
+    frame = at.table[0].value
     rows = dict(zip(frame["数据表"], frame["行数"], strict=True))
     assert list(rows) == list(TABLE_NAMES)
     assert rows["calls"] == fmt(demo_db.counts["calls"], "num0")
@@ -266,7 +266,7 @@ def test_empty_database(empty_db: str, use_db: Callable[[str], None]) -> None:
     assert list(at.error) == []
     at.switch_page("pages/settings.py").run()
     assert_clean(at)
-    frame = at.dataframe[0].value
+    frame = at.table[0].value
     assert set(frame["行数"]) == {"0"}
 
 
