@@ -57,19 +57,23 @@ def _wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path, deadline_
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A streamlit server on a free port, on a small demo database; yields its base URL."""
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A small demo DuckDB (the real generator at 2% volume), shared by the tests of this module."""
     from core.demo import build_demo
 
-    folder = tmp_path_factory.mktemp("e2e")
-    url = f"duckdb:///{folder / 'demo.duckdb'}"
+    url = f"duckdb:///{tmp_path_factory.mktemp('e2e') / 'demo.duckdb'}"
     engine = db.make_engine(url)
     build_demo(engine, end=DEMO_END, scale=0.02)
     engine.dispose()
+    return url
 
+
+@pytest.fixture
+def server(demo_url: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh streamlit server on a free port, on the demo database; yields its base URL."""
     port = _free_port()
-    log = folder / "streamlit.log"
-    env = {**os.environ, db.ENV_VAR: url}
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, db.ENV_VAR: demo_url}
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -100,6 +104,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait(timeout=5)
 
 
+@pytest.fixture
+def browser_page() -> Iterator[Page]:
+    """A Chromium page at 1440×900 (Debian's Chromium, never a downloaded one)."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium is not installed at /usr/bin/chromium (scripts/services.sh installs it)"
+        )
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+        finally:
+            browser.close()
+
+
 def _wait_for_run(page: Page) -> None:
     """Wait until the script run has finished (the attribute Streamlit's own e2e suite waits on)."""
     expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_be_attached(
@@ -121,33 +140,39 @@ def _wait_for_query(page: Page, pair: str) -> None:
 
 
 @pytest.mark.e2e
-def test_shell_in_chromium(server: str) -> None:
+def test_shell_in_chromium(server: str, browser_page: Page) -> None:
     """Chinese overview renders with seven cards and no exception; English switch; screenshot saved."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's Chromium is not installed at /usr/bin/chromium (scripts/services.sh installs it)"
-        )
+    page = browser_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-            page.goto(server + "/", wait_until="domcontentloaded")
-            expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=TIMEOUT_MS)
-            _wait_for_run(page)
-            expect(page.get_by_text("2025年6月 核心指标")).to_be_visible()
-            expect(page.locator('[data-testid="stMetric"]')).to_have_count(7)
-            expect(page.get_by_text("外呼接通率")).to_be_visible()
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-            _wait_for_query(page, "from=2025-06-01")
-            page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
-
-            page.get_by_role("radio", name="English").click()
-            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT_MS)
-            _wait_for_run(page)
-            expect(page.get_by_text("Headline figures, Jun 2025")).to_be_visible()
-            _wait_for_query(page, "lang=en")
-            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-        finally:
-            browser.close()
+    page.goto(server + "/", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=TIMEOUT_MS)
+    _wait_for_run(page)
+    expect(page.get_by_text("2025年6月 核心指标")).to_be_visible()
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(7)
+    expect(page.get_by_text("外呼接通率")).to_be_visible()
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    _wait_for_query(page, "from=2025-06-01")
+    page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
     assert (SCREENSHOTS / "home.png").stat().st_size > 10_000
+
+    # The first click after a server start counts (see ui.shell.leave_legacy_multipage_mode).
+    page.get_by_role("radio", name="English").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT_MS)
+    _wait_for_run(page)
+    expect(page.get_by_text("Headline figures, Jun 2025")).to_be_visible()
+    _wait_for_query(page, "lang=en")
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+@pytest.mark.e2e
+def test_deep_link_on_fresh_server(server: str, browser_page: Page) -> None:
+    """A copied /settings link opened first after a start is routed by app.py, with its menu."""
+    page = browser_page
+    page.goto(server + "/settings?lang=en&site=S1", wait_until="domcontentloaded")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible(timeout=TIMEOUT_MS)
+    _wait_for_run(page)
+    expect(page.get_by_role("link", name="Overview")).to_be_visible()
+    expect(page.get_by_role("link", name="app")).to_have_count(0)
+    expect(page.get_by_text("Schema complete: all 18 tables present.")).to_be_visible()
+    _wait_for_query(page, "site=S1")
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
