@@ -213,12 +213,34 @@ class _CallFrom:
         return exprs[name]()
 
     def where_filters(self) -> list[Any]:
+        """The site / team / campaign filters as conditions on the calls.
+
+        A call without an agent (a dialer drop, an inbound call abandoned in the queue) belongs to
+        the teams that work its campaign: it passes a site or team filter when agents of those
+        sites or teams handled calls of the same campaign in the period. Robot campaigns, which no
+        agent works, belong to no team.
+        """
         f = self.ctx.filters
         conds = []
-        if f.sites:
-            conds.append(self.agents().c.site_id.in_(f.sites))
-        if f.teams:
-            conds.append(self.agents().c.team.in_(f.teams))
+        if f.sites or f.teams:
+            a = self.agents()
+            k2, a2 = schema.calls.alias("kf"), schema.agents.alias("af")
+            mine, theirs = [], []
+            if f.sites:
+                mine.append(a.c.site_id.in_(f.sites))
+                theirs.append(a2.c.site_id.in_(f.sites))
+            if f.teams:
+                mine.append(a.c.team.in_(f.teams))
+                theirs.append(a2.c.team.in_(f.teams))
+            worked = (
+                sa.select(k2.c.campaign_id)
+                .select_from(k2.join(a2, a2.c.agent_id == k2.c.agent_id))
+                .where(k2.c.started_at >= self.ctx.t0, k2.c.started_at < self.ctx.t1, *theirs)
+                .distinct()
+            )
+            conds.append(
+                sa.or_(sa.and_(*mine), sa.and_(self.k.c.agent_id.is_(None), self.k.c.campaign_id.in_(worked)))
+            )
         if f.campaigns:
             conds.append(self.k.c.campaign_id.in_(f.campaigns))
         return conds
