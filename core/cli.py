@@ -14,10 +14,12 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from core import db
@@ -261,6 +263,149 @@ def _fmt_cell(value: Any, fmt: str) -> Any:
     return f"{value:,}" if isinstance(value, int) else value
 
 
+def _engine_with_schema(args: argparse.Namespace) -> Any:
+    url = db.resolve_url(args.db)
+    engine = db.make_engine(url, create_dirs=False)
+    problems = db.check_schema(engine)
+    if problems:
+        raise CliError(db.schema_error(problems).en)
+    return engine
+
+
+def cmd_risk(args: argparse.Namespace) -> int:
+    """Risk scores per entity and period, riskiest first within each period."""
+    from core import risk
+
+    if args.by not in risk.ENTITIES:
+        raise CliError(f"unknown entity {args.by!r}; choose from {', '.join(risk.ENTITIES)}")
+    engine = _engine_with_schema(args)
+    start, end = _period(args)
+    frame = risk.compute_risk(engine, start, end, entity=args.by, grain=args.grain, rules=_rules(args))
+    if args.top:
+        frame = frame.filter(frame["rank"] <= args.top)
+    rows = []
+    for r in frame.to_dicts():
+        row = {
+            "entity": r["entity"],
+            "entity_type": args.by,
+            "period": r["period"],
+            "grain": args.grain,
+            "period_start": r["period_start"],
+            "period_end": r["period_end"],
+            "score": round(r["score"], 2),
+            "band": r["band"],
+            "rank": r["rank"],
+            "top_rules": r["top_rules"],
+        }
+        if args.format != "table":
+            row["rules"] = {
+                k[2:]: {"count": r[k], "severity": r["s_" + k[2:]]} for k in r if k.startswith("n_")
+            }
+        else:
+            row["top_rules"] = ",".join(r["top_rules"])
+        rows.append(row)
+    if args.format == "csv":
+        for row in rows:
+            row["top_rules"] = (
+                ",".join(row["top_rules"]) if isinstance(row["top_rules"], list) else row["top_rules"]
+            )
+            row["rules"] = json.dumps(row.get("rules"), ensure_ascii=False)
+    emit(rows, args.format)
+    return EXIT_OK
+
+
+def _report_year(args: argparse.Namespace, engine: Any) -> int:
+    if args.year:
+        return int(args.year)
+    from core import home
+
+    last_day = home.latest_call_day(engine) or date.today()
+    return last_day.year if (last_day.month, last_day.day) == (12, 31) else last_day.year - 1
+
+
+def cmd_fields(args: argparse.Namespace) -> int:
+    """The 46 annual-report fields for a year, with last year, the change and the rule tripped."""
+    from core import regulatory
+
+    engine = _engine_with_schema(args)
+    year = _report_year(args, engine)
+    rows = regulatory.compute_fields(
+        engine, year, rules=_rules(args), with_sql=args.format in ("json", "xlsx")
+    )
+    if args.format == "xlsx":
+        from core import exports
+
+        out = Path(args.out or f"annual-report-{year}.xlsx")
+        exports.write_report_xlsx(
+            out, year, rows, regulatory.compute_changes(engine, year, rules=_rules(args))
+        )
+        sys.stderr.write(f"wrote {out}\n")
+        return EXIT_OK
+    if args.format != "json":
+        for row in rows:
+            row.pop("sql", None)
+            row["evidence"] = ";".join(row["evidence"])
+    if args.format == "table":
+        # A terminal-width view; json/csv carry every column.
+        rows = [
+            {
+                "id": r["id"],
+                "field": r["name_zh"],
+                "value": _short(r["value"]),
+                "previous": _short(r["previous"]),
+                "change": _change_text(r["change"], r["unit"]),
+                "material": "!" if r["material"] else "",
+            }
+            for r in rows
+        ]
+    _write(rows, args)
+    return EXIT_OK
+
+
+def _change_text(change: float | None, unit: str) -> str | None:
+    """Rates change in percentage points, everything else relatively."""
+    if change is None:
+        return None
+    return f"{change * 100:+.1f}pp" if unit == "pct" else f"{change:+.1%}"
+
+
+def _short(value: Any, width: int = 28) -> Any:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.1f}"
+    text = "—" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    """The risk difference list (风险差异清单): one object per material change of the year."""
+    from core import regulatory
+
+    engine = _engine_with_schema(args)
+    year = _report_year(args, engine)
+    rows = regulatory.compute_changes(engine, year, rules=_rules(args))
+    if args.format == "xlsx":
+        from core import exports
+
+        out = Path(args.out or f"difference-list-{year}.xlsx")
+        exports.write_changes_xlsx(out, year, rows)
+        sys.stderr.write(f"wrote {out}\n")
+        return EXIT_OK
+    if args.format != "json":
+        for row in rows:
+            row["evidence"] = ";".join(row["evidence"])
+    _write(rows, args)
+    return EXIT_OK
+
+
+def _write(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    if getattr(args, "out", None):
+        with open(args.out, "w", encoding="utf-8", newline="") as fh:
+            emit(rows, args.format, fh)
+        sys.stderr.write(f"wrote {args.out}\n")
+    else:
+        emit(rows, args.format)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m core", description="Call-centre licence compliance: data and reports.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -312,6 +457,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
     p.set_defaults(func=cmd_metrics)
 
+    p = sub.add_parser("risk", help="compliance risk scores per entity and period (DOMAIN.md §7)")
+    common(p)
+    period(p)
+    p.add_argument(
+        "--by", default="campaign", help="entity: caller_number, campaign, team, agent, callee_province"
+    )
+    p.add_argument("--grain", choices=("day", "week", "month"), default="week")
+    p.add_argument("--top", type=int, default=0, help="only the N riskiest per period (0: all)")
+    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+    p.set_defaults(func=cmd_risk)
+
+    for name, func, helptext in (
+        ("fields", cmd_fields, "the 46 annual-report fields of a year (DOMAIN.md §8)"),
+        ("changes", cmd_changes, "the risk difference list: material changes of a year (DOMAIN.md §3)"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        common(p, formats=("table", "json", "csv", "xlsx"))
+        p.add_argument("--year", type=int, help="report year (default: the last complete year of the data)")
+        p.add_argument("--out", metavar="FILE", help="write to FILE (required name for xlsx: default in cwd)")
+        p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+        p.set_defaults(func=func)
+
     p = sub.add_parser("check", help="check the schema; print row counts and the data version")
     common(p)
     p.set_defaults(func=cmd_check)
@@ -333,3 +500,7 @@ def main(argv: Sequence[str] | None = None, *, stderr: Callable[[str], Any] | No
     except KeyboardInterrupt:
         write("interrupted\n")
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
