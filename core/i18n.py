@@ -146,6 +146,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "[connections.callcenter] in .streamlit/secrets.toml; without either, the app uses the "
         "embedded demo database data/callcenter.duckdb. The Settings page shows the database in use.",
     ),
+    "error.bad_url": (
+        "数据库地址无法解析({detail})。格式示例:duckdb:///data/callcenter.duckdb 或 postgresql+psycopg://用户:密码@主机:5432/库名",
+        "The database URL cannot be parsed ({detail}). Examples: duckdb:///data/callcenter.duckdb or "
+        "postgresql+psycopg://user:password@host:5432/dbname",
+    ),
     "error.query": (
         "查询数据库 {url} 时出错:{detail}。数据库结构可能与本程序版本不符。",
         "A query on the database {url} failed: {detail}. The database may not match this version "

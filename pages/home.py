@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.db import redact_url
 from core.home import HomeData
 from core.i18n import fmt, t
 from ui import errors, glue, shell
@@ -36,7 +35,7 @@ def render_footer(ctx: shell.PageContext) -> None:
     lang = ctx.lang
     st.divider()
     st.caption(
-        f"{t('home.database', lang)}: `{redact_url(ctx.url)}` · "
+        f"{t('home.database', lang)}: `{glue.display_url(ctx.url)}` · "
         f"{t('home.data_version', lang)}: `{ctx.version or '—'}` · "
         f"{t('home.latest_call', lang)}: {fmt(ctx.latest_call, 'date')}"
     )

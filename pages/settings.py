@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.db import redact_url, schema_error
+from core.db import schema_error
 from core.i18n import fmt, t
 from core.schema import TABLE_NAMES
 from ui import errors, glue, shell
@@ -19,7 +19,7 @@ def render_database(ctx: shell.PageContext) -> None:
     lang = ctx.lang
     st.subheader(t("settings.database", lang))
     left, middle, right = st.columns([3, 1, 1])
-    left.markdown(f"**{t('settings.url', lang)}**  \n`{redact_url(ctx.url)}`")
+    left.markdown(f"**{t('settings.url', lang)}**  \n`{glue.display_url(ctx.url)}`")
     middle.markdown(f"**{t('settings.engine', lang)}**  \n{glue.engine_name(ctx.url)}")
     right.markdown(f"**{t('settings.data_version', lang)}**  \n`{ctx.version or '—'}`")
     st.caption(f"{t('settings.source', lang)}: {glue.url_source()} — {t('settings.source_hint', lang)}")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from core import db
 from core.i18n import t
+from ui.glue import display_url
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ def as_database_error(exc: BaseException, url: str | None = None) -> db.Database
     if isinstance(exc, SQLAlchemyError):
         # Keep only the driver's first line: the rest is the SQL and its parameters.
         detail = _first_line(getattr(exc, "orig", None) or exc)
-        safe = db.redact_url(url) if url else "?"
+        safe = display_url(url) if url else "?"
         return db.DatabaseError(
             t("error.query", "zh", url=safe, detail=detail), t("error.query", "en", url=safe, detail=detail)
         )
@@ -42,19 +43,28 @@ def _first_line(exc: BaseException) -> str:
     return line[:200]
 
 
+def _masked(text: str, url: str | None) -> str:
+    """``text`` with the configured URL, as typed, replaced by its display form (password hidden).
+
+    core echoes an unparseable URL as typed, and such a URL may hold a password.
+    """
+    return text.replace(url, display_url(url)) if url else text
+
+
 def render_error(exc: BaseException, lang: str, url: str | None = None) -> None:
     """Show ``exc`` as an ``st.error`` box in ``lang``, with what to do; log unexpected ones."""
     dberr = as_database_error(exc, url)
     if dberr is not None:
         st.error(
-            f"**{t('error.database', lang)}:** {dberr.message(lang)}\n\n{t('error.what_to_do', lang)}",
+            f"**{t('error.database', lang)}:** {_masked(dberr.message(lang), url)}\n\n"
+            f"{t('error.what_to_do', lang)}",
             icon=":material/database:",
         )
         return
     # Not a database problem: a bug. The user gets one line; the server log gets the traceback.
     logger.error("unexpected error while rendering a page", exc_info=exc)
     st.error(
-        t("error.unexpected", lang, detail=f"{type(exc).__name__}: {_first_line(exc)}"),
+        t("error.unexpected", lang, detail=_masked(f"{type(exc).__name__}: {_first_line(exc)}", url)),
         icon=":material/error:",
     )
 

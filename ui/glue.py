@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -45,12 +46,36 @@ def is_default_url(url: str) -> bool:
     return url == db.DEFAULT_URL
 
 
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` with any ``scheme://user:password@`` password replaced by ``***``."""
+    return _PASSWORD_IN_URL.sub(r"\1***@", text)
+
+
+def display_url(url: str) -> str:
+    """The URL for the screen: ``core.db.redact_url``; a URL it cannot parse, with its password masked."""
+    try:
+        shown = db.redact_url(url)
+    except Exception:  # noqa: BLE001 - e.g. a non-numeric port makes the parser raise ValueError
+        shown = ""
+    return shown if shown and shown != "<invalid URL>" else scrub_secrets(url)
+
+
 @st.cache_resource(max_entries=4, show_spinner=False, on_release=lambda engine: engine.dispose())
 def get_engine(url: str) -> Engine:
     """One engine per URL for the whole server (raises ``DatabaseError`` on a bad URL)."""
     # Only the embedded default may create its data/ folder; a typo in a configured DuckDB path
     # should fail loudly rather than quietly create an empty database somewhere.
-    return db.make_engine(url, create_dirs=is_default_url(url))
+    try:
+        return db.make_engine(url, create_dirs=is_default_url(url))
+    except ValueError as exc:
+        # make_engine names unparseable URLs itself; a non-numeric port still escapes as ValueError.
+        detail = f"{display_url(url)}: {exc}"
+        raise db.DatabaseError(
+            t("error.bad_url", "zh", detail=detail), t("error.bad_url", "en", detail=detail)
+        ) from None
 
 
 @st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
@@ -219,6 +244,7 @@ __all__ = [
     "clear_status",
     "data_version",
     "database_url",
+    "display_url",
     "engine_name",
     "ensure_database",
     "get_engine",
@@ -229,5 +255,6 @@ __all__ = [
     "load_latest_call_day",
     "load_row_counts",
     "schema_problems",
+    "scrub_secrets",
     "url_source",
 ]
