@@ -16,6 +16,7 @@ from core import db
 from core.home import HEADLINES, Filters, build_home, latest_call_day
 from core.i18n import fmt, t
 from core.schema import TABLE_NAMES
+from ui.glue import display_url
 from ui.kpi import delta_style
 
 if TYPE_CHECKING:  # fixtures' types only; conftest is not imported at run time
@@ -307,6 +308,34 @@ def test_unparseable_url(script: str, use_db: Callable[[str], None]) -> None:
     assert [e.value for e in at.error] == [
         f"**数据库问题:** {raised.value.zh}\n\n{t('error.what_to_do', 'zh')}"
     ]
+
+
+def test_display_url_hides_passwords() -> None:
+    """The URL on screen hides the password, whether or not SQLAlchemy can parse the URL."""
+    assert display_url("postgresql+psycopg://u:pw@h:5432/d") == "postgresql+psycopg://u:***@h:5432/d"
+    assert display_url("postgresql+psycopg://u:pw@h:port/d") == "postgresql+psycopg://u:***@h:port/d"
+    assert display_url("postgres ql://u:pw@h/d") == "postgres ql://u:***@h/d"
+    assert display_url("duckdb:////srv/cc.duckdb") == "duckdb:////srv/cc.duckdb"
+    assert display_url("not a url") == "not a url"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres ql://admin:s3cret-pw@db.example/cc",
+        "postgresql+psycopg://admin:s3cret-pw@db.example:port/cc",
+    ],
+)
+@pytest.mark.parametrize("script", ["app.py", "pages/settings.py"])
+def test_broken_url_never_shows_its_password(url: str, script: str, use_db: Callable[[str], None]) -> None:
+    """An unparseable URL (bad scheme, non-numeric port) is named with its password masked."""
+    use_db(url)
+    at = run_app(script)
+    assert_clean(at)
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("**数据库问题:** 数据库地址无法解析")
+    assert "admin:***@db.example" in at.error[0].value
+    assert not any("s3cret-pw" in text for text in texts(at))
 
 
 def test_unreachable_server_hides_password(use_db: Callable[[str], None]) -> None:
