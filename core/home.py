@@ -1,12 +1,11 @@
 """Page data of the overview (home) page: the headline figures of a period and the one before.
 
-Every figure is aggregated in the database with SQLAlchemy Core (``SUM(CASE …)``, ``COUNT``,
-``COUNT(DISTINCT …)``); no call row reaches Python. The SQL is portable: times are compared with
-``started_at >= start`` and ``started_at < day after end``, never with date functions, so the same
-statements run on DuckDB, SQLite, PostgreSQL, MariaDB and ClickHouse.
-
-Definitions follow DOMAIN.md §5 exactly. The metric registry of issue 3 will replace the small
-set of expressions here; the keys are already the registry's keys.
+The figures come from the metric registry (:func:`core.metrics.compute_metrics`), so the overview,
+the other pages, the CLI and the reports show the same number for the same key: definitions
+follow DOMAIN.md §5, aggregation happens in the database (portable ``SUM(CASE …)`` counts and
+half-open ``started_at`` bounds), and rates divide null-safely (a zero denominator gives None).
+This module adds what only the shell needs: the default period (the last complete month of the
+data), the choices of the sidebar filters and the comparison with the previous period.
 
 Tiny example (the unit tests use a table like this)::
 
@@ -21,56 +20,70 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from core.schema import agent_sessions, agents, calls, campaigns, complaints, sites
+from core.cubes import Filters
+from core.metrics import METRICS, compute_metrics
+from core.periods import previous_period, whole_months
+from core.schema import agents, calls, campaigns, sites
 
-#: An effective call lasts at least this long (DOMAIN.md §5; the regulator's definition).
-EFFECTIVE_MIN_TALK_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The shared dimension filters (sidebar: site, team, campaign); empty tuple = no filter.
-
-    Site and team restrict calls to those made or taken by agents of the chosen sites and teams
-    (robot calls without an agent drop out); campaign restricts calls by ``campaign_id``.
-    """
-
-    sites: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
-    campaigns: tuple[str, ...] = ()
-
-    @property
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return bool(self.sites or self.teams or self.campaigns)
+__all__ = [
+    "HEADLINES",
+    "FilterOptions",
+    "Filters",
+    "Headline",
+    "HomeData",
+    "HomeFigures",
+    "build_filter_options",
+    "build_home",
+    "last_complete_month",
+    "latest_call_day",
+    "month_bounds",
+    "previous_period",
+]
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure: its metric key, format codes, and which direction is good."""
+    """One KPI card: a metric key of the registry, how the card formats it, how it compares.
+
+    Labels, the definition (tooltip) and the direction of "good" come from
+    :data:`core.metrics.METRICS`, declared once for the whole product.
+    """
 
     key: str
-    fmt: str  # format code of core.i18n.fmt for the value
+    fmt: str  # format code of core.i18n.fmt for the card's value (``wan``: compact counts)
     delta_fmt: str  # format code for the change against the previous period
-    higher_is_better: bool | None  # None: neither direction is good or bad (volumes)
     relative_delta: bool  # True: change shown as a relative % ; False: as a difference
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        """Direction of "good" (None: volumes, neither good nor bad)."""
+        return METRICS[self.key].higher_is_better
+
+    def label(self, lang: str) -> str:
+        """The metric's name in ``lang``."""
+        return METRICS[self.key].label(lang)
+
+    def description(self, lang: str) -> str:
+        """The metric's one-line definition in ``lang`` (the card's tooltip)."""
+        metric = METRICS[self.key]
+        return metric.description_en if lang == "en" else metric.description_zh
 
 
 #: The overview's KPI cards, in display order.
 HEADLINES: tuple[Headline, ...] = (
-    Headline("outbound_calls", "wan", "pct1", None, True),
-    Headline("connect_rate", "pct1", "pp1", True, False),
-    Headline("effective_rate", "pct1", "pp1", True, False),
-    Headline("inbound_calls", "wan", "pct1", None, True),
-    Headline("inbound_answer_rate", "pct1", "pp1", True, False),
-    Headline("complaints", "num0", "pct1", False, True),
-    Headline("active_agents", "num0", "pct1", None, True),
+    Headline("outbound_calls", "wan", "pct1", True),
+    Headline("connect_rate", "pct1", "pp1", False),
+    Headline("effective_rate", "pct1", "pp1", False),
+    Headline("inbound_calls", "wan", "pct1", True),
+    Headline("inbound_answer_rate", "pct1", "pp1", False),
+    Headline("complaints", "num0", "pct1", True),
+    Headline("active_agents", "num0", "pct1", True),
 )
 
 
@@ -82,7 +95,6 @@ class HomeFigures:
     inbound_calls: int
     connected_calls: int
     effective_calls: int
-    inbound_answered: int
     complaints: int
     active_agents: int
     connect_rate: float | None
@@ -112,6 +124,11 @@ class HomeData:
     current: HomeFigures
     previous: HomeFigures
     headlines: tuple[Headline, ...] = field(default=HEADLINES)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a site, team or campaign filter is set."""
+        return bool(self.filters.sites or self.filters.teams or self.filters.campaigns)
 
     def delta(self, key: str) -> float | None:
         """Change of ``key`` against the previous period, as the headline shows it.
@@ -149,34 +166,6 @@ def month_bounds(day: date) -> tuple[date, date]:
     return day.replace(day=1), day.replace(day=last)
 
 
-def is_whole_months(start: date, end: date) -> bool:
-    """Whether ``start..end`` begins on a 1st and ends on a month's last day."""
-    return start.day == 1 and end == month_bounds(end)[1] and start <= end
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period just before ``start..end`` (both inclusive).
-
-    Whole calendar months map to the same number of months before (March–May → December–
-    February); any other range maps to the same number of days just before it.
-    """
-    if is_whole_months(start, end):
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        prev_end = start - timedelta(days=1)
-        y, m = prev_end.year, prev_end.month - (months - 1)
-        while m < 1:
-            m += 12
-            y -= 1
-        return date(y, m, 1), prev_end
-    days = (end - start).days + 1
-    return start - timedelta(days=days), start - timedelta(days=1)
-
-
-def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Datetime bounds ``[start 00:00, day after end 00:00)`` for half-open comparisons."""
-    return datetime.combine(start, time()), datetime.combine(end + timedelta(days=1), time())
-
-
 def latest_call_day(engine: Engine) -> date | None:
     """The day of the latest call in the database (``MAX(started_at)``), or None without calls."""
     with engine.connect() as conn:
@@ -210,124 +199,42 @@ def last_complete_month(engine: Engine, today: date) -> tuple[date, date]:
 
 
 # ----------------------------------------------------------------------------------------------
-# SQL
+# Figures
 # ----------------------------------------------------------------------------------------------
 
-
-def _count_if(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[Any]:
-    """``COALESCE(SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0)``: portable conditional count."""
-    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-
-def _agent_conditions(column: sa.ColumnElement[Any], filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """``column IN (agents of the chosen sites and teams)``, or nothing without those filters."""
-    if not (filters.sites or filters.teams):
-        return []
-    chosen = sa.select(agents.c.agent_id)
-    if filters.sites:
-        chosen = chosen.where(agents.c.site_id.in_(filters.sites))
-    if filters.teams:
-        chosen = chosen.where(agents.c.team.in_(filters.teams))
-    return [column.in_(chosen)]
+#: The registry keys the overview reads (the cards, plus the counts behind the rates).
+FIGURE_KEYS: tuple[str, ...] = (
+    "outbound_calls",
+    "inbound_calls",
+    "connected_calls",
+    "effective_calls",
+    "complaints",
+    "active_agents",
+    "connect_rate",
+    "effective_rate",
+    "inbound_answer_rate",
+)
 
 
-def call_conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """WHERE conditions restricting ``calls`` to the site, team and campaign filters."""
-    conds = _agent_conditions(calls.c.agent_id, filters)
-    if filters.campaigns:
-        conds.append(calls.c.campaign_id.in_(filters.campaigns))
-    return conds
+def _figures(engine: Engine, start: date, end: date, filters: Filters) -> HomeFigures:
+    row = compute_metrics(engine, start, end, metrics=FIGURE_KEYS, filters=filters).row(0, named=True)
 
+    def count(key: str) -> int:
+        return int(row[key] or 0)
 
-def select_call_counts(start: date, end: date, filters: Filters) -> sa.Select[Any]:
-    """One row: outbound, inbound, connected, effective and inbound-answered calls of a period."""
-    lo, hi = _bounds(start, end)
-    out = calls.c.direction == "out"
-    answered = calls.c.disposition == "answered"
-    effective = sa.and_(
-        out,
-        answered,
-        calls.c.talk_seconds >= EFFECTIVE_MIN_TALK_SECONDS,
-        calls.c.two_way_voice == sa.true(),
-    )
-    return sa.select(
-        _count_if(out).label("outbound_calls"),
-        _count_if(calls.c.direction == "in").label("inbound_calls"),
-        _count_if(sa.and_(out, answered)).label("connected_calls"),
-        _count_if(effective).label("effective_calls"),
-        _count_if(sa.and_(calls.c.direction == "in", answered)).label("inbound_answered"),
-    ).where(calls.c.started_at >= lo, calls.c.started_at < hi, *call_conditions(filters))
+    def rate(key: str) -> float | None:
+        return None if row[key] is None else float(row[key])
 
-
-def select_complaints(start: date, end: date, filters: Filters) -> sa.Select[Any]:
-    """Complaints received in the period.
-
-    With a site, team or campaign filter, only complaints linked (``call_id``) to a call that
-    matches the filter count; the call itself may fall in another period (a complaint often
-    arrives days after the call).
-    """
-    lo, hi = _bounds(start, end)
-    query = (
-        sa.select(sa.func.count())
-        .select_from(complaints)
-        .where(complaints.c.received_at >= lo, complaints.c.received_at < hi)
-    )
-    conds = call_conditions(filters)
-    if conds:
-        query = query.where(complaints.c.call_id.in_(sa.select(calls.c.call_id).where(*conds)))
-    return query
-
-
-def select_active_agents(start: date, end: date, filters: Filters) -> sa.Select[Any]:
-    """Distinct agents with a session starting in the period or a human call in it.
-
-    A human call has an agent and ``robot`` false (a null robot flag counts as human). Sessions
-    carry no campaign, so under a campaign filter only the agents' calls count. ``UNION ALL`` then
-    ``COUNT(DISTINCT …)`` rather than ``UNION``: ClickHouse rejects a bare ``UNION``.
-    """
-    lo, hi = _bounds(start, end)
-    human = sa.and_(
-        calls.c.agent_id.is_not(None),
-        sa.or_(calls.c.robot == sa.false(), calls.c.robot.is_(None)),
-    )
-    parts: list[sa.Select[Any]] = [
-        sa.select(calls.c.agent_id.label("agent_id")).where(
-            calls.c.started_at >= lo, calls.c.started_at < hi, human, *call_conditions(filters)
-        )
-    ]
-    if not filters.campaigns:
-        parts.append(
-            sa.select(agent_sessions.c.agent_id.label("agent_id")).where(
-                agent_sessions.c.login_at >= lo,
-                agent_sessions.c.login_at < hi,
-                *_agent_conditions(agent_sessions.c.agent_id, filters),
-            )
-        )
-    both = sa.union_all(*parts).subquery("active")
-    return sa.select(sa.func.count(sa.distinct(both.c.agent_id)))
-
-
-def _ratio(numerator: int, denominator: int) -> float | None:
-    """Null-safe division: None when the denominator is zero (DOMAIN.md §5)."""
-    return None if denominator == 0 else numerator / denominator
-
-
-def _figures(conn: Connection, start: date, end: date, filters: Filters) -> HomeFigures:
-    row = conn.execute(select_call_counts(start, end, filters)).mappings().one()
-    counts = {k: int(v or 0) for k, v in row.items()}
-    n_complaints = int(conn.execute(select_complaints(start, end, filters)).scalar_one() or 0)
-    n_agents = int(conn.execute(select_active_agents(start, end, filters)).scalar_one() or 0)
     return HomeFigures(
-        outbound_calls=counts["outbound_calls"],
-        inbound_calls=counts["inbound_calls"],
-        connected_calls=counts["connected_calls"],
-        effective_calls=counts["effective_calls"],
-        inbound_answered=counts["inbound_answered"],
-        complaints=n_complaints,
-        active_agents=n_agents,
-        connect_rate=_ratio(counts["connected_calls"], counts["outbound_calls"]),
-        effective_rate=_ratio(counts["effective_calls"], counts["outbound_calls"]),
-        inbound_answer_rate=_ratio(counts["inbound_answered"], counts["inbound_calls"]),
+        outbound_calls=count("outbound_calls"),
+        inbound_calls=count("inbound_calls"),
+        connected_calls=count("connected_calls"),
+        effective_calls=count("effective_calls"),
+        complaints=count("complaints"),
+        active_agents=count("active_agents"),
+        connect_rate=rate("connect_rate"),
+        effective_rate=rate("effective_rate"),
+        inbound_answer_rate=rate("inbound_answer_rate"),
     )
 
 
@@ -339,9 +246,12 @@ def build_home(
     Args:
         engine: the database (the schema must be present).
         month_start: first day of the period (usually the 1st of the last complete month).
-        month_end: last day of the period, inclusive. Any range works; see
-            :func:`previous_period` for what "previous" means then.
-        filters: site, team and campaign filters (None: no filter).
+        month_end: last day of the period, inclusive. Any range works; "previous" is the same
+            number of whole months before (or of days, for a range that is not whole months).
+        filters: site, team and campaign filters (None: no filter), with the registry's
+            meaning: a call without an agent (a dialer drop, a queue abandon, a robot call)
+            passes a site or team filter when agents of that site or team worked its campaign in
+            the period; sessions count for active agents only without a campaign filter.
 
     Returns:
         :class:`HomeData`; counts are integers, rates fractions in 0..1 or None when their
@@ -351,19 +261,15 @@ def build_home(
     if month_end < month_start:
         month_start, month_end = month_end, month_start
     prev_start, prev_end = previous_period(month_start, month_end)
-    with engine.connect() as conn:
-        current = _figures(conn, month_start, month_end, filters)
-        previous = _figures(conn, prev_start, prev_end, filters)
-    whole_month = month_start == month_bounds(month_start)[0] and month_end == month_bounds(month_start)[1]
     return HomeData(
         period_start=month_start,
         period_end=month_end,
         previous_start=prev_start,
         previous_end=prev_end,
-        whole_month=whole_month,
+        whole_month=whole_months(month_start, month_end) == 1,
         filters=filters,
-        current=current,
-        previous=previous,
+        current=_figures(engine, month_start, month_end, filters),
+        previous=_figures(engine, prev_start, prev_end, filters),
     )
 
 

@@ -57,30 +57,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "默认期间为数据中最近一个完整自然月。",
         "The default period is the last complete calendar month in the data.",
     ),
-    # -- metrics (keys of DOMAIN.md §5) ---------------------------------------------------------
-    "metric.outbound_calls": ("外呼量", "Outbound calls"),
-    "metric.inbound_calls": ("呼入量", "Inbound calls"),
-    "metric.connect_rate": ("外呼接通率", "Connect rate"),
-    "metric.effective_rate": ("有效通话率", "Effective-call rate"),
-    "metric.inbound_answer_rate": ("呼入接听率", "Inbound answer rate"),
-    "metric.complaints": ("投诉量", "Complaints"),
-    "metric.active_agents": ("在岗坐席数", "Active agents"),
-    "help.outbound_calls": ("方向为外呼的通话数。", "Calls with direction 'out'."),
-    "help.inbound_calls": ("方向为呼入的通话数。", "Calls with direction 'in'."),
-    "help.connect_rate": (
-        "外呼接通数 ÷ 外呼量(接通 = 处理结果为 answered)。",
-        "Connected outbound calls ÷ outbound calls (connected = disposition 'answered').",
-    ),
-    "help.effective_rate": (
-        "有效通话数 ÷ 外呼量;有效通话 = 接通、通话时长 ≥ 30 秒且双向有声。",
-        "Effective calls ÷ outbound calls; effective = connected, talk ≥ 30 s and two-way voice.",
-    ),
-    "help.inbound_answer_rate": ("呼入接听数 ÷ 呼入量。", "Inbound calls answered ÷ inbound calls."),
-    "help.complaints": ("期间内收到的投诉数。", "Complaints received in the period."),
-    "help.active_agents": (
-        "期间内有登录记录或人工通话的不同坐席数。",
-        "Distinct agents with a session or a human call in the period.",
-    ),
+    # -- KPI cards (metric labels and definitions live in the registry, core.metrics) ------------
     "delta.vs_previous": ("较上期", "vs previous"),
     # -- overview page ------------------------------------------------------------------------
     "home.period": (
@@ -174,7 +151,8 @@ FORMATS: Final = (
     "pct2",
     "pp1",
     "hours1",
-    "seconds0",
+    "sec0",
+    "per10k2",
     "month",
     "date",
 )
@@ -244,7 +222,8 @@ def fmt(value: Any, code: str, lang: str = DEFAULT_LANG, *, signed: bool = False
             ``pp1``      a difference of two fractions in percentage points
                          (0.012 → zh ``1.2个百分点``, en ``1.2 pp``);
             ``hours1``   hours (zh ``1,234.6小时``, en ``1,234.6 h``);
-            ``seconds0`` seconds (zh ``45秒``, en ``45 s``);
+            ``sec0``     seconds (zh ``45秒``, en ``45 s``);
+            ``per10k2``  a value already scaled per 10,000, two decimals (``1.23``);
             ``month``    a date's month (zh ``2024年5月``, en ``May 2024``);
             ``date``     ISO date (``2024-05-01``).
         lang: ``zh`` or ``en``.
@@ -282,7 +261,7 @@ def fmt(value: Any, code: str, lang: str = DEFAULT_LANG, *, signed: bool = False
         number_text = _compact(abs(number), lang)
         zero = round(abs(number)) == 0
         body = number_text
-    elif code in ("num0", "num1", "num2"):
+    elif code in ("num0", "num1", "num2", "per10k2"):
         number_text = _grouped(abs(number), int(code[-1]))
         zero = float(number_text.replace(",", "")) == 0
         body = number_text
@@ -290,7 +269,7 @@ def fmt(value: Any, code: str, lang: str = DEFAULT_LANG, *, signed: bool = False
         number_text = _grouped(abs(number), 1)
         zero = float(number_text.replace(",", "")) == 0
         body = f"{number_text} h" if en else f"{number_text}小时"
-    else:  # seconds0
+    else:  # sec0
         number_text = _grouped(abs(number), 0)
         zero = float(number_text.replace(",", "")) == 0
         body = f"{number_text} s" if en else f"{number_text}秒"

@@ -57,7 +57,7 @@ def render() -> None:
         data = glue.load_home(ctx.url, ctx.version or "", sel.start, sel.end, sel.filters)
         render_period(data, lang)
         if data.current.total_calls == 0:
-            if sel.filters.active:
+            if data.filtered:
                 st.info(t("home.no_match", lang), icon=":material/filter_alt_off:")
             else:
                 st.info(

@@ -38,13 +38,13 @@ def render_headline(data: HomeData, spec: Headline, lang: str) -> None:
     delta_text = None if delta is None else fmt(delta, spec.delta_fmt, lang, signed=True)
     color, arrow = delta_style(delta_text, spec.higher_is_better)
     st.metric(
-        t(f"metric.{spec.key}", lang),
+        spec.label(lang),
         fmt(data.current.value(spec.key), spec.fmt, lang),
         delta=delta_text,
         delta_color=color,
         delta_arrow=arrow,
         delta_description=t("delta.vs_previous", lang) if delta_text else None,
-        help=t(f"help.{spec.key}", lang),
+        help=spec.description(lang),
         border=True,
     )
 

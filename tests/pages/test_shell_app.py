@@ -60,7 +60,7 @@ def expected_cards(
         delta = data.delta(spec.key)
         cards.append(
             (
-                t(f"metric.{spec.key}", lang),
+                spec.label(lang),
                 fmt(data.current.value(spec.key), spec.fmt, lang),
                 "" if delta is None else fmt(delta, spec.delta_fmt, lang, signed=True),
             )
@@ -93,7 +93,7 @@ def test_overview_on_demo(demo_db: DemoDb, use_db: Callable[[str], None]) -> Non
         "外呼接通率",
         "有效通话率",
         "呼入量",
-        "呼入接听率",
+        "呼入接通率",
         "投诉量",
         "在岗坐席数",
     ]

@@ -21,6 +21,7 @@ The fixture (May 2024 is the period, April the previous month)::
 
 May, no filter: outbound 6 (c1 c2 c3 c4 c5 c8), inbound 2, connected 5, effective 3 (c1 c5 c8),
 inbound answered 1, complaints 2 (k1 k2), active agents 4 (A1 A2 from calls, A3 A9 from sessions).
+Site S1 keeps A1's calls and the robot call c5, whose campaign C1 S1's agents worked in May.
 """
 
 from __future__ import annotations
@@ -159,11 +160,12 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def test_may_without_filters(engine: Engine) -> None:
     """May's figures follow DOMAIN.md §5: 29 s, one-way and June calls are not effective."""
-    cur = build_home(engine, *MAY).current
+    data = build_home(engine, *MAY)
+    assert data.filtered is False
+    cur = data.current
     assert (cur.outbound_calls, cur.inbound_calls) == (6, 2)
     assert cur.connected_calls == 5
     assert cur.effective_calls == 3  # c1 (30 s) c5 c8; not c2 (29 s), not c3 (one-way), not c9 (June)
-    assert cur.inbound_answered == 1
     assert cur.connect_rate == pytest.approx(5 / 6)
     assert cur.effective_rate == pytest.approx(0.5)
     assert cur.inbound_answer_rate == pytest.approx(0.5)
@@ -187,21 +189,27 @@ def test_previous_month_and_deltas(engine: Engine) -> None:
 
 
 def test_site_filter_and_zero_denominator(engine: Engine) -> None:
-    """Site S1 keeps A1/A3 calls and sessions; no inbound call there gives a None rate, not 0."""
+    """Site S1: A1/A3 calls, plus agent-less calls of campaigns S1 agents worked (robot c5 of C1).
+
+    No inbound call belongs to S1, so the inbound answer rate is None, not 0.
+    """
     cur = build_home(engine, *MAY, Filters(sites=("S1",))).current
-    assert (cur.outbound_calls, cur.connected_calls, cur.effective_calls) == (3, 3, 2)
-    assert cur.inbound_calls == 0
+    assert (cur.outbound_calls, cur.connected_calls, cur.effective_calls) == (4, 4, 3)  # c1 c2 c8 + c5
+    assert cur.inbound_calls == 0  # c7 (queue abandon) has no campaign, so no team or site
     assert cur.inbound_answer_rate is None
-    assert cur.effective_rate == pytest.approx(2 / 3)
+    assert cur.effective_rate == pytest.approx(0.75)
     assert cur.complaints == 0  # k1 is about an S2 call; k2 has no call
     assert cur.active_agents == 2  # A1, A3; A9 is on no roster, so in no site
 
 
 def test_team_filter(engine: Engine) -> None:
     """Team T2 (agent A2) keeps c3 c4 c6 and the complaint on c3."""
-    cur = build_home(engine, *MAY, Filters(teams=("T2",))).current
+    data = build_home(engine, *MAY, Filters(teams=("T2",)))
+    assert data.filtered is True
+    cur = data.current
     assert (cur.outbound_calls, cur.connected_calls, cur.effective_calls) == (2, 1, 0)
-    assert (cur.inbound_calls, cur.inbound_answered) == (1, 1)
+    assert cur.inbound_calls == 1
+    assert cur.inbound_answer_rate == 1.0
     assert cur.effective_rate == 0.0
     assert (cur.complaints, cur.active_agents) == (1, 1)
 
