@@ -335,7 +335,8 @@ def _sessions_month(ctx: Context, month: date) -> pl.DataFrame:
     login = day_arr[di].astype("datetime64[s]") + (login_h + rng.integers(-600, 420, size=n)) * SECOND
     logout_off = logout_h + np.where(night, DAY_S, 0) - rng.integers(0, 600, size=n)
     logout = day_arr[di].astype("datetime64[s]") + logout_off * SECOND
-    breaks = 3600 + rng.integers(0, 1800, size=n)
+    # Lunch, training and coaching: 75 to 120 minutes a day away from the phone.
+    breaks = 4500 + rng.integers(0, 2700, size=n)
 
     # After-hours pushes in the rogue weeks: the team's late shift stays until about 21:50.
     team = agents["team"].to_numpy()[ai]
@@ -567,7 +568,7 @@ def _calls_month(ctx: Context, month: date, sessions: pl.DataFrame) -> pl.DataFr
     in_ab_full = inbound & (disp == "abandoned")
     ring = np.where(in_ab_full, rng.integers(5, 90, size=n), ring).astype(np.int64)
     human = agent_idx >= 0
-    wrap = np.where(connected & human, rng.integers(20, 80, size=n) + np.where(inbound, 45, 0), 0).astype(
+    wrap = np.where(connected & human, rng.integers(20, 80, size=n) + np.where(inbound, 60, 0), 0).astype(
         np.int64
     )
     two_way = np.where(connected, rng.random(n) >= 0.03, False)
@@ -1083,7 +1084,8 @@ def generate(*, end: date | None = None, seed: int = 7, scale: float = 1.0) -> d
             parts[name].append(frame)
         _yearly_tally(yearly, frames["calls"], frames["complaints"])
     for name, frames_list in parts.items():
-        tables[name] = pl.concat([f for f in frames_list if f.height], how="diagonal_relaxed")
+        non_empty = [f for f in frames_list if f.height]
+        tables[name] = pl.concat(non_empty, how="diagonal_relaxed") if non_empty else _empty_like(name)
     tables["report_submissions"] = _submissions(ctx, _with_outbound_share(yearly))
     return {t.name: tables[t.name] for t in schema.TABLES}
 

@@ -109,12 +109,12 @@ class Team:
 
 
 TEAMS: tuple[Team, ...] = (
-    Team("营销一组", "S1", "staff", ("out_early", "out_early", "out_late"), 18, 18, 14, 14),
+    Team("营销一组", "S1", "staff", ("out_early", "out_early", "out_late"), 18, 18, 12, 14),
     Team("营销二组", "S1", "staff", ("out_nine",), 16, 16, 5, 5),
-    Team("客服热线组", "S1", "staff", ("in_early", "in_late"), 40, 42, 18, 18),
+    Team("客服热线组", "S1", "staff", ("in_early", "in_late"), 40, 42, 14, 18),
     Team("夜班组", "S1", "staff", ("night",), 4, 4, 3, 3),
-    Team("催收组", "S2", "staff", ("out_early", "out_late"), 14, 14, 10, 10),
-    Team("金融外呼组", "S2", "staff", ("out_early", "out_early", "out_late"), 0, 0, 16, 18),
+    Team("催收组", "S2", "staff", ("out_early", "out_late"), 14, 14, 8, 10),
+    Team("金融外呼组", "S2", "staff", ("out_early", "out_early", "out_late"), 0, 0, 12, 18),
     Team("外包营销组", "S3", "outsourced", ("out_early", "out_late"), 16, 16, 12, 13),
     Team("外包客服组", "S3", "outsourced", ("in_early", "in_late"), 12, 12, 0, 0),
 )
@@ -172,7 +172,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (160, 160, 170, 170),
         0.42,
         0.1,
-        120,
+        150,
     ),
     Campaign(
         "C02",
@@ -188,7 +188,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (70, 70, 60, 60),
         0.45,
         0.1,
-        140,
+        180,
     ),
     Campaign(
         "C03",
@@ -204,7 +204,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (0, 0, 600, 620),
         0.36,
         0.1,
-        110,
+        140,
         abandon_share=0.003,
         starts_y=True,
     ),
@@ -222,7 +222,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (120, 120, 110, 110),
         0.5,
         0.1,
-        120,
+        150,
     ),
     Campaign(
         "C05",
@@ -270,7 +270,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (1500, 1550, 520, 540),
         1.0,
         0.03,
-        360,
+        480,
     ),
     Campaign(
         "C08",
@@ -286,7 +286,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (170, 170, 180, 180),
         0.34,
         0.1,
-        90,
+        110,
     ),
     Campaign(
         "C09",
@@ -302,7 +302,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (70, 70, 70, 70),
         0.4,
         0.1,
-        90,
+        120,
     ),
     Campaign(
         "C10",
@@ -318,7 +318,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (0, 0, 55, 55),
         0.52,
         0.08,
-        150,
+        180,
         starts_y=True,
     ),
     Campaign(
@@ -351,7 +351,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (80, 80, 85, 85),
         0.4,
         0.1,
-        110,
+        140,
     ),
     Campaign(
         "C13",
@@ -367,7 +367,7 @@ CAMPAIGNS: tuple[Campaign, ...] = (
         (60, 60, 40, 40),
         0.55,
         0.05,
-        160,
+        200,
     ),
     Campaign(
         "C14",
