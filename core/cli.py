@@ -406,6 +406,101 @@ def _write(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         emit(rows, args.format)
 
 
+def cmd_pack(args: argparse.Namespace) -> int:
+    """The compliance asset pack for up to three years as a self-contained HTML page."""
+    from core import asset_pack
+
+    try:
+        years = sorted({int(y) for y in _split(args.years)})
+    except ValueError:
+        raise CliError(f"--years must be a comma list of years, got {args.years!r}") from None
+    if not 1 <= len(years) <= 3:
+        raise CliError("--years takes one to three years, e.g. --years 2023,2024,2025")
+    engine = _engine_with_schema(args)
+    out = asset_pack.write_pack(engine, years, args.out, lang=args.lang, rules=_rules(args))
+    pack = asset_pack.build_pack(engine, years, rules=_rules(args))
+    sys.stderr.write(f"wrote {out}\n")
+    if args.format != "table":
+        emit([{"year": y.year, **y.scores} for y in pack], args.format)
+    else:
+        emit(
+            [
+                {"year": y.year, **{k: None if v is None else round(v, 1) for k, v in y.scores.items()}}
+                for y in pack
+            ],
+            "table",
+        )
+        sentence = asset_pack.benchmark_sentence(pack, args.lang)
+        sys.stdout.write(
+            f"\n{sentence or '(no benchmark claim: the rate was not below the benchmark every year)'}\n"
+        )
+    return EXIT_OK
+
+
+def cmd_credit(args: argparse.Namespace) -> int:
+    """The credit score estimate for a report year."""
+    from core import credit
+
+    engine = _engine_with_schema(args)
+    year = _report_year(args, engine)
+    est = credit.estimate(engine, year, today=args.today or date.today(), rules=_rules(args))
+    rows = [
+        {"component": k, "weight": est.weights[k], "score": v, "points": round(est.weights[k] * v / 100, 2)}
+        for k, v in est.components.items()
+    ]
+    if args.format == "json":
+        json.dump(
+            {
+                "year": year,
+                "score": est.score,
+                "grade": est.grade,
+                "passes": est.passes,
+                "threshold": est.threshold,
+                "components": rows,
+                "consequences": [en for _, en in est.consequences],
+                "improvements": est.improvements,
+                "estimate": True,
+            },
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+        sys.stdout.write("\n")
+        return EXIT_OK
+    emit(rows, args.format)
+    if args.format == "table":
+        verdict = (
+            "passes"
+            if est.passes
+            else "below " + f"{est.threshold:g}: " + "; ".join(en for _, en in est.consequences)
+        )
+        sys.stdout.write(f"\nestimate {est.score:.1f} ({est.grade}) — {verdict}\n")
+    return EXIT_OK
+
+
+def cmd_quality(args: argparse.Namespace) -> int:
+    """The data-quality checks over a period."""
+    from core import quality
+
+    engine = _engine_with_schema(args)
+    start, end = _period(args)
+    checks = quality.run_checks(engine, start, end)
+    rows = [
+        {
+            "check": c.id,
+            "severity": c.severity,
+            "count": c.count,
+            "passed": c.passed,
+            "label": c.label_en,
+            "examples": c.examples if args.format == "json" else len(c.examples),
+        }
+        for c in checks
+    ]
+    emit(rows, args.format)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m core", description="Call-centre licence compliance: data and reports.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -478,6 +573,26 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", metavar="FILE", help="write to FILE (required name for xlsx: default in cwd)")
         p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("pack", help="the compliance asset pack as a self-contained HTML page (DOMAIN.md §10)")
+    common(p)
+    p.add_argument("--years", required=True, metavar="Y1,Y2,Y3", help="one to three years")
+    p.add_argument("--out", required=True, metavar="FILE.html")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+    p.set_defaults(func=cmd_pack)
+
+    p = sub.add_parser("credit", help="the credit score estimate of a report year (DOMAIN.md §9)")
+    common(p)
+    p.add_argument("--year", type=int, help="report year (default: the last complete year of the data)")
+    p.add_argument("--today", type=parse_date, help="judge timeliness as of this day (default: today)")
+    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+    p.set_defaults(func=cmd_credit)
+
+    p = sub.add_parser("quality", help="data-quality checks over a period")
+    common(p)
+    period(p)
+    p.set_defaults(func=cmd_quality)
 
     p = sub.add_parser("check", help="check the schema; print row counts and the data version")
     common(p)

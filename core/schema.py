@@ -17,7 +17,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Float,
+    Double,
     Index,
     Integer,
     MetaData,
@@ -47,7 +47,7 @@ company = Table(
     Column("legal_rep", _s(64), comment="法定代表人"),
     Column("registered_address", _s(256)),
     Column("registered_province", _s(16)),
-    Column("registered_capital_wan", Float, comment="注册资本, 万元"),
+    Column("registered_capital_wan", Double, comment="注册资本, 万元"),
     Column("ownership_type", _s(32), comment="企业性质, e.g. 民营 / 国有 / 外资"),
     Column("listed", Boolean, comment="是否上市"),
     Column("complaint_phone", _s(32), comment="客服/投诉电话 (a published service number)"),
@@ -57,10 +57,10 @@ finance = Table(
     "finance",
     metadata,
     Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("revenue_wan", Float, comment="营业收入, 万元"),
-    Column("cost_wan", Float, comment="营业成本, 万元"),
-    Column("telecom_revenue_wan", Float, comment="电信业务收入, 万元"),
-    Column("callcenter_revenue_wan", Float, comment="呼叫中心业务收入, 万元"),
+    Column("revenue_wan", Double, comment="营业收入, 万元"),
+    Column("cost_wan", Double, comment="营业成本, 万元"),
+    Column("telecom_revenue_wan", Double, comment="电信业务收入, 万元"),
+    Column("callcenter_revenue_wan", Double, comment="呼叫中心业务收入, 万元"),
 )
 
 licences = Table(
@@ -214,7 +214,7 @@ shareholders = Table(
     metadata,
     Column("as_of", Date, primary_key=True),
     Column("holder", NAME, primary_key=True),
-    Column("share_pct", Float),
+    Column("share_pct", Double),
 )
 
 report_submissions = Table(
@@ -243,7 +243,7 @@ benchmarks = Table(
     metadata,
     Column("metric", _s(64), primary_key=True),
     Column("year", Integer, primary_key=True, autoincrement=False),
-    Column("value", Float),
+    Column("value", Double),
     Column("source", _s(256)),
 )
 
