@@ -110,6 +110,11 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "demo.step": ("{label}", "{label}"),
     "demo.done": ("演示数据库已生成:{calls} 条通话。", "Demo database built: {calls} calls."),
+    "demo.failed": (
+        "生成演示数据库失败({detail})。刷新页面将重新生成;也可在命令行运行 `python -m core demo` 查看详情。",
+        "Building the demo database failed ({detail}). Reloading the page tries again; "
+        "`python -m core demo` in a shell shows the details.",
+    ),
     "demo.unavailable": (
         "演示数据生成器不可用({reason})。请在命令行运行 `python -m core demo`。",
         "The demo generator is not available ({reason}). Run `python -m core demo` from a shell.",

@@ -16,7 +16,7 @@ import importlib
 import os
 import re
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -144,74 +144,115 @@ def load_row_counts(url: str, version: str, tables: tuple[str, ...]) -> dict[str
 # ----------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _DemoBuild:
+    """The one demo build of this server, shared by every session (it outlives script reruns)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    thread: threading.Thread | None = None
+    label: str = ""
+    fraction: float = 0.0
+    counts: dict[str, int] | None = None
+    error: BaseException | None = None
+
+
 @st.cache_resource(show_spinner=False)
-def _build_lock() -> threading.Lock:
-    """One demo build at a time across all sessions of this server."""
-    return threading.Lock()
+def _demo_build() -> _DemoBuild:
+    return _DemoBuild()
 
 
 def _db_file(url: str) -> Path:
     return Path(make_url(url).database or "")
 
 
+def _marker(url: str) -> Path:
+    """Present while a build runs: a build cut short (server stopped) is redone on next start."""
+    path = _db_file(url)
+    return path.with_name(path.name + ".building")
+
+
 def _needs_demo(url: str) -> bool:
-    """The default database file is absent, or lacks tables (a fresh clone, an aborted build)."""
-    if not _db_file(url).is_file():
+    """The default database is absent, half built, or lacks tables (a fresh clone)."""
+    if not _db_file(url).is_file() or _marker(url).exists():
         return True
     problems = db.check_schema(get_engine(url))
     return any(p.column is None for p in problems)
 
 
+def _run_build(state: _DemoBuild, url: str, engine: Engine) -> None:
+    """Thread body: build the demo, recording progress, result or error in ``state``."""
+
+    def progress(label: str, fraction: float) -> None:
+        state.label, state.fraction = label, min(max(float(fraction), 0.0), 1.0)
+
+    marker = _marker(url)
+    try:
+        demo = importlib.import_module("core.demo")
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        state.counts = demo.build_demo(engine, progress=progress)
+        marker.unlink(missing_ok=True)
+    except (ImportError, AttributeError) as exc:
+        state.error = db.DatabaseError(
+            t("demo.unavailable", "zh", reason=type(exc).__name__),
+            t("demo.unavailable", "en", reason=type(exc).__name__),
+        )
+    except BaseException as exc:  # noqa: BLE001 - handed to the session that shows it
+        state.error = exc
+
+
 def ensure_database(url: str, lang: str) -> dict[str, int] | None:
     """On the embedded default URL, build the demo if the database is missing; else do nothing.
 
-    Shows an ``st.progress`` bar while building and a success line afterwards. Only the default
-    URL is ever built into: a configured database without tables gets a message instead (see
-    :func:`schema_problems`). Returns the row counts when a build happened.
+    The build runs in a background thread, so a click during the minute it takes (which reruns
+    the script) cannot cut it short; every session shows the same ``st.progress`` bar until it
+    ends, then a success line. Only the default URL is ever built into: a configured database
+    without tables gets a message instead (see :func:`schema_problems`). Returns the row counts
+    when a build finished in this run.
 
     Raises:
-        DatabaseError: the demo generator is missing or the build failed in a way we can name.
+        DatabaseError: the demo generator is missing, or the build failed (then the next run tries
+            again).
     """
     if not is_default_url(url):
         return None
-    # Cheap path first: the cached schema check says all is well.
-    if _db_file(url).is_file():
+    # Cheap path first: the file is there, complete, and the cached schema check is happy.
+    if _db_file(url).is_file() and not _marker(url).exists():
         problems = schema_problems(url)
         if not any(p.column is None for p in problems):
             return None
-    lock = _build_lock()
-    if not lock.acquire(blocking=False):
-        with st.spinner(t("demo.waiting", lang)):
-            lock.acquire()
-    try:
-        if not _needs_demo(url):  # another session built it while we waited
-            clear_status()
-            return None
-        try:
-            demo = importlib.import_module("core.demo")
-            build_demo: Callable[..., dict[str, int]] = demo.build_demo
-        except (ImportError, AttributeError) as exc:
-            raise db.DatabaseError(
-                t("demo.unavailable", "zh", reason=type(exc).__name__),
-                t("demo.unavailable", "en", reason=type(exc).__name__),
-            ) from None
-        placeholder = st.empty()
-        heading = t("demo.building", lang)
-        placeholder.progress(0.0, text=heading)
-
-        def progress(label: str, fraction: float) -> None:
-            value = min(max(float(fraction), 0.0), 1.0)
-            placeholder.progress(value, text=f"{heading} {label}")
-
-        counts = build_demo(get_engine(url), progress=progress)
-        placeholder.empty()
-        clear_status()
-        st.success(
-            t("demo.done", lang, calls=fmt(counts.get("calls"), "num0", lang)), icon=":material/check:"
-        )
-        return counts
-    finally:
-        lock.release()
+    state = _demo_build()
+    with state.lock:
+        running = state.thread is not None and state.thread.is_alive()
+        if not running:
+            if not _needs_demo(url):  # another session's build finished meanwhile
+                clear_status()
+                return None
+            state.label, state.fraction, state.counts, state.error = "", 0.0, None, None
+            state.thread = threading.Thread(
+                target=_run_build, args=(state, url, get_engine(url)), name="demo-build", daemon=True
+            )
+            state.thread.start()
+        thread = state.thread
+    heading = t("demo.building", lang)
+    placeholder = st.empty()
+    while thread is not None and thread.is_alive():
+        placeholder.progress(state.fraction, text=f"{heading} {state.label}".rstrip())
+        thread.join(timeout=0.3)
+    placeholder.progress(
+        1.0 if state.error is None else state.fraction, text=f"{heading} {state.label}".rstrip()
+    )
+    error = state.error
+    if isinstance(error, db.DatabaseError):
+        raise error
+    if error is not None:
+        detail = f"{type(error).__name__}: {str(error).strip().splitlines()[0][:200] if str(error).strip() else ''}"
+        raise db.DatabaseError(t("demo.failed", "zh", detail=detail), t("demo.failed", "en", detail=detail))
+    placeholder.empty()
+    clear_status()
+    counts = state.counts or {}
+    st.success(t("demo.done", lang, calls=fmt(counts.get("calls"), "num0", lang)), icon=":material/check:")
+    return counts
 
 
 def engine_name(url: str) -> str:

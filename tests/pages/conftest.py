@@ -129,3 +129,13 @@ def use_db(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
         monkeypatch.setenv(db.ENV_VAR, url)
 
     return use
+
+
+@pytest.fixture
+def default_db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make a temp file the embedded default database (no CALLCENTER_DB_URL, no secrets)."""
+    path = tmp_path / "data" / "callcenter.duckdb"
+    monkeypatch.delenv(db.ENV_VAR, raising=False)
+    monkeypatch.setattr(db, "DEFAULT_DB_PATH", path)
+    monkeypatch.setattr(db, "DEFAULT_URL", f"duckdb:///{path}")
+    return path

@@ -355,15 +355,12 @@ def test_unreachable_server_hides_password(use_db: Callable[[str], None]) -> Non
 
 
 def test_first_start_builds_the_demo(
-    demo_db: DemoDb, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_db: DemoDb, default_db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On the default URL with no file, the app builds the demo behind a progress bar, once."""
     import core.demo
 
-    path = tmp_path / "data" / "callcenter.duckdb"
-    monkeypatch.delenv(db.ENV_VAR, raising=False)
-    monkeypatch.setattr(db, "DEFAULT_DB_PATH", path)
-    monkeypatch.setattr(db, "DEFAULT_URL", f"duckdb:///{path}")
+    path = default_db_path
     real_build = core.demo.build_demo
     builds: list[dict[str, int]] = []
 
@@ -386,11 +383,14 @@ def test_first_start_builds_the_demo(
     at = run_app()
     assert_clean(at)
     assert len(builds) == 1
-    assert shown[0] == (0.0, "首次启动:正在生成演示数据库(约一分钟)……")
-    # The step labels are core.demo's; the bar carries our heading and ends full.
-    assert shown[-1][0] == 1.0
+    # The step labels are core.demo's; the bar carries our heading, moves forward and ends full.
+    fractions = [value for value, _ in shown]
+    assert fractions[0] == 0.0
+    assert fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert len(set(fractions)) >= 3
     assert all(text.startswith("首次启动:正在生成演示数据库(约一分钟)……") for _, text in shown)
-    assert [v for v, _ in shown] == sorted(v for v, _ in shown)
+    assert not (path.parent / "callcenter.duckdb.building").exists()
     assert [s.value for s in at.success] == [f"演示数据库已生成:{builds[0]['calls']:,} 条通话。"]
     assert at.subheader[0].value == "2025年6月 核心指标"
     assert len(at.metric) == 7
@@ -402,3 +402,47 @@ def test_first_start_builds_the_demo(
     assert_clean(again)
     assert len(builds) == 1
     assert list(again.success) == []
+
+
+def test_half_built_demo_is_rebuilt(
+    demo_db: DemoDb, default_db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A default database left with its build marker (server stopped mid-build) is built again."""
+    import core.demo
+
+    default_db_path.parent.mkdir(parents=True)
+    engine = db.make_engine(f"duckdb:///{default_db_path}")
+    db.create_schema(engine)  # every table present, as after the first step of a build
+    engine.dispose()
+    marker = default_db_path.parent / "callcenter.duckdb.building"
+    marker.touch()
+    real_build = core.demo.build_demo
+    builds: list[int] = []
+
+    def small_build(engine: Any, **kwargs: Any) -> dict[str, int]:
+        builds.append(1)
+        return real_build(engine, **{**kwargs, "end": demo_db.end, "scale": 0.02})
+
+    monkeypatch.setattr(core.demo, "build_demo", small_build)
+    at = run_app()
+    assert_clean(at)
+    assert builds == [1]
+    assert not marker.exists()
+    assert len(at.metric) == 7
+
+
+def test_failed_demo_build_is_explained(default_db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that fails shows a plain message (no traceback) and is retried on the next run."""
+    import core.demo
+
+    def broken_build(engine: Any, **kwargs: Any) -> dict[str, int]:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(core.demo, "build_demo", broken_build)
+    at = run_app()
+    assert_clean(at)
+    assert [e.value for e in at.error] == [
+        "**数据库问题:** 生成演示数据库失败(OSError: No space left on device)。刷新页面将重新生成;"
+        "也可在命令行运行 `python -m core demo` 查看详情。\n\n" + t("error.what_to_do", "zh")
+    ]
+    assert (default_db_path.parent / "callcenter.duckdb.building").exists()
