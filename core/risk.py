@@ -230,9 +230,10 @@ def compute_risk(
         rows.append(_score_cell(cell, rr, rules, entity, grain))
     frame = pl.DataFrame(rows, infer_schema_length=None) if rows else _empty(rr)
     if frame.height:
-        frame = frame.with_columns(
-            pl.col("score").rank("ordinal", descending=True).over("period").cast(pl.Int64).alias("rank")
-        ).sort(["period", "rank"])
+        # Ties are broken by the entity's name so that the order is the same on every run and engine.
+        frame = frame.sort(
+            ["period", "score", "entity"], descending=[False, True, False], nulls_last=True
+        ).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("period").alias("rank"))
     return frame
 
 
