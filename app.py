@@ -20,13 +20,14 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
 
 shell.leave_legacy_multipage_mode()
 lang = shell.configure()
-ctx = shell.prepare(lang)
+# Navigation first: the menu is right even while the first start builds the demo in prepare().
 page = st.navigation(
     [
         st.Page(path, title=t(title_key, lang), icon=icon, url_path=url_path, default=(i == 0))
         for i, (path, title_key, icon, url_path) in enumerate(PAGES)
     ]
 )
+ctx = shell.prepare(lang)
 filters.sync_query_params(ctx.selection, lang)
 with shell.active(ctx), errors.guard(lang, ctx.url):
     page.run()
