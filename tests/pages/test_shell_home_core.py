@@ -267,3 +267,35 @@ def test_previous_period_rules() -> None:
     assert previous_period(date(2024, 3, 1), date(2024, 5, 31)) == (date(2023, 12, 1), date(2024, 2, 29))
     assert previous_period(date(2024, 1, 1), date(2024, 1, 31)) == (date(2023, 12, 1), date(2023, 12, 31))
     assert previous_period(date(2024, 5, 11), date(2024, 5, 20)) == (date(2024, 5, 1), date(2024, 5, 10))
+
+
+@pytest.mark.engines
+def test_same_figures_on_every_engine(any_engine: Engine) -> None:
+    """The hand-made month gives the same headline figures and filter choices on all five engines."""
+    _load(any_engine)
+    figures = {}
+    for name, filters in {
+        "all": Filters(),
+        "S1": Filters(sites=("S1",)),
+        "T2": Filters(teams=("T2",)),
+        "C1": Filters(campaigns=("C1",)),
+    }.items():
+        cur = build_home(any_engine, *MAY, filters).current
+        figures[name] = (
+            cur.outbound_calls,
+            cur.inbound_calls,
+            cur.connected_calls,
+            cur.effective_calls,
+            cur.complaints,
+            cur.active_agents,
+            cur.inbound_answer_rate,
+        )
+    assert figures == {
+        "all": (6, 2, 5, 3, 2, 4, 0.5),
+        "S1": (4, 0, 4, 3, 0, 2, None),
+        "T2": (2, 1, 1, 0, 1, 1, 1.0),
+        "C1": (4, 0, 4, 3, 0, 1, None),
+    }
+    assert latest_call_day(any_engine) == date(2024, 6, 1)
+    assert last_complete_month(any_engine, date(2030, 1, 1)) == MAY
+    assert build_filter_options(any_engine).teams == (("T1", "T1"), ("T2", "T2"))
