@@ -45,7 +45,8 @@ DIMENSIONS: tuple[tuple[str, str, str], ...] = (
 
 
 def _clip(x: float) -> float:
-    return max(0.0, min(100.0, x))
+    """Clamp to 0..100 and round away float noise (50.00000000000001 → 50.0)."""
+    return round(max(0.0, min(100.0, x)), 6)
 
 
 def occupancy_score(occupancy: float | None, rules: Rules | None = None) -> float | None:

@@ -100,18 +100,35 @@ def resolve_url(cli_url: str | None = None, *, use_secrets: bool = False) -> str
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (for display and logs)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid URL>"
+        parsed = make_url(url)
+        _ = parsed.port
+        return parsed.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _mask_unparsed(url)
+
+
+def _mask_unparsed(url: str) -> str:
+    """A URL that cannot be parsed, with anything between ``//`` and ``@`` hidden.
+
+    >>> _mask_unparsed("postgres ql://u:secret@h/db")
+    "'postgres ql://***@h/db'"
+    """
+    text = str(url)
+    if "@" in text and "//" in text:
+        head, _, rest = text.partition("//")
+        text = head + "//***@" + rest.rpartition("@")[2]
+    return repr(text)
 
 
 def dialect_of(engine_or_url: Engine | str) -> str:
     """Short engine name: ``duckdb``, ``sqlite``, ``postgresql``, ``mysql`` or ``clickhouse``."""
-    name = (
-        engine_or_url.dialect.name
-        if isinstance(engine_or_url, Engine)
-        else make_url(engine_or_url).get_backend_name()
-    )
+    if isinstance(engine_or_url, Engine):
+        name = engine_or_url.dialect.name
+    else:
+        try:
+            name = make_url(engine_or_url).get_backend_name()
+        except ArgumentError:
+            raise DatabaseError("数据库地址无法解析", "The database URL cannot be parsed") from None
     if name in ("mariadb", "mysql"):
         return "mysql"
     if name.startswith("clickhouse"):
@@ -139,11 +156,13 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
     url = url or resolve_url()
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        _ = parsed.port  # a non-numeric port only fails when read
+    except (ArgumentError, ValueError):
+        shown = _mask_unparsed(url)
         raise DatabaseError(
-            f"数据库地址无法解析:{url!r}。格式示例:duckdb:///data/callcenter.duckdb 或 "
+            f"数据库地址无法解析:{shown}。格式示例:duckdb:///data/callcenter.duckdb 或 "
             "postgresql+psycopg://用户:密码@主机/库名",
-            f"The database URL cannot be parsed: {url!r}. Examples: duckdb:///data/callcenter.duckdb "
+            f"The database URL cannot be parsed: {shown}. Examples: duckdb:///data/callcenter.duckdb "
             "or postgresql+psycopg://user:password@host/dbname",
         ) from None
     kwargs: dict[str, Any] = {}
@@ -153,6 +172,9 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
         if create_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
     backend = parsed.get_backend_name()
+    if backend in ("postgresql", "mysql", "mariadb"):
+        # A host that silently drops packets must not hang a page for minutes.
+        kwargs["connect_args"] = {"connect_timeout": 5}
     if backend == "postgresql" and parsed.drivername == "postgresql":
         # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -258,14 +280,13 @@ def create_schema(engine: Engine, *, drop_first: bool = False, indexes: bool = T
     if indexes:
         schema.metadata.create_all(engine)
         return
-    saved = {t.name: set(t.indexes) for t in schema.TABLES}
-    try:
-        for t in schema.TABLES:
-            t.indexes.clear()
-        schema.metadata.create_all(engine)
-    finally:
-        for t in schema.TABLES:
-            t.indexes.update(saved[t.name])
+    # Tables only: CREATE TABLE statements straight from the metadata (which is shared and must
+    # not be changed while a server may be using it).
+    present = {n.lower() for n in sa.inspect(engine).get_table_names()}
+    with engine.begin() as conn:
+        for table in schema.TABLES:
+            if table.name.lower() not in present:
+                conn.execute(sa.schema.CreateTable(table))
 
 
 def create_indexes(engine: Engine) -> None:
@@ -359,7 +380,7 @@ def row_counts(engine: Engine, tables: Iterable[sa.Table] = schema.TABLES) -> di
     out: dict[str, int] = {}
     with engine.connect() as conn:
         for table in tables:
-            out[table.name] = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+            out[str(table.name)] = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
     return out
 
 

@@ -15,7 +15,11 @@ unset CALLCENTER_DB_URL
 
 log=$(mktemp)
 set +e
-python3 -m pytest "$@" 2>&1 | tee "$log"
+# DuckDB's bindings (nanobind) print "leaked instance" lines at interpreter exit when chdb is
+# loaded in the same process; they are harmless and would bury pytest's summary line, so drop them.
+python3 -m pytest "$@" 2>&1 \
+  | grep --line-buffered -vE '^nanobind: |^ - leaked |^ - \.\.\. skipped remainder|^See https://nanobind' \
+  | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 summary=$(grep -E "^=+ .*(passed|failed|error|no tests ran).* =+$" "$log" | tail -1 || true)
