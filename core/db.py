@@ -108,16 +108,19 @@ def redact_url(url: str) -> str:
 
 
 def _mask_unparsed(url: str) -> str:
-    """A URL that cannot be parsed, with anything between ``//`` and ``@`` hidden.
+    """A URL that cannot be parsed, with the password (between ``user:`` and ``@``) hidden.
 
     >>> _mask_unparsed("postgres ql://u:secret@h/db")
-    "'postgres ql://***@h/db'"
+    'postgres ql://u:***@h/db'
     """
     text = str(url)
     if "@" in text and "//" in text:
         head, _, rest = text.partition("//")
-        text = head + "//***@" + rest.rpartition("@")[2]
-    return repr(text)
+        userinfo, _, hostpart = rest.rpartition("@")
+        if ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":***"
+        text = f"{head}//{userinfo}@{hostpart}"
+    return text
 
 
 def dialect_of(engine_or_url: Engine | str) -> str:
@@ -158,7 +161,7 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
         parsed = make_url(url)
         _ = parsed.port  # a non-numeric port only fails when read
     except (ArgumentError, ValueError):
-        shown = _mask_unparsed(url)
+        shown = repr(_mask_unparsed(url))
         raise DatabaseError(
             f"数据库地址无法解析:{shown}。格式示例:duckdb:///data/callcenter.duckdb 或 "
             "postgresql+psycopg://用户:密码@主机/库名",
