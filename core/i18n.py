@@ -59,6 +59,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     # -- KPI cards (metric labels and definitions live in the registry, core.metrics) ------------
     "delta.vs_previous": ("较上期", "vs previous"),
+    # -- downloads (ui.downloads: every chart as PNG, every table as CSV and Excel) -------------
+    "download.png": ("下载 PNG 图片", "Download PNG"),
+    "download.csv": ("下载 CSV", "Download CSV"),
+    "download.xlsx": ("下载 Excel", "Download Excel"),
     # -- overview page ------------------------------------------------------------------------
     "home.period": (
         "统计期间 {start} 至 {end},对比上期 {prev_start} 至 {prev_end}",
