@@ -76,14 +76,31 @@ def pack_trend_figure(pack: list[YearScores], *, lang: str = "zh") -> go.Figure:
     return _layout(fig, title="三年趋势" if lang == "zh" else "Three-year trend")
 
 
-def risk_heatmap_figure(frame: pl.DataFrame, *, lang: str = "zh", max_rows: int = 30) -> go.Figure:
+def risk_heatmap_figure(
+    frame: pl.DataFrame,
+    *,
+    lang: str = "zh",
+    max_rows: int = 30,
+    rule_labels: dict[str, str] | None = None,
+    band_labels: dict[str, str] | None = None,
+    selectable: bool = False,
+) -> go.Figure:
     """Entity × period risk scores (frame from :func:`core.risk.compute_risk`).
 
     Rows are the ``max_rows`` entities with the highest peak score, riskiest on top; each cell's
-    hover shows the score, band and top rules. A missing cell (no activity) stays blank.
+    hover shows the score, band and top rules (``rule_labels``/``band_labels`` translate the ids).
+    A missing cell (no activity) stays blank.
+
+    ``selectable`` adds a second trace: one invisible square marker at the centre of every grid
+    cell (empty ones too, with an empty score), so that a click on a cell can be reported as a
+    point selection (plotly cannot select heatmap cells; Streamlit's ``on_select`` sees only
+    selectable traces). The hover then comes from that trace, and any point of the plot area
+    picks the nearest cell centre (``hoverdistance = -1``), i.e. the cell under the pointer.
     """
     if frame.height == 0:
         return _layout(go.Figure(), title="无数据" if lang == "zh" else "No data")
+    rules_txt = rule_labels or {}
+    bands_txt = band_labels or {}
     data = frame.with_columns(pl.col("entity").fill_null("—"))
     order = (
         data.group_by("entity")
@@ -94,13 +111,23 @@ def risk_heatmap_figure(frame: pl.DataFrame, *, lang: str = "zh", max_rows: int 
     )
     periods = sorted(data["period"].unique().to_list())
     lookup = {(r["entity"], r["period"]): r for r in data.iter_rows(named=True)}
+
+    def describe(cell: dict[str, Any] | None) -> str:
+        if cell is None:
+            return ""
+        top = ", ".join(rules_txt.get(rid, rid) for rid in cell["top_rules"])
+        return (
+            f"{bands_txt.get(cell['band'], cell['band'])}<br>{top}"
+            if top
+            else bands_txt.get(cell["band"], cell["band"])
+        )
+
     z, text = [], []
     for ent in order:
         z.append([lookup[(ent, p)]["score"] if (ent, p) in lookup else None for p in periods])
-        text.append([
-            (f"{lookup[(ent, p)]['band']}<br>{', '.join(lookup[(ent, p)]['top_rules'])}" if (ent, p) in lookup else "")
-            for p in periods
-        ])
+        text.append([describe(lookup.get((ent, p))) for p in periods])
+    score_word = "风险分" if lang == "zh" else "Risk score"
+    hover = f"%{{y}} · %{{x}}<br>{score_word} %{{z:.0f}}<br>%{{text}}<extra></extra>"
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -110,12 +137,31 @@ def risk_heatmap_figure(frame: pl.DataFrame, *, lang: str = "zh", max_rows: int 
             zmin=0,
             zmax=100,
             colorscale=RISK_SCALE,
-            hovertemplate="%{y} · %{x}<br>score %{z:.0f}<br>%{text}<extra></extra>",
+            hovertemplate=hover,
+            hoverinfo="skip" if selectable else None,
             colorbar={"title": "风险分" if lang == "zh" else "Risk"},
             xgap=1,
             ygap=1,
         )
     )
+    if selectable:
+        xs = [p for _ in order for p in periods]
+        ys = [ent for ent in order for _ in periods]
+        scores = [score for row in z for score in row]
+        texts = [line for row in text for line in row]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
+                marker={"symbol": "square", "size": 18, "opacity": 0},
+                customdata=[["" if s is None else f"{s:.0f}", t] for s, t in zip(scores, texts, strict=True)],
+                hovertemplate=f"%{{y}} · %{{x}}<br>{score_word} %{{customdata[0]}}<br>%{{customdata[1]}}<extra></extra>",
+                showlegend=False,
+                name="cells",
+            )
+        )
+        fig.update_layout(hovermode="closest", hoverdistance=-1, clickmode="event+select", dragmode=False)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category")
     return _layout(fig, height=max(320, 26 * len(order) + 120))
@@ -155,36 +201,74 @@ def funnel_figure(frame: pl.DataFrame, *, labels: dict[str, str]) -> go.Figure:
     return _layout(fig, height=320)
 
 
-def line_figure(frame: pl.DataFrame, *, x: str, ys: dict[str, str], percent: bool = False,
-                title: str | None = None) -> go.Figure:
+def line_figure(
+    frame: pl.DataFrame, *, x: str, ys: dict[str, str], percent: bool = False, title: str | None = None
+) -> go.Figure:
     """Lines of several columns over ``x`` (``ys``: column → legend label)."""
     fig = go.Figure()
     for i, (col, label) in enumerate(ys.items()):
-        fig.add_trace(go.Scatter(x=frame[x].to_list(), y=frame[col].to_list(), name=label, mode="lines+markers",
-                                 line={"color": PALETTE[i % len(PALETTE)]}))
+        fig.add_trace(
+            go.Scatter(
+                x=frame[x].to_list(),
+                y=frame[col].to_list(),
+                name=label,
+                mode="lines+markers",
+                line={"color": PALETTE[i % len(PALETTE)]},
+            )
+        )
     if percent:
         fig.update_yaxes(tickformat=".0%")
     return _layout(fig, title=title)
 
 
-def seats_figure(frame: pl.DataFrame, *, band: tuple[float, float] | None, labels: dict[str, str],
-                 x: str = "month") -> go.Figure:
+def seats_figure(
+    frame: pl.DataFrame, *, band: tuple[float, float] | None, labels: dict[str, str], x: str = "month"
+) -> go.Figure:
     """Declared seats vs peak concurrent agents, with the ±30 % material-change band."""
     fig = go.Figure()
     xs = frame[x].to_list()
     if band is not None and xs:
-        fig.add_trace(go.Scatter(x=[*xs, *xs[::-1]], y=[band[1]] * len(xs) + [band[0]] * len(xs), fill="toself",
-                                 fillcolor="rgba(198,40,40,0.08)", line={"width": 0}, name=labels.get("band", "±30%"),
-                                 hoverinfo="skip"))
-    fig.add_trace(go.Bar(x=xs, y=frame["declared_seats"].to_list(), name=labels.get("declared_seats", "declared"),
-                         marker={"color": "#90A4AE"}))
-    fig.add_trace(go.Scatter(x=xs, y=frame["peak_concurrent_agents"].to_list(), mode="lines+markers",
-                             name=labels.get("peak_concurrent_agents", "peak"), line={"color": PALETTE[0]}))
+        fig.add_trace(
+            go.Scatter(
+                x=[*xs, *xs[::-1]],
+                y=[band[1]] * len(xs) + [band[0]] * len(xs),
+                fill="toself",
+                fillcolor="rgba(198,40,40,0.08)",
+                line={"width": 0},
+                name=labels.get("band", "±30%"),
+                hoverinfo="skip",
+            )
+        )
+    fig.add_trace(
+        go.Bar(
+            x=xs,
+            y=frame["declared_seats"].to_list(),
+            name=labels.get("declared_seats", "declared"),
+            marker={"color": "#90A4AE"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=frame["peak_concurrent_agents"].to_list(),
+            mode="lines+markers",
+            name=labels.get("peak_concurrent_agents", "peak"),
+            line={"color": PALETTE[0]},
+        )
+    )
     return _layout(fig)
 
 
-def bar_figure(frame: pl.DataFrame, *, x: str, y: str, percent: bool = False, colour: str | None = None,
-               horizontal: bool = False, title: str | None = None) -> go.Figure:
+def bar_figure(
+    frame: pl.DataFrame,
+    *,
+    x: str,
+    y: str,
+    percent: bool = False,
+    colour: str | None = None,
+    horizontal: bool = False,
+    title: str | None = None,
+) -> go.Figure:
     """A single-series bar chart."""
     xs, ys = frame[x].to_list(), frame[y].to_list()
     bar = go.Bar(y=xs, x=ys, orientation="h") if horizontal else go.Bar(x=xs, y=ys)
@@ -197,19 +281,202 @@ def bar_figure(frame: pl.DataFrame, *, x: str, y: str, percent: bool = False, co
     return _layout(fig, title=title)
 
 
+WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+OVER_COLOUR = "#C62828"
+
+
+def daily_peak_figure(frame: pl.DataFrame, *, labels: dict[str, str]) -> go.Figure:
+    """Peak concurrent agents per day against the declared seats; days above the seats in red.
+
+    ``frame`` is :attr:`core.capacity.CapacityData.daily_peak` (day, peak_concurrent_agents,
+    declared_seats, over_declared). Two bar traces (within / over the declared seats) and a step
+    line of the declared seats; ``labels`` names them (keys ``peak``, ``over``, ``declared_seats``).
+    """
+    fig = go.Figure()
+    for over, key, colour in ((False, "peak", PALETTE[0]), (True, "over", OVER_COLOUR)):
+        part = frame.filter(pl.col("over_declared") == over)
+        fig.add_trace(
+            go.Bar(
+                x=part["day"].to_list(),
+                y=part["peak_concurrent_agents"].to_list(),
+                name=labels.get(key, key),
+                marker={"color": colour},
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=frame["day"].to_list(),
+            y=frame["declared_seats"].to_list(),
+            name=labels.get("declared_seats", "declared"),
+            mode="lines",
+            line={"color": "#455A64", "shape": "hv", "width": 2},
+        )
+    )
+    fig.update_layout(barmode="overlay", bargap=0.15)
+    fig.update_xaxes(type="category", nticks=16)
+    return _layout(fig, height=360)
+
+
+def agent_hours_figure(frame: pl.DataFrame, *, labels: dict[str, str], lang: str = "zh") -> go.Figure:
+    """Effective talk hours per agent-month as one box per team, the named outliers as red points.
+
+    ``frame`` is :attr:`core.capacity.CapacityData.agent_months` (agent, team, month,
+    effective_talk_hours, outlier). The boxes draw every agent-month of the team (whiskers at
+    1.5·IQR, as the outlier rule); the outlier trace carries the agent id in its hover.
+    """
+    data = frame.with_columns(pl.col("team").fill_null("—"))
+    fig = go.Figure()
+    for i, team in enumerate(sorted(data["team"].unique().to_list())):
+        part = data.filter(pl.col("team") == team)
+        fig.add_trace(
+            go.Box(
+                y=part["effective_talk_hours"].to_list(),
+                name=team,
+                boxpoints=False,
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                showlegend=False,
+            )
+        )
+    out = data.filter(pl.col("outlier") != "")
+    unit = "小时" if lang == "zh" else "h"
+    fig.add_trace(
+        go.Scatter(
+            x=out["team"].to_list(),
+            y=out["effective_talk_hours"].to_list(),
+            text=[f"{a} · {m}" for a, m in zip(out["agent"].to_list(), out["month"].to_list(), strict=True)],
+            mode="markers",
+            marker={"color": OVER_COLOUR, "size": 9, "symbol": "diamond"},
+            name=labels.get("outlier", "outlier"),
+            hovertemplate=f"%{{text}}<br>%{{y:.1f}} {unit}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(title=labels.get("effective_talk_hours", ""), rangemode="tozero")
+    return _layout(fig, height=400)
+
+
+def people_figure(frame: pl.DataFrame, *, labels: dict[str, str], x: str = "month") -> go.Figure:
+    """Hires and leavers as bars, the headcount at the period's end as a line (right axis)."""
+    xs = frame[x].to_list()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=xs, y=frame["hires"].to_list(), name=labels.get("hires", "hires"), marker={"color": PALETTE[1]}
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=xs,
+            y=frame["leavers"].to_list(),
+            name=labels.get("leavers", "leavers"),
+            marker={"color": OVER_COLOUR},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=frame["headcount_end"].to_list(),
+            name=labels.get("headcount_end", "headcount"),
+            mode="lines+markers",
+            line={"color": PALETTE[0]},
+            yaxis="y2",
+        )
+    )
+    fig.update_layout(
+        barmode="group", yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False}
+    )
+    fig.update_xaxes(type="category")
+    return _layout(fig, height=360)
+
+
+def occupancy_figure(
+    frame: pl.DataFrame, *, labels: dict[str, str], band: tuple[float, float] | None = None, x: str = "month"
+) -> go.Figure:
+    """Occupancy and seat usage by month (fractions), the healthy occupancy band shaded."""
+    fig = line_figure(
+        frame, x=x, ys={k: labels.get(k, k) for k in ("occupancy", "seat_usage_rate")}, percent=True
+    )
+    if band is not None:
+        fig.add_hrect(
+            y0=band[0],
+            y1=band[1],
+            fillcolor="rgba(46,125,50,0.10)",
+            line_width=0,
+            annotation_text=labels.get("band", ""),
+            annotation_position="top left",
+        )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, height=360)
+
+
+def staffing_heatmap_figure(
+    cells: pl.DataFrame, *, value: str = "mean_gap", lang: str = "zh", labels: dict[str, str] | None = None
+) -> go.Figure:
+    """Weekday × half-hour heatmap of the staffing gap (agents logged in − Erlang C requirement).
+
+    ``cells`` is :attr:`core.staffing.StaffingSummary.cells`. Negative (understaffed) is red,
+    positive (overstaffed) blue, centred on zero; the hover adds the shares of under- and
+    overstaffed intervals. Columns are the half-hours that occur in the data, in order.
+    """
+    names = labels or {}
+    days = WEEKDAYS_ZH if lang == "zh" else WEEKDAYS_EN
+    slots = cells.select("slot", "slot_start").unique().sort("slot")
+    lookup = {(r["weekday"], r["slot"]): r for r in cells.iter_rows(named=True)}
+    z, custom = [], []
+    for d in range(1, 8):
+        row, row_custom = [], []
+        for s in slots["slot"].to_list():
+            cell = lookup.get((d, s))
+            row.append(None if cell is None else cell[value])
+            row_custom.append(
+                [None, None] if cell is None else [cell["understaffed_share"], cell["overstaffed_share"]]
+            )
+        z.append(row)
+        custom.append(row_custom)
+    values = [v for r in z for v in r if v is not None]
+    reach = max([abs(v) for v in values] + [1.0])
+    under, over = names.get("understaffed", "understaffed"), names.get("overstaffed", "overstaffed")
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=slots["slot_start"].to_list(),
+            y=list(days),
+            customdata=custom,
+            zmin=-reach,
+            zmax=reach,
+            zmid=0,
+            colorscale="RdBu",
+            colorbar={"title": names.get(value, value)},
+            hovertemplate=f"%{{y}} %{{x}}<br>{names.get(value, value)} %{{z:.1f}}<br>"
+            f"{under} %{{customdata[0]:.0%}} · {over} %{{customdata[1]:.0%}}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(type="category", nticks=24)
+    return _layout(fig, height=340)
+
+
 def figure_png(fig: go.Figure, *, width: int = 1200, height: int | None = None) -> bytes:
     """The figure as PNG bytes (kaleido with the system Chromium)."""
     return fig.to_image(format="png", width=width, height=height or int(fig.layout.height or 420), scale=2)
 
 
 __all__: list[Any] = [
+    "agent_hours_figure",
     "bar_figure",
+    "daily_peak_figure",
     "figure_png",
     "funnel_figure",
     "hour_weekday_figure",
     "line_figure",
+    "occupancy_figure",
     "pack_trend_figure",
+    "people_figure",
     "radar_figure",
     "risk_heatmap_figure",
     "seats_figure",
+    "staffing_heatmap_figure",
 ]
