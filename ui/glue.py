@@ -20,14 +20,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
 from core import db
+from core.capacity import CapacityData, build_capacity
 from core.home import FilterOptions, Filters, HomeData, build_filter_options, build_home, last_complete_month
 from core.home import latest_call_day as _latest_call_day
 from core.i18n import fmt, t
+from core.risk import RiskRule, compute_risk, read_rule_calls, risk_rules, select_rule_calls
+from core.risk_lists import rank_by_rule
+from core.rules import load_rules
 from core.schema import TABLES
+from core.staffing import StaffingSummary, compute_staffing, summarise_staffing
+from core.touch import TouchData, build_campaign_agents, build_touch, read_call_list, select_call_list
 
 #: Seconds the schema check and the data version are trusted before asking the database again.
 VERSION_TTL = 30
@@ -137,6 +144,105 @@ def load_row_counts(url: str, version: str, tables: tuple[str, ...]) -> dict[str
     # Plain str keys: row_counts returns SQLAlchemy ``quoted_name`` keys, a str subclass that
     # polars mistakes for a sequence (RecursionError when building a frame).
     return {str(name): int(n) for name, n in db.row_counts(get_engine(url), chosen).items()}
+
+
+# Touch, capacity and risk pages (issue 5): one loader per page-data builder of core.
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_touch(url: str, version: str, start: date, end: date, filters: Filters) -> TouchData:
+    """Touch-efficiency page data (see :func:`core.touch.build_touch`)."""
+    del version
+    return build_touch(get_engine(url), start, end, filters=filters)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_campaign_agents(
+    url: str, version: str, start: date, end: date, filters: Filters, campaign: str
+) -> pl.DataFrame:
+    """Drill-down: a campaign's agents (:func:`core.touch.build_campaign_agents`)."""
+    del version
+    return build_campaign_agents(get_engine(url), start, end, campaign, filters=filters)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_call_list(
+    url: str,
+    version: str,
+    start: date,
+    end: date,
+    campaign: str,
+    agent: str | None,
+    page: int,
+    page_size: int,
+) -> pl.DataFrame:
+    """Drill-down: one page of a campaign's (and agent's) outbound calls, customer ids masked."""
+    del version
+    query = select_call_list(start, end, campaign_id=campaign, agent_id=agent, page=page, page_size=page_size)
+    return read_call_list(get_engine(url), query)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_capacity(url: str, version: str, start: date, end: date, filters: Filters) -> CapacityData:
+    """Seat-capacity page data (see :func:`core.capacity.build_capacity`)."""
+    del version
+    return build_capacity(get_engine(url), start, end, filters=filters)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_staffing(url: str, version: str, start: date, end: date, filters: Filters) -> StaffingSummary:
+    """Inbound staffing by Erlang C, summarised (:func:`core.staffing.summarise_staffing`)."""
+    del version
+    return summarise_staffing(compute_staffing(get_engine(url), start, end, filters=filters))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_risk(
+    url: str, version: str, start: date, end: date, filters: Filters, entity: str, grain: str
+) -> pl.DataFrame:
+    """Risk per entity and period (see :func:`core.risk.compute_risk`)."""
+    del version
+    return compute_risk(get_engine(url), start, end, entity=entity, grain=grain, filters=filters)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_risk_ranking(
+    url: str, version: str, start: date, end: date, filters: Filters, entity: str, rule_id: str, top: int
+) -> pl.DataFrame:
+    """A ranked list of the risk page (:func:`core.risk_lists.rank_by_rule` over day cells)."""
+    return rank_by_rule(load_risk(url, version, start, end, filters, entity, "day"), rule_id, top=top)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_rule_calls(
+    url: str,
+    version: str,
+    rule_id: str,
+    entity: str,
+    value: str | None,
+    start: date,
+    end: date,
+    page: int,
+    page_size: int,
+) -> pl.DataFrame:
+    """One page of the calls behind a risk cell's rule, customer ids masked."""
+    del version
+    engine = get_engine(url)
+    query = select_rule_calls(
+        engine, rule_id, entity=entity, value=value, start=start, end=end, page=page, page_size=page_size
+    )
+    return read_rule_calls(engine, query)
+
+
+@st.cache_data(ttl=VERSION_TTL, max_entries=4, show_spinner=False)
+def load_risk_rules() -> tuple[RiskRule, ...]:
+    """The risk rules in force, with their sources (re-read every :data:`VERSION_TTL` seconds)."""
+    return tuple(risk_rules())
+
+
+@st.cache_data(ttl=VERSION_TTL, max_entries=4, show_spinner=False)
+def load_occupancy_band() -> tuple[float, float]:
+    """The healthy occupancy band of the rules file (low, high)."""
+    band = load_rules().data["healthy_occupancy"]
+    return float(band["low"]), float(band["high"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -290,11 +396,21 @@ __all__ = [
     "ensure_database",
     "get_engine",
     "is_default_url",
+    "load_call_list",
+    "load_campaign_agents",
+    "load_capacity",
     "load_default_period",
     "load_filter_options",
     "load_home",
     "load_latest_call_day",
+    "load_occupancy_band",
+    "load_risk",
+    "load_risk_ranking",
+    "load_risk_rules",
     "load_row_counts",
+    "load_rule_calls",
+    "load_staffing",
+    "load_touch",
     "schema_problems",
     "scrub_secrets",
     "url_source",
