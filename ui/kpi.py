@@ -12,6 +12,8 @@ import streamlit as st
 
 from core.home import Headline, HomeData
 from core.i18n import fmt, t
+from core.metrics import METRICS
+from core.touch import Kpi
 
 DeltaColor = Literal["normal", "inverse", "off"]
 DeltaArrow = Literal["auto", "off"]
@@ -57,3 +59,64 @@ def render_headlines(data: HomeData, lang: str, *, per_row: int = 4) -> None:
         for column, spec in zip(columns, specs[row_start : row_start + per_row], strict=False):
             with column:
                 render_headline(data, spec, lang)
+
+
+# -- cards with two comparisons (touch and capacity pages) ----------------------------------------
+
+_MARKDOWN_COLOUR: dict[DeltaColor, dict[bool, str]] = {
+    "normal": {True: "green", False: "red"},
+    "inverse": {True: "red", False: "green"},
+    "off": {True: "gray", False: "gray"},
+}
+
+
+def kpi_formats(key: str) -> tuple[str, str]:
+    """``(value format, change format)`` of a metric's card.
+
+    Counts show compact (万 / K); rates (``pct1``) change in percentage points; every other
+    figure changes as a relative %, as :func:`core.periods.change` computes it.
+    """
+    metric_fmt = METRICS[key].fmt
+    value_fmt = "wan" if metric_fmt == "num0" else metric_fmt
+    return value_fmt, "pp1" if metric_fmt == "pct1" else "pct1"
+
+
+def delta_markdown(delta_text: str | None, higher_is_better: bool | None) -> str:
+    """A change as coloured markdown (``:green[▲ +1.2 pp]``), ``—`` when there is none."""
+    if not delta_text:
+        return "—"
+    color, arrow = delta_style(delta_text, higher_is_better)
+    if arrow == "off":
+        return f":gray[{delta_text}]"
+    rising = delta_text.startswith("+")
+    return f":{_MARKDOWN_COLOUR[color][rising]}[{'▲' if rising else '▼'} {delta_text}]"
+
+
+def render_kpi(kpi: Kpi, lang: str) -> None:
+    """One card: the value, the change against the period before (as the metric's delta) and a
+    year earlier (a coloured line under it); the metric's definition as the tooltip."""
+    metric = METRICS[kpi.key]
+    value_fmt, delta_fmt = kpi_formats(kpi.key)
+    mom = None if kpi.mom is None else fmt(kpi.mom, delta_fmt, lang, signed=True)
+    yoy = None if kpi.yoy is None else fmt(kpi.yoy, delta_fmt, lang, signed=True)
+    color, arrow = delta_style(mom, metric.higher_is_better)
+    with st.container(border=True):
+        st.metric(
+            metric.label(lang),
+            fmt(kpi.value, value_fmt, lang),
+            delta=mom,
+            delta_color=color,
+            delta_arrow=arrow,
+            delta_description=t("delta.mom", lang) if mom else None,
+            help=metric.description(lang),
+        )
+        st.caption(f"{t('delta.yoy', lang)} {delta_markdown(yoy, metric.higher_is_better)}")
+
+
+def render_kpis(kpis: tuple[Kpi, ...], lang: str, *, per_row: int = 5) -> None:
+    """All cards, ``per_row`` to a row (five fit a 1440 px wide screenshot beside the sidebar)."""
+    for row_start in range(0, len(kpis), per_row):
+        columns = st.columns(per_row)
+        for column, kpi in zip(columns, kpis[row_start : row_start + per_row], strict=False):
+            with column:
+                render_kpi(kpi, lang)
