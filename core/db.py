@@ -538,15 +538,18 @@ def load_frame(
     *,
     chunk_rows: int = 500_000,
     progress: Callable[[int], None] | None = None,
+    conn: sa.Connection | None = None,
 ) -> int:
-    """Append ``frame`` to ``table`` in bulk, in one transaction per chunk; return rows written.
+    """Append ``frame`` to ``table`` in bulk; return rows written.
 
     Args:
         engine: target database (the table must exist).
         table: a table of :mod:`core.schema` or its name.
         frame: rows in the table's columns; columns the frame lacks are loaded as null.
-        chunk_rows: rows per transaction.
+        chunk_rows: rows per transaction (when no ``conn`` is given).
         progress: called with the number of rows written after each chunk.
+        conn: an open connection to load through (the caller owns its transaction); many small
+            loads through one connection avoid reopening an embedded database for each.
     """
     tbl = schema.metadata.tables[table] if isinstance(table, str) else table
     frame = _conform(tbl, frame)
@@ -556,8 +559,11 @@ def load_frame(
         part = frame.slice(start, chunk_rows)
         if part.height == 0:
             break
-        with engine.begin() as conn:
+        if conn is not None:
             loader(conn, tbl, part)
+        else:
+            with engine.begin() as own:
+                loader(own, tbl, part)
         written += part.height
         if progress is not None:
             progress(part.height)

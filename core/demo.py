@@ -1123,18 +1123,24 @@ def build_demo(
     ctx = make_context(end=end, seed=seed, scale=scale)
     db.create_schema(engine, drop_first=True, indexes=False)
     written: dict[str, int] = {t.name: 0 for t in schema.TABLES}
-    for name, frame in _small_tables(ctx).items():
-        written[name] += db.load_frame(engine, name, frame)
     yearly: dict[int, dict[str, float]] = {}
     total = len(ctx.months)
-    for k, (month, frames) in enumerate(iter_months(ctx), start=1):
-        for name, frame in frames.items():
-            if frame.height:
-                written[name] += db.load_frame(engine, name, frame)
-        _yearly_tally(yearly, frames["calls"], frames["complaints"])
-        say(f"{month:%Y-%m}: {written['calls']:,} 通电话 / calls", 0.05 + 0.85 * k / total)
-    subs = _submissions(ctx, _with_outbound_share(yearly))
-    written["report_submissions"] += db.load_frame(engine, "report_submissions", subs)
+    # One connection for the whole load: an embedded database is opened (and checkpointed) once,
+    # not once per month and table. Each month commits, so progress is durable as it goes.
+    with engine.connect() as conn:
+        with conn.begin():
+            for name, frame in _small_tables(ctx).items():
+                written[name] += db.load_frame(engine, name, frame, conn=conn)
+        for k, (month, frames) in enumerate(iter_months(ctx), start=1):
+            with conn.begin():
+                for name, frame in frames.items():
+                    if frame.height:
+                        written[name] += db.load_frame(engine, name, frame, conn=conn)
+            _yearly_tally(yearly, frames["calls"], frames["complaints"])
+            say(f"{month:%Y-%m}: {written['calls']:,} 通电话 / calls", 0.05 + 0.85 * k / total)
+        subs = _submissions(ctx, _with_outbound_share(yearly))
+        with conn.begin():
+            written["report_submissions"] += db.load_frame(engine, "report_submissions", subs, conn=conn)
     say("建立索引 / building indexes", 0.92)
     db.create_indexes(engine)
     say("完成 / done", 1.0)

@@ -8,10 +8,9 @@
 set -euo pipefail
 
 need=()
-command -v chromium >/dev/null || need+=(chromium)
-fc-list 2>/dev/null | grep -qi "noto sans cjk\|wenquanyi" || need+=(fonts-noto-cjk)
-command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
-command -v pg_ctlcluster >/dev/null || need+=(postgresql)
+for pkg in chromium fonts-noto-cjk mariadb-server postgresql; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -37,7 +36,7 @@ for _ in $(seq 1 30); do mysqladmin ping >/dev/null 2>&1 && break; sleep 1; done
 mysql -e "CREATE DATABASE IF NOT EXISTS callcenter_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
           CREATE USER IF NOT EXISTS 'callcenter'@'localhost' IDENTIFIED BY 'callcenter';
           CREATE USER IF NOT EXISTS 'callcenter'@'127.0.0.1' IDENTIFIED BY 'callcenter';
-          GRANT ALL ON callcenter_test.* TO 'callcenter'@'localhost';
-          GRANT ALL ON callcenter_test.* TO 'callcenter'@'127.0.0.1';
+          GRANT ALL ON \`callcenter\_test%\`.* TO 'callcenter'@'localhost';
+          GRANT ALL ON \`callcenter\_test%\`.* TO 'callcenter'@'127.0.0.1';
           FLUSH PRIVILEGES;"
 echo "services ready: PostgreSQL $pgver, $(mysql -N -e 'select version()'), $(chromium --version 2>/dev/null | head -1)"
