@@ -1,0 +1,32 @@
+"""``python -m bench demo|metrics [options]``: on-demand benchmarks that print side-by-side figures.
+
+* ``demo``: rows per second generating the demo company and loading it into each engine.
+* ``metrics``: every metric of the touch and capacity pages on a year of about 20 million calls, on
+  DuckDB, SQLite and a naive pandas baseline, with their agreement.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if args else 2
+    command, rest = args[0], args[1:]
+    if command == "demo":
+        from bench import demo_bench
+
+        return demo_bench.main(rest)
+    if command == "metrics":
+        from bench import metrics_bench
+
+        return metrics_bench.main(rest)
+    print(f"unknown benchmark {command!r}; choose demo or metrics", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
