@@ -501,6 +501,32 @@ def cmd_quality(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The monthly regulatory dashboard: one self-contained HTML file plus PNG charts in --out."""
+    from core import report
+
+    try:
+        month = report.month_of(args.month) if args.month else report.previous_month(date.today())
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    engine = _engine_with_schema(args)
+    try:
+        files = report.write_report(
+            engine, month, args.out, lang=args.lang, rules=_rules(args), png=not args.no_png
+        )
+    except OSError as exc:
+        raise CliError(f"cannot write to {args.out}: {exc.strerror or exc}") from None
+    except RuntimeError as exc:
+        raise CliError(f"{exc} (the HTML file was written; --no-png skips the charts)") from None
+    for path in (files.html, *files.pngs):
+        sys.stderr.write(f"wrote {path}\n")
+    if not files.has_calls:
+        sys.stderr.write(f"warning: no calls in {month:%Y-%m}; check that the data has been imported\n")
+    if args.format != "table":
+        emit([{"file": str(p)} for p in (files.html, *files.pngs)], args.format)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m core", description="Call-centre licence compliance: data and reports.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -593,6 +619,15 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     period(p)
     p.set_defaults(func=cmd_quality)
+
+    p = sub.add_parser("report", help="the monthly regulatory dashboard as offline HTML plus PNG charts")
+    common(p)
+    p.add_argument("--month", metavar="YYYY-MM", help="the month (default: the month before today)")
+    p.add_argument("--out", required=True, metavar="DIR", help="directory for the HTML file and the PNGs")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--no-png", action="store_true", help="write the HTML file only (no Chromium needed)")
+    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check", help="check the schema; print row counts and the data version")
     common(p)
