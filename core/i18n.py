@@ -103,6 +103,59 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "settings.table": ("数据表", "Table"),
     "settings.rows": ("行数", "Rows"),
     "settings.data_version": ("数据版本", "Data version"),
+    # -- shared labels: risk bands, check severities --------------------------------------------
+    "band.low": ("低", "low"),
+    "band.medium": ("中", "medium"),
+    "band.high": ("高", "high"),
+    "band.critical": ("严重", "critical"),
+    "severity.error": ("错误", "error"),
+    "severity.warning": ("警告", "warning"),
+    "severity.info": ("提示", "info"),
+    "quality.passed": ("通过", "passed"),
+    "quality.col_check": ("检查项", "Check"),
+    "quality.col_count": ("问题数", "Count"),
+    "quality.col_status": ("状态", "Status"),
+    "quality.col_hint": ("处理建议", "What to do"),
+    # -- monthly report (core.report; python -m core report) --------------------------------------
+    "report.title": (
+        "{company} · 监管仪表盘月报 · {month}",
+        "{company} · Monthly regulatory dashboard · {month}",
+    ),
+    "report.subtitle": (
+        "统计期间 {start} 至 {end};环比对比 {prev},同比对比 {ago};全公司口径;生成于 {generated}",
+        "Period {start} to {end}; month-over-month vs {prev}, year-over-year vs {ago}; whole company; "
+        "generated {generated}",
+    ),
+    "report.no_calls": (
+        "本月没有通话记录:请检查数据是否已导入。",
+        "There are no calls in this month: check that the data has been imported.",
+    ),
+    "report.kpis": ("核心指标", "Headline figures"),
+    "report.capacity": ("坐席产能", "Seat capacity"),
+    "report.risk": ("本月外呼合规风险排行", "Riskiest this month"),
+    "report.quality": ("数据质量", "Data quality"),
+    "report.mom": ("环比", "MoM"),
+    "report.yoy": ("同比", "YoY"),
+    "report.chart_trend": ("近 13 个月外呼接通率与有效通话率", "Connect and effective rates, last 13 months"),
+    "report.chart_risk": ("外呼项目 × 日 风险分", "Risk score by campaign and day"),
+    "report.chart_capacity": ("每日在线坐席峰值与申报坐席", "Daily peak agents vs declared seats"),
+    "report.seat_band": ("±30% 实质性变动区间", "±30% material-change band"),
+    "report.entity.caller_number": ("主叫号码", "Caller numbers"),
+    "report.entity.campaign": ("外呼项目", "Campaigns"),
+    "report.entity.team": ("班组", "Teams"),
+    "report.col_entity": ("对象", "Entity"),
+    "report.col_score": ("风险分", "Risk score"),
+    "report.col_rules": ("主要规则", "Top rules"),
+    "report.no_risk": ("本月无风险记录。", "No risk recorded this month."),
+    "report.quality_score": (
+        "数据质量得分(按严重程度加权的通过率):{score}",
+        "Data-quality score (checks passing, weighted by severity): {score}",
+    ),
+    "report.footer": (
+        "口径:DOMAIN.md §5 指标定义,§6 合规规则,§7 风险评分;客户号码仅以脱敏形式出现。本文件离线可用。",
+        "Definitions: DOMAIN.md §5 metrics, §6 rules, §7 risk score; customer ids appear masked only. "
+        "This file works offline.",
+    ),
     # -- first start: demo build --------------------------------------------------------------
     "demo.building": (
         "首次启动:正在生成演示数据库(约一分钟)……",
