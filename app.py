@@ -15,6 +15,9 @@ from ui import errors, filters, shell
 #: The pages, in menu order: (file, title key, icon, url path). Issue 5's pages add lines here.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/home.py", "page.home", ":material/dashboard:", "home"),
+    ("pages/touch.py", "page.touch", ":material/call_made:", "touch"),
+    ("pages/capacity.py", "page.capacity", ":material/groups:", "capacity"),
+    ("pages/risk.py", "page.risk", ":material/grid_on:", "risk"),
     ("pages/settings.py", "page.settings", ":material/settings:", "settings"),
 )
 
