@@ -29,8 +29,14 @@ def _layout(fig: go.Figure, *, title: str | None = None, height: int = 420) -> g
         margin={"l": 60, "r": 30, "t": 60 if title else 30, "b": 50},
         paper_bgcolor="white",
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.15},
+        # Untitled figures (the pages put the title above the chart) carry the legend on top, where
+        # it cannot collide with rotated tick labels; automargin keeps every tick label inside.
+        legend={"orientation": "h", "y": -0.15}
+        if title
+        else {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 
@@ -188,13 +194,20 @@ def hour_weekday_figure(frame: pl.DataFrame, *, value: str = "effective_rate", l
     return _layout(fig, height=360)
 
 
-def funnel_figure(frame: pl.DataFrame, *, labels: dict[str, str]) -> go.Figure:
-    """The outbound → connected → effective funnel (frame: stage, value)."""
+def funnel_figure(
+    frame: pl.DataFrame, *, labels: dict[str, str], texts: list[str] | None = None
+) -> go.Figure:
+    """The outbound → connected → effective funnel (frame: stage, value).
+
+    ``texts`` (one per stage, e.g. from :func:`core.i18n.fmt`) replace plotly's own number format
+    (``50.254k``) inside the bars; the share of the first stage follows either way.
+    """
     fig = go.Figure(
         go.Funnel(
             y=[labels.get(s, s) for s in frame["stage"].to_list()],
             x=frame["value"].to_list(),
-            textinfo="value+percent initial",
+            text=texts,
+            textinfo="text+percent initial" if texts is not None else "value+percent initial",
             marker={"color": list(PALETTE[: frame.height])},
         )
     )
@@ -356,7 +369,7 @@ def agent_hours_figure(frame: pl.DataFrame, *, labels: dict[str, str], lang: str
 
 
 def people_figure(frame: pl.DataFrame, *, labels: dict[str, str], x: str = "month") -> go.Figure:
-    """Hires and leavers as bars, the headcount at the period's end as a line (right axis)."""
+    """Hires and leavers as bars, the headcount at each month's end as a line (one axis: people)."""
     xs = frame[x].to_list()
     fig = go.Figure()
     fig.add_trace(
@@ -379,12 +392,9 @@ def people_figure(frame: pl.DataFrame, *, labels: dict[str, str], x: str = "mont
             name=labels.get("headcount_end", "headcount"),
             mode="lines+markers",
             line={"color": PALETTE[0]},
-            yaxis="y2",
         )
     )
-    fig.update_layout(
-        barmode="group", yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero", "showgrid": False}
-    )
+    fig.update_layout(barmode="group")
     fig.update_xaxes(type="category")
     return _layout(fig, height=360)
 
@@ -392,10 +402,8 @@ def people_figure(frame: pl.DataFrame, *, labels: dict[str, str], x: str = "mont
 def occupancy_figure(
     frame: pl.DataFrame, *, labels: dict[str, str], band: tuple[float, float] | None = None, x: str = "month"
 ) -> go.Figure:
-    """Occupancy and seat usage by month (fractions), the healthy occupancy band shaded."""
-    fig = line_figure(
-        frame, x=x, ys={k: labels.get(k, k) for k in ("occupancy", "seat_usage_rate")}, percent=True
-    )
+    """Occupancy by month (a fraction), the healthy occupancy band shaded."""
+    fig = line_figure(frame, x=x, ys={"occupancy": labels.get("occupancy", "occupancy")}, percent=True)
     if band is not None:
         fig.add_hrect(
             y0=band[0],

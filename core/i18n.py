@@ -276,7 +276,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "declaration or the site's capacity.",
     ),
     "capacity.no_over_days": ("本期间每日在线峰值均未超过申报坐席。", "No day of the period exceeded the declared seats."),
-    "capacity.occupancy": ("坐席占用率与坐席使用率(按月)", "Occupancy and seat usage by month"),
+    "capacity.occupancy": ("坐席占用率(按月)", "Occupancy by month"),
     "capacity.occupancy_help": (
         "占用率 = 处理时长 ÷ 登录时长;绿色区间为健康占用率(规则文件 healthy_occupancy)。",
         "Occupancy = handle hours / logged-in hours; the green band is the healthy occupancy of the rules file.",

@@ -78,7 +78,7 @@ def render_occupancy_and_people(trend: CapacityData, lang: str) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         pagekit.chart_heading("capacity.occupancy", lang, help_key="capacity.occupancy_help")
-        labels = _labels(lang, "occupancy", "seat_usage_rate") | {
+        labels = _labels(lang, "occupancy") | {
             "band": t("capacity.healthy", lang, low=fmt(low, "pct0", lang), high=fmt(high, "pct0", lang))
         }
         fig = occupancy_figure(trend.monthly, labels=labels, band=(low, high))
@@ -109,7 +109,8 @@ def render_agent_hours(data: CapacityData, lang: str) -> None:
     }
     left, right = st.columns([3, 2], gap="large")
     with left:
-        downloads.chart(agent_hours_figure(data.agent_months, labels=labels, lang=lang), "capacity.hours")
+        fig = agent_hours_figure(data.agent_months, labels=labels, lang=lang)
+        downloads.chart(fig, "capacity.hours", name="agent-month-hours", lang=lang)
     with right:
         st.markdown(f"**{t('capacity.outliers', lang, n=data.outliers.height)}**")
         shown = data.outliers.with_columns(

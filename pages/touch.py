@@ -12,9 +12,9 @@ import polars as pl
 import streamlit as st
 
 from core.charts import bar_figure, funnel_figure, hour_weekday_figure, line_figure
-from core.i18n import t
+from core.i18n import fmt, t
 from core.metrics import METRICS
-from core.touch import BREAKDOWN_DIMS, BREAKDOWN_KEYS, TouchData
+from core.touch import BREAKDOWN_DIMS, TouchData
 from ui import downloads, errors, glue, pagekit, shell
 from ui.kpi import render_kpis
 
@@ -36,6 +36,17 @@ DIM_LABELS = {
     "caller_number": "touch.dim.caller_number",
 }
 TREND_RATES = ("connect_rate", "effective_rate", "effective_of_connected")
+#: The metric columns of the tables (a subset of core.touch.BREAKDOWN_KEYS that fits a 1440 px screen).
+TABLE_KEYS = (
+    "outbound_calls",
+    "connect_rate",
+    "effective_calls",
+    "effective_rate",
+    "reached_customers",
+    "avg_talk_seconds",
+    "abandon_rate",
+    "complaints_per_10k",
+)
 CALL_COLUMNS = {
     "call_id": "touch.call.id",
     "started_at": "touch.call.started_at",
@@ -53,7 +64,9 @@ def render_funnel_and_hours(data: TouchData, lang: str) -> None:
     with left:
         pagekit.chart_heading("touch.funnel", lang, help_key="touch.funnel_help")
         labels = {k: METRICS[k].label(lang) for k in data.funnel["stage"].to_list()}
-        downloads.chart(funnel_figure(data.funnel, labels=labels), "touch.funnel", name="funnel", lang=lang)
+        texts = [fmt(v, "num0", lang) for v in data.funnel["value"].to_list()]
+        fig = funnel_figure(data.funnel, labels=labels, texts=texts)
+        downloads.chart(fig, "touch.funnel", name="funnel", lang=lang)
     with right:
         pagekit.chart_heading("touch.when", lang, help_key="touch.when_help")
         fig = hour_weekday_figure(data.heatmap, value="effective_rate", lang=lang)
@@ -101,7 +114,7 @@ def render_breakdowns(data: TouchData, lang: str, names: dict[str, str]) -> None
             if dim == "campaign":
                 frame = _with_campaign_names(frame, names)
                 dims["campaign_name"] = t("touch.campaign_name", lang)
-            table = pagekit.metric_table(frame, lang, dims=dims, metrics=BREAKDOWN_KEYS)
+            table = pagekit.metric_table(frame, lang, dims=dims, metrics=TABLE_KEYS)
             downloads.table(table, f"touch.by.{dim}", f"touch-by-{dim}", lang=lang)
 
 
@@ -128,7 +141,7 @@ def render_drilldown(ctx: shell.PageContext, data: TouchData, names: dict[str, s
         agents,
         lang,
         dims={"agent": t("touch.dim.agent", lang), "team": t("touch.dim.team", lang)},
-        metrics=BREAKDOWN_KEYS,
+        metrics=TABLE_KEYS,
     )
     downloads.table(table, "touch.drill.agents", f"touch-{campaign}-agents", lang=lang)
     agent_ids = [a for a in agents["agent"].to_list() if a is not None]

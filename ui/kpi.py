@@ -100,7 +100,10 @@ def render_kpi(kpi: Kpi, lang: str) -> None:
     mom = None if kpi.mom is None else fmt(kpi.mom, delta_fmt, lang, signed=True)
     yoy = None if kpi.yoy is None else fmt(kpi.yoy, delta_fmt, lang, signed=True)
     color, arrow = delta_style(mom, metric.higher_is_better)
-    with st.container(border=True):
+    with st.container(border=True, gap="xsmall"):
+        # The label as text that wraps (a metric's own label is cut at the card's width, and the
+        # longer Chinese names do not fit five cards to a 1440 px row); its tooltip is the definition.
+        st.markdown(metric.label(lang), help=metric.description(lang))
         st.metric(
             metric.label(lang),
             fmt(kpi.value, value_fmt, lang),
@@ -108,7 +111,7 @@ def render_kpi(kpi: Kpi, lang: str) -> None:
             delta_color=color,
             delta_arrow=arrow,
             delta_description=t("delta.mom", lang) if mom else None,
-            help=metric.description(lang),
+            label_visibility="collapsed",
         )
         st.caption(f"{t('delta.yoy', lang)} {delta_markdown(yoy, metric.higher_is_better)}")
 
