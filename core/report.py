@@ -152,6 +152,26 @@ def previous_month(today: date) -> date:
     return add_months(today.replace(day=1), -1)
 
 
+def last_complete_year(latest: date) -> int:
+    """The last calendar year the data covers completely (the default report year).
+
+    >>> last_complete_year(date(2026, 10, 31)), last_complete_year(date(2025, 12, 31))
+    (2025, 2025)
+    """
+    return latest.year if (latest.month, latest.day) == (12, 31) else latest.year - 1
+
+
+def data_years(engine: Engine) -> tuple[int, ...]:
+    """The calendar years with calls, oldest first (empty for a database without calls)."""
+    k = schema.calls
+    with engine.connect() as conn:
+        first, last = conn.execute(sa.select(sa.func.min(k.c.started_at), sa.func.max(k.c.started_at))).one()
+    if first is None or last is None:
+        return ()
+    years = [int(str(v)[:4]) if isinstance(v, str) else v.year for v in (first, last)]
+    return tuple(range(years[0], years[1] + 1))
+
+
 def company_name(engine: Engine) -> str:
     """The company's name from the company table (``—`` when not entered)."""
     frame = db.read_frame(engine, sa.select(schema.company.c.name))
@@ -435,6 +455,8 @@ __all__ = [
     "MonthlyReport",
     "ReportFiles",
     "build_report",
+    "data_years",
+    "last_complete_year",
     "month_of",
     "previous_month",
     "report_html",

@@ -12,9 +12,11 @@ dataclasses or plain values; they never return live database objects.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import re
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,14 +26,14 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
-from core import db
+from core import asset_pack, credit, db, profile, quality, regulatory, report, schema
 from core.capacity import CapacityData, build_capacity
 from core.home import FilterOptions, Filters, HomeData, build_filter_options, build_home, last_complete_month
 from core.home import latest_call_day as _latest_call_day
 from core.i18n import fmt, t
 from core.risk import RiskRule, compute_risk, read_rule_calls, risk_rules, select_rule_calls
 from core.risk_lists import rank_by_rule
-from core.rules import load_rules
+from core.rules import Rules, RulesError, load_rules
 from core.schema import TABLES
 from core.staffing import StaffingSummary, compute_staffing, summarise_staffing
 from core.touch import TouchData, build_campaign_agents, build_touch, read_call_list, select_call_list
@@ -93,14 +95,90 @@ def schema_problems(url: str) -> list[db.SchemaProblem]:
 
 @st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
 def data_version(url: str) -> str:
-    """The data fingerprint used in every page-data cache key."""
-    return db.data_version(get_engine(url))
+    """The fingerprint in every page-data cache key: the data's, plus the rules override's if any.
+
+    A rules override changes what many figures mean, so storing one misses every cached page just
+    as new data does. Without an override this is exactly :func:`core.db.data_version`.
+    """
+    version = db.data_version(get_engine(url))
+    digest = rules_digest()
+    return version if digest is None else f"{version}+rules.{digest}"
 
 
 def clear_status() -> None:
     """Forget the cached schema check and data version (after the app itself wrote data)."""
     schema_problems.clear()
     data_version.clear()
+
+
+# ----------------------------------------------------------------------------------------------
+# Rules in force: core/rules.toml, merged with the override stored by the Settings page
+# ----------------------------------------------------------------------------------------------
+
+#: Where Settings stores an accepted rules override (DOMAIN.md §6: a company's own file overrides).
+RULES_OVERRIDE = db.PROJECT_ROOT / "data" / "rules.override.toml"
+
+
+def rules_path() -> str | None:
+    """The override file the app uses, or None when the defaults of core/rules.toml apply."""
+    return str(RULES_OVERRIDE) if RULES_OVERRIDE.is_file() else None
+
+
+def rules_digest() -> str | None:
+    """A short fingerprint of the override file (None without one); part of :func:`data_version`."""
+    path = rules_path()
+    if path is None:
+        return None
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:12]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _rules_for(path: str | None, digest: str | None) -> Rules:
+    del digest  # cache key only: an edited file is read again
+    return load_rules(path)
+
+
+def rules_in_force() -> Rules:
+    """The rules every loader passes to core (raises ``RulesError`` for an override gone bad)."""
+    return _rules_for(rules_path(), rules_digest())
+
+
+def check_rules_file(content: bytes, name: str) -> Rules:
+    """Validate an uploaded rules file with :func:`core.rules.load_rules` (on a temporary copy).
+
+    Raises:
+        RulesError: the file is not UTF-8 TOML, names an unknown key, or has a bad value; the
+            message (zh / en) names the key.
+    """
+    safe = Path(name).name or "rules.toml"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / safe
+        path.write_bytes(content)
+        try:
+            return load_rules(path)
+        except UnicodeDecodeError:
+            raise RulesError(
+                f"规则文件 {safe} 不是 UTF-8 编码的文本", f"rules file {safe} is not UTF-8 text"
+            ) from None
+
+
+def save_rules_override(content: bytes, name: str) -> Rules:
+    """Validate an uploaded file, then store it as the override the whole app uses."""
+    rules = check_rules_file(content, name)
+    RULES_OVERRIDE.parent.mkdir(parents=True, exist_ok=True)
+    partial = RULES_OVERRIDE.with_name(RULES_OVERRIDE.name + ".partial")
+    partial.write_bytes(content)
+    partial.replace(RULES_OVERRIDE)  # atomic: a reader sees the old file or the new one
+    _rules_for.clear()
+    clear_status()
+    return rules
+
+
+def remove_rules_override() -> None:
+    """Go back to the defaults of core/rules.toml."""
+    RULES_OVERRIDE.unlink(missing_ok=True)
+    _rules_for.clear()
+    clear_status()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,6 +323,149 @@ def load_occupancy_band() -> tuple[float, float]:
     return float(band["low"]), float(band["high"])
 
 
+# Regulatory dashboard, asset pack, data quality, settings (issue 5, pages A).
+
+
+def today() -> date:
+    """Today, for deadlines and step status (tests replace it to pin the calendar)."""
+    return date.today()
+
+
+@st.cache_resource(show_spinner=False)
+def _checklists_ensured() -> set[tuple[str, int]]:
+    return set()
+
+
+def ensure_checklist(url: str, year: int) -> bool:
+    """Create a report year's eight steps once per server; True when rows were added.
+
+    Adding rows changes the data version, so the page reruns at once (before computing anything)
+    instead of missing every cache a little later.
+    """
+    done = _checklists_ensured()
+    if (url, year) in done:
+        return False
+    engine = get_engine(url)
+    before = db.row_counts(engine, [schema.checklist])["checklist"]
+    regulatory.ensure_checklist(engine, year)
+    after = db.row_counts(engine, [schema.checklist])["checklist"]
+    done.add((url, year))
+    if after != before:
+        clear_status()
+        return True
+    return False
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_report_years(url: str, version: str) -> tuple[int, ...]:
+    """Calendar years with calls, oldest first (:func:`core.report.data_years`)."""
+    del version
+    return report.data_years(get_engine(url))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_checklist(url: str, version: str, year: int, on: date) -> pl.DataFrame:
+    """The eight steps of a report year with their status on ``on`` (:func:`core.regulatory.checklist`)."""
+    del version
+    return regulatory.checklist(get_engine(url), year, on)
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_fields(url: str, version: str, year: int) -> list[dict]:  # type: ignore[type-arg]
+    """The 46 annual-report fields of ``year`` with last year, change, rule and SQL."""
+    del version
+    return regulatory.compute_fields(get_engine(url), year, rules=rules_in_force())
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_changes(url: str, version: str, year: int) -> list[dict]:  # type: ignore[type-arg]
+    """The risk difference list of ``year`` (:func:`core.regulatory.compute_changes`)."""
+    del version
+    return regulatory.compute_changes(get_engine(url), year, rules=rules_in_force())
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_credit(url: str, version: str, year: int, on: date) -> credit.CreditEstimate:
+    """The credit score estimate of ``year`` as seen on ``on`` (:func:`core.credit.estimate`)."""
+    del version
+    return credit.estimate(get_engine(url), year, today=on, rules=rules_in_force())
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_quality(url: str, version: str, start: date, end: date) -> tuple[quality.Check, ...]:
+    """The data-quality checks over ``[start, end]`` (:func:`core.quality.run_checks`)."""
+    del version
+    return tuple(quality.run_checks(get_engine(url), start, end))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_pack(url: str, version: str, years: tuple[int, ...]) -> tuple[asset_pack.YearScores, ...]:
+    """The asset pack's five scores for one to three years (:func:`core.asset_pack.build_pack`)."""
+    del version
+    return tuple(asset_pack.build_pack(get_engine(url), list(years), rules=rules_in_force()))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_company(url: str, version: str) -> dict | None:  # type: ignore[type-arg]
+    """The company profile row (:func:`core.profile.read_company`)."""
+    del version
+    return profile.read_company(get_engine(url))
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
+def load_finance(url: str, version: str) -> pl.DataFrame:
+    """The finance entries, newest year first (:func:`core.profile.read_finance`)."""
+    del version
+    return profile.read_finance(get_engine(url))
+
+
+def monthly_report_html(url: str, month: date, lang: str) -> str:
+    """The monthly report of ``month`` as offline HTML (made on a download click, not cached)."""
+    engine = get_engine(url)
+    return report.report_html(report.build_report(engine, month, lang=lang, rules=rules_in_force()))
+
+
+def _after_write() -> None:
+    """A write by the app: forget the data version and the loaders that read what was written."""
+    clear_status()
+    for loader in (load_checklist, load_credit, load_company, load_finance, load_fields):
+        loader.clear()
+
+
+def save_step(
+    url: str,
+    year: int,
+    step: int,
+    *,
+    done_on: date | None,
+    owner: str | None,
+    signer: str | None,
+    note: str | None,
+) -> None:
+    """Save one checklist step (:func:`core.regulatory.mark_step`) and drop the stale page data."""
+    regulatory.mark_step(get_engine(url), year, step, done_on=done_on, owner=owner, signer=signer, note=note)
+    _after_write()
+
+
+def save_company(url: str, values: dict, original_name: str | None) -> dict:  # type: ignore[type-arg]
+    """Save the company profile (:func:`core.profile.save_company`)."""
+    saved = profile.save_company(get_engine(url), values, original_name=original_name)
+    _after_write()
+    return saved
+
+
+def save_finance(url: str, year: int, values: dict) -> dict:  # type: ignore[type-arg]
+    """Save one finance year (:func:`core.profile.save_finance`)."""
+    saved = profile.save_finance(get_engine(url), year, values)
+    _after_write()
+    return saved
+
+
+def profile_editable(url: str) -> bool:
+    """Whether the database accepts profile edits from the app (not ClickHouse)."""
+    return profile.editable(get_engine(url))
+
+
 # ----------------------------------------------------------------------------------------------
 # First start: build the demo into the embedded default database
 # ----------------------------------------------------------------------------------------------
@@ -386,24 +607,36 @@ def clear_all() -> None:
 
 __all__ = [
     "DATA_TTL",
+    "RULES_OVERRIDE",
     "VERSION_TTL",
+    "check_rules_file",
     "clear_all",
     "clear_status",
     "data_version",
     "database_url",
     "display_url",
     "engine_name",
+    "ensure_checklist",
     "ensure_database",
     "get_engine",
     "is_default_url",
     "load_call_list",
     "load_campaign_agents",
     "load_capacity",
+    "load_changes",
+    "load_checklist",
+    "load_company",
+    "load_credit",
     "load_default_period",
+    "load_fields",
     "load_filter_options",
+    "load_finance",
     "load_home",
     "load_latest_call_day",
     "load_occupancy_band",
+    "load_pack",
+    "load_quality",
+    "load_report_years",
     "load_risk",
     "load_risk_ranking",
     "load_risk_rules",
@@ -411,7 +644,18 @@ __all__ = [
     "load_rule_calls",
     "load_staffing",
     "load_touch",
+    "monthly_report_html",
+    "profile_editable",
+    "remove_rules_override",
+    "rules_digest",
+    "rules_in_force",
+    "rules_path",
+    "save_company",
+    "save_finance",
+    "save_rules_override",
+    "save_step",
     "schema_problems",
     "scrub_secrets",
+    "today",
     "url_source",
 ]
