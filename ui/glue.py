@@ -169,15 +169,21 @@ def save_rules_override(content: bytes, name: str) -> Rules:
     partial = RULES_OVERRIDE.with_name(RULES_OVERRIDE.name + ".partial")
     partial.write_bytes(content)
     partial.replace(RULES_OVERRIDE)  # atomic: a reader sees the old file or the new one
-    _rules_for.clear()
-    clear_status()
+    _forget_rules()
     return rules
 
 
 def remove_rules_override() -> None:
     """Go back to the defaults of core/rules.toml."""
     RULES_OVERRIDE.unlink(missing_ok=True)
+    _forget_rules()
+
+
+def _forget_rules() -> None:
+    """Drop everything cached from the old rules (the loaders keyed without a data version too)."""
     _rules_for.clear()
+    load_risk_rules.clear()
+    load_occupancy_band.clear()
     clear_status()
 
 
@@ -229,7 +235,7 @@ def load_row_counts(url: str, version: str, tables: tuple[str, ...]) -> dict[str
 def load_touch(url: str, version: str, start: date, end: date, filters: Filters) -> TouchData:
     """Touch-efficiency page data (see :func:`core.touch.build_touch`)."""
     del version
-    return build_touch(get_engine(url), start, end, filters=filters)
+    return build_touch(get_engine(url), start, end, filters=filters, rules=rules_in_force())
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
@@ -262,7 +268,7 @@ def load_call_list(
 def load_capacity(url: str, version: str, start: date, end: date, filters: Filters) -> CapacityData:
     """Seat-capacity page data (see :func:`core.capacity.build_capacity`)."""
     del version
-    return build_capacity(get_engine(url), start, end, filters=filters)
+    return build_capacity(get_engine(url), start, end, filters=filters, rules=rules_in_force())
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
@@ -278,7 +284,9 @@ def load_risk(
 ) -> pl.DataFrame:
     """Risk per entity and period (see :func:`core.risk.compute_risk`)."""
     del version
-    return compute_risk(get_engine(url), start, end, entity=entity, grain=grain, filters=filters)
+    return compute_risk(
+        get_engine(url), start, end, entity=entity, grain=grain, filters=filters, rules=rules_in_force()
+    )
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
@@ -305,7 +313,15 @@ def load_rule_calls(
     del version
     engine = get_engine(url)
     query = select_rule_calls(
-        engine, rule_id, entity=entity, value=value, start=start, end=end, page=page, page_size=page_size
+        engine,
+        rule_id,
+        entity=entity,
+        value=value,
+        start=start,
+        end=end,
+        rules=rules_in_force(),
+        page=page,
+        page_size=page_size,
     )
     return read_rule_calls(engine, query)
 
@@ -313,13 +329,13 @@ def load_rule_calls(
 @st.cache_data(ttl=VERSION_TTL, max_entries=4, show_spinner=False)
 def load_risk_rules() -> tuple[RiskRule, ...]:
     """The risk rules in force, with their sources (re-read every :data:`VERSION_TTL` seconds)."""
-    return tuple(risk_rules())
+    return tuple(risk_rules(rules_in_force()))
 
 
 @st.cache_data(ttl=VERSION_TTL, max_entries=4, show_spinner=False)
 def load_occupancy_band() -> tuple[float, float]:
     """The healthy occupancy band of the rules file (low, high)."""
-    band = load_rules().data["healthy_occupancy"]
+    band = rules_in_force().data["healthy_occupancy"]
     return float(band["low"]), float(band["high"])
 
 
