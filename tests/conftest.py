@@ -3,10 +3,11 @@
 Engines (``ENGINES``) and what a "fresh database" of each is:
 
 * ``duckdb``, ``sqlite``: a new file in a temporary directory.
-* ``postgresql``, ``mysql``: the one test database on the server ``scripts/services.sh`` starts
-  (URLs from ``CALLCENTER_TEST_PG_URL`` / ``CALLCENTER_TEST_MYSQL_URL``), emptied: every table in it
-  is dropped. So at most one live database per server kind at a time: asking for a new one wipes
-  the previous one (the suite runs in one process, never in parallel).
+* ``postgresql``, ``mysql``: this test process's own database on the server ``scripts/services.sh``
+  starts (``<db>_p<pid>`` next to the database of ``CALLCENTER_TEST_PG_URL`` /
+  ``CALLCENTER_TEST_MYSQL_URL``, created on first use and dropped at the end; see
+  :class:`ServerDatabase`), emptied: every table in it is dropped. So there is at most one live
+  database per server kind at a time: asking for a new one wipes the previous one.
 * ``clickhouse``: in-process through chdb, a new database under the session's one chdb path.
   chdb opens ONE data path per process at a time ("EmbeddedServer already initialized with path
   A, cannot connect with different path B"), so every ClickHouse URL of the test session must
@@ -17,6 +18,7 @@ Fixtures:
 * ``any_engine``: parametrised over the five engines (test ids ``[duckdb]`` … ``[clickhouse]``);
   an engine with the schema freshly created and every table empty. The server and chdb variants
   carry the ``engines`` marker, so ``-m "not engines"`` keeps only DuckDB and SQLite.
+* ``any_kind``: the same five-way parametrisation, giving just the kind (``"duckdb"`` …).
 * ``new_engine(kind, *, with_schema=True)``: a factory for one more fresh engine of a kind inside a
   test (disposed at the end of the test).
 * ``engine_urls``: ``{kind: url}`` of a fresh, empty (no tables) database of every kind.
@@ -63,7 +65,6 @@ MYSQL_URL = os.environ.get(
 )
 _FALSE = ("", "0", "false", "no", "off")
 _counter = itertools.count(1)
-_server_problem: dict[str, str | None] = {}  # kind → why it is unreachable (None: reachable)
 
 
 def servers_required() -> bool:
@@ -73,27 +74,112 @@ def servers_required() -> bool:
     )
 
 
-def _require_server(kind: str, url: str) -> None:
-    """Skip (locally) or fail (CI) when the server of ``kind`` cannot be reached; asked once per session."""
-    if kind not in _server_problem:
-        engine = db.make_engine(url)
+class ServerDatabase:
+    """This test process's own database on a PostgreSQL or MariaDB server.
+
+    Several test runs may share one server (two terminals, two engineers), so each process creates
+    ``<test database>_p<pid>`` next to the configured one and drops it at the end (and drops those of
+    processes that no longer exist). A role that may not create it (MariaDB needs
+    ``GRANT ALL ON `callcenter\\_test%`.*``) falls back to the configured database itself, held
+    under a server lock for the whole run so that concurrent runs wait for each other instead of
+    dropping each other's tables.
+    """
+
+    def __init__(self, kind: str, base_url: str) -> None:
+        self.kind = kind
+        self.base = sa.make_url(base_url)
+        self.url: str | None = None
+        self.problem: str | None = None  # why the server cannot be used
+        self._created: str | None = None
+        self._lock: sa.Connection | None = None
+        self._admin: sa.Engine | None = None
+
+    def fresh_url(self) -> str:
+        """The URL of this process's database with every table dropped; skip or fail if unreachable."""
+        if self.url is None and self.problem is None:
+            self._open()
+        if self.problem is not None:
+            if servers_required():
+                pytest.fail(
+                    f"{self.kind} server unreachable, and CI must test every engine: {self.problem}",
+                    pytrace=False,
+                )
+            pytest.skip(
+                f"{self.kind} server unreachable (start it with `bash scripts/services.sh`): {self.problem}"
+            )
+        assert self.url is not None
+        _drop_all_tables(self.url)
+        return self.url
+
+    def _open(self) -> None:
+        admin = db.make_engine(self.base.render_as_string(hide_password=False))
         try:
-            db.ping(engine)
-            _server_problem[kind] = None
+            db.ping(admin)
         except db.DatabaseError as exc:
-            _server_problem[kind] = exc.en
-        finally:
-            engine.dispose()
-    problem = _server_problem[kind]
-    if problem is None:
-        return
-    if servers_required():
-        pytest.fail(f"{kind} server unreachable, and CI must test every engine: {problem}", pytrace=False)
-    pytest.skip(f"{kind} server unreachable (start it with `bash scripts/services.sh`): {problem}")
+            self.problem = exc.en
+            admin.dispose()
+            return
+        self._admin = admin
+        name = f"{self.base.database}_p{os.getpid()}"
+        try:
+            with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                self._drop_stale(conn)
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+                if self.kind == "postgresql":
+                    conn.execute(sa.text(f"CREATE DATABASE {name} ENCODING 'UTF8' TEMPLATE template0"))
+                else:
+                    conn.execute(sa.text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+            self._created = name
+            self.url = self.base.set(database=name).render_as_string(hide_password=False)
+        except sa.exc.DBAPIError:
+            # No right to create databases: use the configured one, one test run at a time.
+            self._lock = admin.connect()
+            lock_sql = {
+                "postgresql": "SELECT pg_advisory_lock(72120250)",
+                "mysql": "SELECT GET_LOCK('callcenter_test_run', 3600)",
+            }[self.kind]
+            self._lock.execute(sa.text(lock_sql))
+            self.url = self.base.render_as_string(hide_password=False)
+
+    def _drop_stale(self, conn: sa.Connection) -> None:
+        """Drop the databases of earlier test processes on this machine that are gone."""
+        if self.base.host not in ("127.0.0.1", "localhost", "::1", None):
+            return
+        prefix = f"{self.base.database}_p"
+        if self.kind == "postgresql":
+            names = conn.execute(sa.text("SELECT datname FROM pg_database")).scalars().all()
+        else:
+            names = conn.execute(sa.text("SHOW DATABASES")).scalars().all()
+        for name in names:
+            pid = str(name).removeprefix(prefix)
+            if str(name).startswith(prefix) and pid.isdigit() and not _alive(int(pid)):
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+
+    def close(self) -> None:
+        """Drop this process's database (or release the lock)."""
+        if self._admin is None:
+            return
+        if self._created is not None:
+            force = " WITH (FORCE)" if self.kind == "postgresql" else ""
+            with self._admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {self._created}{force}"))
+        if self._lock is not None:
+            self._lock.close()
+        self._admin.dispose()
 
 
-def _empty_server_database(url: str) -> None:
-    """Drop every table of the server's test database (ours and any a test left behind)."""
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_all_tables(url: str) -> None:
+    """Drop every table of a server database (ours and any a test left behind)."""
     engine = db.make_engine(url)
     try:
         names = sa.inspect(engine).get_table_names()
@@ -108,6 +194,18 @@ def _empty_server_database(url: str) -> None:
                     conn.execute(sa.text(f"DROP TABLE IF EXISTS {quote(name)} CASCADE"))
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_databases() -> Iterator[dict[str, ServerDatabase]]:
+    """This process's PostgreSQL and MariaDB test databases (created on first use, dropped at the end)."""
+    servers = {
+        "postgresql": ServerDatabase("postgresql", PG_URL),
+        "mysql": ServerDatabase("mysql", MYSQL_URL),
+    }
+    yield servers
+    for server in servers.values():
+        server.close()
 
 
 @pytest.fixture(scope="session")
@@ -126,7 +224,10 @@ def chdb_admin(chdb_root: Path) -> Iterator[sa.Engine]:
 
 @pytest.fixture(scope="session")
 def make_url(
-    chdb_root: Path, chdb_admin: sa.Engine, tmp_path_factory: pytest.TempPathFactory
+    chdb_root: Path,
+    chdb_admin: sa.Engine,
+    server_databases: dict[str, ServerDatabase],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Callable[[str], str]:
     """``make_url(kind)`` → the URL of a fresh, empty database of that kind (no tables)."""
 
@@ -141,10 +242,7 @@ def make_url(
                 conn.execute(sa.text(f"CREATE DATABASE IF NOT EXISTS t{n}"))
             return f"clickhousedb:///t{n}?interface=chdb&path={chdb_root}"
         if kind in SERVER_ENGINES:
-            url = PG_URL if kind == "postgresql" else MYSQL_URL
-            _require_server(kind, url)
-            _empty_server_database(url)
-            return url
+            return server_databases[kind].fresh_url()
         raise ValueError(f"unknown engine kind {kind!r}; one of {', '.join(ENGINES)}")
 
     return make
@@ -168,13 +266,21 @@ def new_engine(make_url: Callable[[str], str]) -> Iterator[Callable[..., sa.Engi
 
 
 def _param(kind: str) -> object:
-    return pytest.param(kind, marks=pytest.mark.engines, id=kind) if kind not in ("duckdb", "sqlite") else kind
+    return (
+        pytest.param(kind, marks=pytest.mark.engines, id=kind) if kind not in ("duckdb", "sqlite") else kind
+    )
 
 
 @pytest.fixture(params=[_param(kind) for kind in ENGINES])
-def any_engine(request: pytest.FixtureRequest, new_engine: Callable[..., sa.Engine]) -> sa.Engine:
+def any_kind(request: pytest.FixtureRequest) -> str:
+    """Each of the five engine kinds in turn (for tests that make their own databases with new_engine)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def any_engine(any_kind: str, new_engine: Callable[..., sa.Engine]) -> sa.Engine:
     """An engine of each of the five kinds with the schema freshly created (every table empty)."""
-    return new_engine(request.param)
+    return new_engine(any_kind)
 
 
 @pytest.fixture
