@@ -467,6 +467,75 @@ def staffing_heatmap_figure(
     return _layout(fig, height=340)
 
 
+def credit_gauge_figure(
+    score: float, *, threshold: float, grades: list[tuple[str, float]], title: str | None = None
+) -> go.Figure:
+    """The credit estimate as a gauge 0–100: grade bands, the veto threshold as a red line.
+
+    ``grades`` are ``(grade, floor)`` pairs as in ``[credit] grades`` of the rules file, highest
+    first (``[("AA", 100), ("A", 80), ("B", 60), ("C", 0)]``); bands above 100 are not drawn.
+    """
+    colours = {0: "#FDECEA", 1: "#FFF4E0", 2: "#E8F5E9", 3: "#C8E6C9"}
+    floors = sorted((min(float(f), 100.0), g) for g, f in grades)
+    steps = []
+    for i, (floor, _) in enumerate(floors):
+        top = floors[i + 1][0] if i + 1 < len(floors) else 100.0
+        if top > floor:
+            steps.append({"range": [floor, top], "color": colours.get(i, "#E8F5E9")})
+    bar = "#2E7D32" if score >= threshold else "#C62828"
+    fig = go.Figure(
+        go.Indicator(
+            mode="gauge+number",
+            value=score,
+            number={"valueformat": ".1f", "font": {"size": 44}},
+            gauge={
+                "axis": {"range": [0, 100], "tickvals": [0, 20, 40, 60, 80, 100]},
+                "bar": {"color": bar, "thickness": 0.3},
+                "steps": steps,
+                "threshold": {
+                    "line": {"color": "#C62828", "width": 4},
+                    "thickness": 0.85,
+                    "value": threshold,
+                },
+            },
+            domain={"x": [0, 1], "y": [0, 1]},
+        )
+    )
+    fig = _layout(fig, title=title, height=300)
+    fig.update_layout(margin={"l": 30, "r": 30, "t": 50 if title else 20, "b": 10})
+    return fig
+
+
+def credit_components_figure(
+    components: dict[str, float], weights: dict[str, float], *, labels: dict[str, str], points_label: str
+) -> go.Figure:
+    """Each component's score (0–100) as a horizontal bar, labelled with its weight and points earned.
+
+    The bar's text is ``points earned / weight`` (``Σ weight × score / 100`` is the estimate).
+    """
+    keys = list(components)
+    scores = [components[k] for k in keys]
+    names = [f"{labels.get(k, k)} ({weights[k]:g}%)" for k in keys]
+    text = [f"{weights[k] * components[k] / 100:.1f} / {weights[k]:g}" for k in keys]
+    colours = ["#2E7D32" if v >= 80 else "#F9A825" if v >= 60 else "#C62828" for v in scores]
+    fig = go.Figure(
+        go.Bar(
+            x=scores,
+            y=names,
+            orientation="h",
+            text=text,
+            textposition="outside",
+            marker={"color": colours},
+            hovertemplate="%{y}<br>%{x:.1f}<br>" + points_label + " %{text}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(range=[0, 118], tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig = _layout(fig, height=300)
+    fig.update_layout(margin={"l": 10, "r": 20, "t": 20, "b": 30}, showlegend=False)
+    return fig
+
+
 def figure_png(fig: go.Figure, *, width: int = 1200, height: int | None = None) -> bytes:
     """The figure as PNG bytes (kaleido with the system Chromium)."""
     return fig.to_image(format="png", width=width, height=height or int(fig.layout.height or 420), scale=2)
@@ -475,6 +544,8 @@ def figure_png(fig: go.Figure, *, width: int = 1200, height: int | None = None) 
 __all__: list[Any] = [
     "agent_hours_figure",
     "bar_figure",
+    "credit_components_figure",
+    "credit_gauge_figure",
     "daily_peak_figure",
     "figure_png",
     "funnel_figure",
