@@ -349,7 +349,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "risk.score": ("风险分", "Risk score"),
     "risk.rank": ("期间内排名", "Rank in period"),
     "risk.rank_of": ("{rank} / {n}", "{rank} of {n}"),
-    "risk.days": ("日期范围", "Days"),
+    "risk.triggered": ("触发规则数", "Rules triggered"),
     "risk.no_rules": ("该单元格没有触发任何规则。", "No rule contributes to this cell."),
     "risk.top_rules": ("主要触发规则", "Top contributing rules"),
     "risk.rule": ("规则", "Rule"),

@@ -170,11 +170,18 @@ def render_cell(
         & (pl.col("period") == period)
     )
     label = t(f"risk.entity.{entity}", lang)
-    st.subheader(t("risk.cell_title", lang, entity=label, value=value, period=period))
     if match.height == 0:
+        st.subheader(t("risk.cell_title", lang, entity=label, value=value, period=period))
         st.info(t("risk.cell_empty", lang), icon=":material/info:")
         return
     cell = match.row(0, named=True)
+    first, last = cell["period_start"], cell["period_end"]
+    days = (
+        fmt(first, "date")
+        if first == last
+        else t("pages.range", lang, start=fmt(first, "date"), end=fmt(last, "date"))
+    )
+    st.subheader(t("risk.cell_title", lang, entity=label, value=value, period=days))
     in_period = frame.filter(pl.col("period") == period).height
     by_id = {r.id: r for r in rules}
     cols = st.columns(4)
@@ -187,11 +194,8 @@ def render_cell(
         t("risk.rank_of", lang, rank=cell["rank"], n=fmt(in_period, "num0", lang)),
         border=True,
     )
-    cols[3].metric(
-        t("risk.days", lang),
-        f"{fmt(cell['period_start'], 'date')} ~ {fmt(cell['period_end'], 'date')}",
-        border=True,
-    )
+    triggered = sum(1 for r in rules if (cell.get(f"s_{r.id}") or 0) > 0)
+    cols[3].metric(t("risk.triggered", lang), fmt(triggered, "num0", lang), border=True)
     top = list(cell["top_rules"] or [])
     if not top:
         st.success(t("risk.no_rules", lang), icon=":material/check_circle:")
@@ -205,7 +209,7 @@ def render_cell(
             t("risk.source", lang): [by_id[r].source if r in by_id else "" for r in top],
         }
     )
-    downloads.table(rows, "risk.cell.rules", f"risk-{entity}-{value}-{period}-rules", lang=lang)
+    pagekit.static_table(rows, "risk.cell.rules", f"risk-{entity}-{value}-{period}-rules", lang)
     st.markdown(f"**{t('risk.calls', lang)}**")
     tabs = st.tabs([by_id[r].label(lang) if r in by_id else r for r in top])
     for tab, rule_id in zip(tabs, top, strict=True):
@@ -301,7 +305,7 @@ def render_rules(rules: tuple[RiskRule, ...], lang: str) -> None:
             t("risk.source", lang): [r.source for r in rules],
         }
     )
-    downloads.table(frame, "risk.rules", "risk-rules", lang=lang)
+    pagekit.static_table(frame, "risk.rules", "risk-rules", lang)
 
 
 def render() -> None:

@@ -17,7 +17,7 @@ import streamlit as st
 from core.i18n import fmt, t
 from core.metrics import METRICS
 from core.periods import previous_period, whole_months, year_earlier
-from ui import shell
+from ui import downloads, shell
 
 
 def url_choice(key: str, qp: str, options: Sequence[str], default: str | None) -> None:
@@ -130,3 +130,31 @@ def chart_heading(title_key: str, lang: str, *, help_key: str | None = None) -> 
     st.markdown(f"**{t(title_key, lang)}**")
     if help_key:
         st.caption(t(help_key, lang))
+
+
+def static_table(frame: pl.DataFrame, key: str, name: str, lang: str) -> None:
+    """A table drawn as static HTML (long text wraps, prints and screenshots whole), with the same
+    CSV and Excel downloads as :func:`ui.downloads.table` (keys ``{key}.csv`` / ``{key}.xlsx``)."""
+    st.table(frame, hide_index=True, border="horizontal")
+    file_name = downloads.safe_name(name)
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            t("download.csv", lang),
+            data=lambda: downloads.csv_bytes(frame),
+            file_name=f"{file_name}.csv",
+            mime="text/csv",
+            key=f"{key}.csv",
+            on_click="ignore",
+            icon=":material/download:",
+            type="tertiary",
+        )
+        st.download_button(
+            t("download.xlsx", lang),
+            data=lambda: downloads.xlsx_bytes(frame, sheet=file_name[:31]),
+            file_name=f"{file_name}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{key}.xlsx",
+            on_click="ignore",
+            icon=":material/table_view:",
+            type="tertiary",
+        )
