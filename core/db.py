@@ -66,8 +66,10 @@ class DatabaseError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def url_from_secrets(path: Path = SECRETS_FILE) -> str | None:
+def url_from_secrets(path: Path | None = None) -> str | None:
     """The URL in ``.streamlit/secrets.toml`` under ``[connections.callcenter] url``, if any."""
+    # Looked up at call time (not as a default argument), so that SECRETS_FILE can be redirected.
+    path = SECRETS_FILE if path is None else path
     if not path.is_file():
         return None
     try:
@@ -484,8 +486,14 @@ def _load_postgresql(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) 
     with raw.cursor() as cur, cur.copy(copy_sql) as copy:
         for start in range(0, frame.height, 200_000):
             buf = io.BytesIO()
+            # Strings quoted, nulls not: COPY reads only an unquoted \N as NULL, so the text '\N'
+            # stays text.
             frame.slice(start, 200_000).write_csv(
-                buf, include_header=False, null_value="\\N", datetime_format="%Y-%m-%d %H:%M:%S"
+                buf,
+                include_header=False,
+                null_value="\\N",
+                quote_style="non_numeric",
+                datetime_format="%Y-%m-%d %H:%M:%S",
             )
             copy.write(buf.getvalue())
 
