@@ -355,7 +355,8 @@ def select_rule_calls(
 
     For the abandon and marking rules these are the abandoned calls and, for marking, all calls of
     the number in the cell; for recording the unrecorded connected calls; for complaint rules the
-    calls the complaints name. One page of at most 500 rows.
+    calls named by the complaints received in the cell (whenever the call was made). One page of
+    at most 500 rows.
     """
     rules = rules or load_rules()
     t0, t1 = cubes.period_bounds(start, end)
@@ -375,6 +376,21 @@ def select_rule_calls(
         cond = cubes.rule_condition(ctx, f, rule_id)
         time_col = schema.calls.c.started_at
     k = f.k.c
+    window = [time_col >= t0, time_col < t1]
+    if rule_id in ("regulator_complaints", "complaint_reply"):
+        # A complaint counts in the cell of the day it was received (cubes.select_complaints), so
+        # the calls behind it are the calls named by complaints received in the cell, even when
+        # the call itself was made the week before.
+        p = schema.complaints
+        which = (
+            p.c.channel.in_(tuple(rules.get("complaints.red_channels")))
+            if rule_id == "regulator_complaints"
+            else p.c.replied_at.is_(None)
+        )
+        named = sa.select(p.c.call_id).where(
+            which, p.c.call_id.is_not(None), p.c.received_at >= t0, p.c.received_at < t1
+        )
+        cond, window = k.call_id.in_(named), []
     dim = f.dim_expr(entity)
     match = dim.is_(None) if value is None else dim == value
     size = max(1, min(page_size, 500))
@@ -390,7 +406,7 @@ def select_rule_calls(
             k.disposition,
         )
         .select_from(f.from_clause())
-        .where(time_col >= t0, time_col < t1, cond, match)
+        .where(*window, cond, match)
         .order_by(time_col.desc(), k.call_id.desc())
         .limit(size)
         .offset(max(page, 0) * size)
