@@ -192,7 +192,10 @@ def render() -> None:
         version = ctx.version or ""
         data = glue.load_capacity(ctx.url, version, sel.start, sel.end, sel.filters)
         pagekit.period_heading(sel.start, sel.end, lang)
-        if data.agent_months.height == 0 and not any(k.value for k in data.kpis):
+        peak = next((k.value for k in data.kpis if k.key == "peak_concurrent_agents"), None)
+        # Seats declared and people on the roster are not activity: without a session or a call
+        # there is nothing to judge (an empty period, or a filter that matches no agent).
+        if data.agent_months.height == 0 and not peak:
             pagekit.nothing_in_period(ctx, "pages.what_agents")
             return
         render_kpis(data.kpis, lang)
