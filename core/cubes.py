@@ -482,16 +482,16 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
         )
         .subquery("k0")
     )
-    by_callee = {"partition_by": inner.c.callee_id, "order_by": inner.c.ep}
+    callee, ep = inner.c.callee_id, inner.c.ep
     peers = sa.func.count().over(partition_by=[inner.c.callee_id, inner.c.ep])
     peer_rank = sa.func.row_number().over(
         partition_by=[inner.c.callee_id, inner.c.ep], order_by=inner.c.call_id
     )
     later_peers = peers - peer_rank
-    n24 = sa.func.count().over(**by_callee, range_=(-(24 * 3600 - 1), 0)) - later_peers
-    n5 = sa.func.count().over(**by_callee, range_=(-(5 * 60 - 1), 0)) - later_peers
+    n24 = sa.func.count().over(partition_by=callee, order_by=ep, range_=(-(24 * 3600 - 1), 0)) - later_peers
+    n5 = sa.func.count().over(partition_by=callee, order_by=ep, range_=(-(5 * 60 - 1), 0)) - later_peers
     ab = sa.func.sum(sql.as_int(inner.c.disposition == "abandoned")).over(
-        **by_callee, range_=(-(ctx.rules.recall_hours * 3600), -1)
+        partition_by=callee, order_by=ep, range_=(-(ctx.rules.recall_hours * 3600), -1)
     )
     return sa.select(
         inner,
@@ -774,7 +774,7 @@ def _seats_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
             decl = [
                 (_as_date(r["effective_from"]), r["declared_seats"])
                 for r in seats.iter_rows(named=True)
-                if r["site_id"] == s["site_id"] and _as_date(r["effective_from"]) <= last
+                if r["site_id"] == s["site_id"] and (_as_date(r["effective_from"]) or date.min) <= last
             ]
             per_site[s["site_id"]] = int(max(decl)[1]) if decl else 0
         if "site" in dims:
@@ -849,7 +849,8 @@ def _peak_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     if keys:
         out = raw.group_by(keys).agg(pl.col("peak").max().cast(pl.Int64).alias("peak_concurrent_agents"))
     else:
-        out = pl.DataFrame({"peak_concurrent_agents": [int(raw["peak"].max() or 0)]})
+        peak = raw["peak"].max()
+        out = pl.DataFrame({"peak_concurrent_agents": [int(peak) if isinstance(peak, int | float) else 0]})
     return _conform_dims(out, dims)
 
 

@@ -663,7 +663,7 @@ def _calls_month(ctx: Context, month: date, sessions: pl.DataFrame) -> pl.DataFr
 
     # ---- ids and lookups --------------------------------------------------------------------
     frame = frame.sort("started_at", "_camp", "_cust", maintain_order=True)
-    agent_of_sess = np.append(s_agent, None)
+    agent_of_sess = np.append(s_agent.astype(object), np.array([None], dtype=object))
     sess_i = frame["_agent_sess"].to_numpy()
     agent = agent_of_sess[np.where(sess_i >= 0, sess_i, len(s_agent))]
     prov_names = np.array(
@@ -674,7 +674,7 @@ def _calls_month(ctx: Context, month: date, sessions: pl.DataFrame) -> pl.DataFr
     is_in = frame["direction"].to_numpy() == "in"
     # Inbound callers' location is unknown for about 1 % of calls (withheld or unknown prefix).
     unknown = is_in & (rng.random(frame.height) < 0.01)
-    province = np.where(unknown, None, province)
+    province = np.where(unknown, np.array(None, dtype=object), province)
     camp_ids = np.array([c.campaign_id for c in campaigns], dtype=object)[frame["_camp"].to_numpy()]
     robot = frame["robot"].to_numpy()
     disp_f = frame["disposition"].to_numpy()
@@ -835,7 +835,7 @@ def _qa_month(ctx: Context, month: date, calls: pl.DataFrame) -> pl.DataFrame:
     second = viol[rng.integers(0, len(VIOLATIONS), size=m)]
     both = rng.random(m) < 0.3
     text = np.where(both & (first != second), first + "," + second, first)
-    violations = np.where(passed, None, text)
+    violations = np.where(passed, np.array(None, dtype=object), text)
     reviewed = (
         sel["ended_at"].to_numpy().astype("datetime64[s]") + rng.integers(3600, 4 * DAY_S, size=m) * SECOND
     )

@@ -535,7 +535,7 @@ def shareholders_table(y: int, start: date) -> list[dict[str, object]]:
 def finance_table(y: int, start: date) -> list[dict[str, object]]:
     """Yearly finance (万元) for every complete or partial year in range up to Y."""
     base = {y - 2: 8200.0, y - 1: 8900.0, y: 9650.0}
-    rows = []
+    rows: list[dict[str, object]] = []
     for year, revenue in base.items():
         if year < start.year:
             continue
