@@ -161,6 +161,15 @@ def table(
         height=height if height is not None else "auto",
         column_config=dict(column_config) if column_config else None,
     )
+    table_downloads(frame, key, name, lang=lang)
+
+
+def table_downloads(frame: pl.DataFrame, key: str, name: str, *, lang: str | None = None) -> None:
+    """Only the "download CSV" and "download Excel" buttons of a table drawn some other way (cards).
+
+    Keys: ``{key}.csv`` and ``{key}.xlsx``, as in :func:`table`.
+    """
+    lang = lang or filters.language()
     file_name = safe_name(name)
     with st.container(horizontal=True, gap="small"):
         st.download_button(
@@ -208,4 +217,14 @@ def file_button(
     )
 
 
-__all__ = ["chart", "csv_bytes", "file_button", "flat_frame", "png_bytes", "safe_name", "table", "xlsx_bytes"]
+__all__ = [
+    "chart",
+    "csv_bytes",
+    "file_button",
+    "flat_frame",
+    "png_bytes",
+    "safe_name",
+    "table",
+    "table_downloads",
+    "xlsx_bytes",
+]
