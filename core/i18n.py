@@ -171,9 +171,9 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "The {year} report is due by {deadline}; April is the grace month, the system locks on 1 May, and "
         "late filers go on the poor-conduct list. Today is {today}.",
     ),
-    "reg.hard.deadline": ("截止日(3 月 31 日)", "Deadline (31 Mar)"),
-    "reg.hard.grace_end": ("宽限期结束(4 月 30 日)", "Grace month ends (30 Apr)"),
-    "reg.hard.locked": ("系统锁定(5 月 1 日)", "System locks (1 May)"),
+    "reg.hard.deadline": ("报送截止日 {date}", "Deadline {date}"),
+    "reg.hard.grace_end": ("宽限期结束 {date}", "Grace month ends {date}"),
+    "reg.hard.locked": ("系统锁定 {date}", "System locks {date}"),
     "reg.in_days": ("还有 {n} 天", "in {n} days"),
     "reg.days_ago": ("已过 {n} 天", "{n} days ago"),
     "reg.today_is": ("就是今天", "today"),
@@ -251,6 +251,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "{year} 年对比 {prev} 年;上年数据优先取已报送的年报。每项列出需准备的佐证材料,第 4 步签字、第 5 步与管局预沟通。",
         "{year} against {prev}; last year's figures come from the submitted report when stored. Each item lists "
         "the evidence to prepare; the list is signed in step 4 and discussed with the regulator in step 5.",
+    ),
+    "reg.change_figures": (
+        "上年 {previous} → 本年 {current}(变化 {change})",
+        "Previous {previous} → current {current} (change {change})",
     ),
     "reg.changes_count": ("{n} 项实质性变动需准备佐证材料。", "{n} material changes need evidence."),
     "reg.no_changes": ("{year} 年无实质性变动。", "No material change in {year}."),
