@@ -79,6 +79,7 @@ def pack_trend_figure(pack: list[YearScores], *, lang: str = "zh") -> go.Figure:
             )
         )
     fig.update_yaxes(range=[0, 105])
+    fig.update_xaxes(type="category")  # years as labels: plotly would put 2,023.5 between them
     return _layout(fig, title="三年趋势" if lang == "zh" else "Three-year trend")
 
 
