@@ -355,6 +355,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "component of the credit estimate.",
     ),
     "dq.examples": ("示例(最多 {n} 条)", "Examples (up to {n})"),
+    "dq.passed": ("未发现问题的检查项({n} 项)", "Checks that found nothing ({n})"),
     # -- settings: rules in force, override, company profile, finance (pages/settings.py) ----------
     "settings.rules": ("当前生效的合规规则", "Rules in force"),
     "settings.rules_default": (
