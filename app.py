@@ -12,12 +12,16 @@ import streamlit as st
 from core.i18n import t
 from ui import errors, filters, shell
 
-#: The pages, in menu order: (file, title key, icon, url path). Issue 5's pages add lines here.
+#: The pages, in menu order: (file, title key, icon, url path). The first is the default page: the
+#: regulatory dashboard (the report year at a glance); the overview's monthly cards come second.
 PAGES: tuple[tuple[str, str, str, str], ...] = (
+    ("pages/regulatory.py", "page.regulatory", ":material/assured_workload:", "regulatory"),
     ("pages/home.py", "page.home", ":material/dashboard:", "home"),
     ("pages/touch.py", "page.touch", ":material/call_made:", "touch"),
     ("pages/capacity.py", "page.capacity", ":material/groups:", "capacity"),
     ("pages/risk.py", "page.risk", ":material/grid_on:", "risk"),
+    ("pages/asset_pack.py", "page.asset_pack", ":material/workspace_premium:", "asset-pack"),
+    ("pages/data_quality.py", "page.data_quality", ":material/fact_check:", "data-quality"),
     ("pages/settings.py", "page.settings", ":material/settings:", "settings"),
 )
 

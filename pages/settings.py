@@ -1,17 +1,26 @@
-"""设置 / Settings: the database in use, its tables and row counts, the schema check.
-
-Issue 5 adds the rules in force, an override upload, and the company profile and finance entries.
+"""设置 / Settings: the database in use, its tables and row counts, the schema check, the rules in
+force (with an override upload), and the company profile and finance entries the report uses.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from core.db import schema_error
 from core.i18n import fmt, t
+from core.profile import COMPANY_COLUMNS, FINANCE_COLUMNS, ProfileError
+from core.risk import risk_rules
+from core.rules import Rules, RulesError
 from core.schema import TABLE_NAMES
-from ui import errors, glue, shell
+from ui import downloads, errors, glue, shell
+
+KEY_UPLOAD = "settings.rules_upload"
+DONE_UPLOAD = "settings.rules_upload_done"
+KEY_FIN_YEAR = "settings.fin_year"
+FLASH = "settings.flash"
 
 
 def render_database(ctx: shell.PageContext) -> None:
@@ -52,6 +61,286 @@ def render_schema(ctx: shell.PageContext) -> None:
     st.table(frame, hide_index=True, border="horizontal", width=480)
 
 
+# ----------------------------------------------------------------------------------------------
+# Rules in force and the override
+# ----------------------------------------------------------------------------------------------
+
+
+def _rule_level(value: float | None, kind: str, lang: str) -> str:
+    if value is None:
+        return "—"
+    return fmt(value, "pct1", lang) if kind != "count" else fmt(value, "num0", lang)
+
+
+def risk_rules_table(rules: Rules, lang: str) -> pl.DataFrame:
+    """The risk rules (core.risk.risk_rules) with weights, levels and sources."""
+    rows = risk_rules(rules)
+    return pl.DataFrame(
+        {
+            t("settings.col.rule", lang): [r.label(lang) for r in rows],
+            t("settings.col.kind", lang): [t(f"settings.kind.{r.kind}", lang) for r in rows],
+            t("settings.col.weight", lang): [fmt(r.weight, "num2", lang) for r in rows],
+            t("settings.col.warning", lang): [_rule_level(r.warning, r.kind, lang) for r in rows],
+            t("settings.col.critical", lang): [_rule_level(r.critical, r.kind, lang) for r in rows],
+            t("settings.col.source", lang): [r.source for r in rows],
+        }
+    )
+
+
+def _window(pair: list[str]) -> str:
+    return f"{pair[0]}–{pair[1]}"
+
+
+def thresholds_table(rules: Rules, lang: str) -> pl.DataFrame:
+    """The key thresholds of the rules file, each with the source of its default."""
+    d = rules.data
+    m = d["material"]
+    sep = "、" if lang == "zh" else ", "
+    windows = [_window(d["window"]["default"])] + [
+        f"{name} {_window(v)}"
+        for group in ("by_industry", "by_purpose")
+        for name, v in d["window"].get(group, {}).items()
+    ]
+    share = m["outbound_share"]
+    share_limit = (
+        fmt(share["max_change"], "pp1", lang)
+        if share.get("mode", "points") == "points"
+        else fmt(share["max_change"], "pct0", lang)
+    )
+    rows: list[tuple[str, str, str]] = [
+        ("window", sep.join(windows), d["window"]["source"]),
+        ("blocked", sep.join(d["blocked_regions"]["provinces"]), d["blocked_regions"]["source"]),
+        (
+            "caps",
+            t("settings.val.caps", lang, day=d["caps"]["per_24h"], five=d["caps"]["per_5min"]),
+            d["caps"]["source"],
+        ),
+        ("dnc", t("settings.val.months", lang, n=d["dnc"]["keep_months"]), d["dnc"]["source"]),
+        ("abandon", fmt(d["abandon"]["limit"], "pct1", lang), d["abandon"]["source"]),
+        ("recall", t("settings.val.hours", lang, n=d["abandon"]["recall_hours"]), d["abandon"]["source"]),
+        (
+            "recording",
+            t(
+                "settings.val.recording",
+                lang,
+                share=fmt(d["recording"]["coverage"], "pct0", lang),
+                days=d["recording"]["keep_days"],
+            ),
+            d["recording"]["source"],
+        ),
+        (
+            "marking",
+            t(
+                "settings.val.marking",
+                lang,
+                answer=fmt(d["marking"]["min_answer_rate"], "pct0", lang),
+                short=fmt(d["marking"]["max_short_share"], "pct0", lang),
+                seconds=d["marking"]["short_seconds"],
+                calls=d["marking"]["max_daily_calls"],
+            ),
+            d["marking"]["source"],
+        ),
+        (
+            "complaints",
+            t(
+                "settings.val.complaints",
+                lang,
+                channels=sep.join(d["complaints"]["red_channels"]),
+                reply=fmt(d["complaints"]["min_reply_rate"], "pct0", lang),
+            ),
+            d["complaints"]["source"],
+        ),
+        ("material_seats", fmt(m["seats"]["max_relative_change"], "pct0", lang), m["seats"]["source"]),
+        ("material_share", share_limit, share["source"]),
+        ("material_numbers", fmt(m["numbers"]["max_relative_change"], "pct0", lang), m["numbers"]["source"]),
+        ("credit", fmt(d["credit"]["threshold"], "num0", lang), d["credit"]["source"]),
+        (
+            "occupancy",
+            f"{fmt(d['healthy_occupancy']['low'], 'pct0', lang)}–{fmt(d['healthy_occupancy']['high'], 'pct0', lang)}",
+            d["healthy_occupancy"]["source"],
+        ),
+    ]
+    return pl.DataFrame(
+        {
+            t("settings.col.setting", lang): [t(f"settings.th.{key}", lang) for key, _, _ in rows],
+            t("settings.col.value", lang): [value for _, value, _ in rows],
+            t("settings.col.source", lang): [source for _, _, source in rows],
+        }
+    )
+
+
+def _rules_message(exc: RulesError, lang: str) -> str:
+    return exc.zh if lang == "zh" else exc.en
+
+
+def render_override(lang: str) -> None:
+    """Upload a TOML override: validated by core.rules.load_rules, stored only when it passes."""
+    uploaded = st.file_uploader(
+        t("settings.override", lang), type=["toml"], key=KEY_UPLOAD, help=t("settings.override_help", lang)
+    )
+    if uploaded is not None and st.session_state.get(DONE_UPLOAD) != uploaded.file_id:
+        st.session_state[DONE_UPLOAD] = uploaded.file_id
+        try:
+            glue.save_rules_override(uploaded.getvalue(), uploaded.name)
+        except RulesError as exc:
+            st.session_state[FLASH] = (
+                "error",
+                t("settings.override_bad", lang, detail=_rules_message(exc, lang)),
+            )
+        else:
+            st.session_state[FLASH] = ("success", t("settings.override_saved", lang, name=uploaded.name))
+    if glue.rules_path() is not None and st.button(
+        t("settings.override_remove", lang), key="settings.rules_remove", icon=":material/restart_alt:"
+    ):
+        glue.remove_rules_override()
+        st.session_state[FLASH] = ("success", t("settings.override_removed", lang))
+        st.rerun()
+
+
+def render_rules(lang: str) -> None:
+    """Which rules file is in force, the override upload, the risk rules and the key thresholds."""
+    st.subheader(t("settings.rules", lang))
+    render_override(lang)
+    flash = st.session_state.pop(FLASH, None)
+    if flash is not None:
+        kind, message = flash
+        (st.error if kind == "error" else st.success)(message)
+    try:
+        rules = glue.rules_in_force()
+    except RulesError as exc:  # an override that no longer fits core/rules.toml
+        st.error(t("settings.override_broken", lang, detail=_rules_message(exc, lang)))
+        return
+    path = glue.rules_path()
+    version = str(rules.data.get("version", "—"))
+    if path is None:
+        st.caption(t("settings.rules_default", lang, version=version))
+    else:
+        st.caption(t("settings.rules_override", lang, path=path, version=version))
+    st.markdown(f"**{t('settings.risk_rules', lang)}**")
+    downloads.table(
+        risk_rules_table(rules, lang), "settings.risk_rules", "risk-rules", lang=lang, static=True
+    )
+    st.markdown(f"**{t('settings.thresholds', lang)}**")
+    downloads.table(
+        thresholds_table(rules, lang), "settings.thresholds", "rule-thresholds", lang=lang, static=True
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Company profile and finance entries
+# ----------------------------------------------------------------------------------------------
+
+
+def _flash_profile() -> None:
+    flash = st.session_state.pop(FLASH + ".profile", None)
+    if flash is not None:
+        st.success(flash, icon=":material/check_circle:")
+
+
+def render_company(ctx: shell.PageContext, editable: bool) -> None:
+    """The company profile as a form (saved to the company table)."""
+    lang = ctx.lang
+    company: dict[str, Any] = glue.load_company(ctx.url, ctx.version or "") or {}
+    original = company.get("name")
+    st.markdown(f"**{t('settings.company', lang)}**")
+    if not company:
+        st.caption(t("settings.no_company", lang))
+    with st.form("settings.company_form"):
+        values: dict[str, Any] = {}
+        columns = st.columns(3)
+        for i, column in enumerate(COMPANY_COLUMNS):
+            label = t(f"settings.company.{column}", lang)
+            key = f"settings.company.{column}"
+            with columns[i % 3]:
+                if column == "listed":
+                    values[column] = st.checkbox(label, value=bool(company.get(column)), key=key)
+                elif column == "registered_capital_wan":
+                    values[column] = st.number_input(
+                        label, value=company.get(column), min_value=0.0, step=100.0, key=key
+                    )
+                else:
+                    values[column] = st.text_input(label, value=company.get(column) or "", key=key)
+        submitted = st.form_submit_button(
+            t("settings.save_company", lang), disabled=not editable, icon=":material/save:"
+        )
+    if submitted:
+        try:
+            glue.save_company(ctx.url, values, original)
+        except ProfileError as exc:
+            st.error(exc.message(lang))
+        else:
+            st.session_state[FLASH + ".profile"] = t("settings.company_saved", lang)
+            st.rerun()
+
+
+def render_finance(ctx: shell.PageContext, editable: bool) -> None:
+    """The finance entries (万元) as a table, and a form for one year."""
+    lang = ctx.lang
+    version = ctx.version or ""
+    frame = glue.load_finance(ctx.url, version)
+    st.markdown(f"**{t('settings.finance', lang)}**")
+    if frame.height:
+        shown = pl.DataFrame(
+            {
+                t("settings.finance.year", lang): [str(y) for y in frame["year"]],
+                **{
+                    t(f"settings.finance.{c}", lang): [fmt(v, "num2", lang) for v in frame[c].to_list()]
+                    for c in FINANCE_COLUMNS
+                },
+            }
+        )
+        downloads.table(shown, "settings.finance_table", "finance", lang=lang)
+    else:
+        st.caption(t("settings.no_finance", lang))
+    known = {int(y) for y in frame["year"].to_list()} if frame.height else set()
+    data_years = set(glue.load_report_years(ctx.url, version))
+    latest = ctx.latest_call or glue.today()
+    years = sorted(known | data_years | {latest.year - 1}, reverse=True)
+    default = latest.year - 1 if ctx.latest_call is None or latest.month < 12 else latest.year
+    year = st.selectbox(
+        t("settings.finance.year", lang),
+        options=years,
+        index=years.index(default) if default in years else 0,
+        key=KEY_FIN_YEAR,
+    )
+    row = frame.filter(pl.col("year") == year).row(0, named=True) if year in known else {}
+    with st.form(f"settings.finance_form.{year}"):
+        values: dict[str, Any] = {}
+        columns = st.columns(len(FINANCE_COLUMNS))
+        for column_widget, column in zip(columns, FINANCE_COLUMNS, strict=True):
+            values[column] = column_widget.number_input(
+                t(f"settings.finance.{column}", lang),
+                value=row.get(column),
+                min_value=0.0,
+                step=10.0,
+                key=f"settings.finance.{year}.{column}",
+            )
+        submitted = st.form_submit_button(
+            t("settings.save_finance", lang, year=year), disabled=not editable, icon=":material/save:"
+        )
+    if submitted:
+        try:
+            glue.save_finance(ctx.url, int(year), values)
+        except ProfileError as exc:
+            st.error(exc.message(lang))
+        else:
+            st.session_state[FLASH + ".profile"] = t("settings.finance_saved", lang, year=year)
+            st.rerun()
+
+
+def render_profile(ctx: shell.PageContext) -> None:
+    """Company profile and finance entries; read-only with a message on ClickHouse."""
+    lang = ctx.lang
+    st.subheader(t("settings.profile", lang))
+    st.caption(t("settings.profile_caption", lang))
+    _flash_profile()
+    editable = glue.profile_editable(ctx.url)
+    if not editable:
+        st.info(t("settings.readonly", lang, engine=glue.engine_name(ctx.url)), icon=":material/lock:")
+    render_company(ctx, editable)
+    render_finance(ctx, editable)
+
+
 def render() -> None:
     """Draw the page."""
     ctx = shell.page_context()
@@ -61,6 +350,12 @@ def render() -> None:
         render_database(ctx)
         # A bad URL or an unreachable server makes the schema check raise: the guard shows it.
         render_schema(ctx)
+    with errors.guard(lang, ctx.url):
+        # The rules need no database: shown even when the database cannot be read.
+        render_rules(lang)
+    if ctx.ok:
+        with errors.guard(lang, ctx.url):
+            render_profile(ctx)
 
 
 render()

@@ -140,6 +140,7 @@ def table(
     lang: str | None = None,
     column_config: Mapping[str, Any] | None = None,
     height: int | None = None,
+    static: bool = False,
 ) -> None:
     """Draw a table with "download CSV" and "download Excel" buttons under it.
 
@@ -151,16 +152,21 @@ def table(
         lang: interface language (default: the sidebar's).
         column_config: Streamlit column configuration (formats, widths).
         height: table height in pixels (default: Streamlit's, up to ten rows).
+        static: draw a static table whose long texts wrap (``st.table``: every row shows, and
+            it prints and screenshots as it looks) instead of the scrolling data grid.
     """
     lang = lang or filters.language()
-    st.dataframe(
-        frame,
-        key=f"{key}.table",
-        hide_index=True,
-        width="stretch",
-        height=height if height is not None else "auto",
-        column_config=dict(column_config) if column_config else None,
-    )
+    if static:
+        st.table(frame, hide_index=True, border="horizontal")
+    else:
+        st.dataframe(
+            frame,
+            key=f"{key}.table",
+            hide_index=True,
+            width="stretch",
+            height=height if height is not None else "auto",
+            column_config=dict(column_config) if column_config else None,
+        )
     table_downloads(frame, key, name, lang=lang)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from core import db
 from core.i18n import t
+from core.rules import RulesError
 from ui.glue import display_url
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,13 @@ def render_error(exc: BaseException, lang: str, url: str | None = None) -> None:
             f"**{t('error.database', lang)}:** {_masked(dberr.message(lang), url)}\n\n"
             f"{t('error.what_to_do', lang)}",
             icon=":material/database:",
+        )
+        return
+    if isinstance(exc, RulesError):
+        # A stored rules override that no longer fits core/rules.toml: say so and where to fix it.
+        st.error(
+            f"**{t('error.rules', lang)}:** {exc.zh if lang == 'zh' else exc.en}\n\n{t('error.rules_what_to_do', lang)}",
+            icon=":material/rule:",
         )
         return
     # Not a database problem: a bug. The user gets one line; the server log gets the traceback.

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from core import db
+from ui import glue
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +98,9 @@ def no_tables_db(tmp_path: Path) -> str:
 
 
 @pytest.fixture(autouse=True)
-def clean_streamlit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def clean_streamlit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """Empty Streamlit's caches around each test, and make AppTest rerun app.py like a server does.
 
     AppTest resets ``PagesManager.uses_pages_directory`` before every run (streamlit PR #14217),
@@ -114,6 +117,8 @@ def clean_streamlit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(PagesManager, "__init__", init)
     # Tests choose their database explicitly; a developer's secrets.toml must not leak in.
     monkeypatch.setattr(db, "SECRETS_FILE", ROOT / ".streamlit" / "no-such-secrets-for-tests.toml")
+    # Nor a rules override stored by the Settings page in data/ (tests that need one set their own).
+    monkeypatch.setattr(glue, "RULES_OVERRIDE", tmp_path_factory.getbasetemp() / "no-rules-override.toml")
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

@@ -29,9 +29,22 @@ MAY = (date(2025, 5, 1), date(2025, 5, 31))
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_app(script: str = "app.py", *, query: dict[str, Any] | None = None, timeout: float = 120) -> AppTest:
-    """Run ``script`` (relative to the repo root) once in AppTest, with an optional query string."""
+def run_app(
+    script: str = "app.py",
+    *,
+    query: dict[str, Any] | None = None,
+    timeout: float = 120,
+    page: str | None = "pages/home.py",
+) -> AppTest:
+    """Run ``script`` (relative to the repo root) once in AppTest, with an optional query string.
+
+    Through ``app.py`` the run opens ``page`` (default: the overview these tests are about; the
+    app's own default page is the regulatory dashboard). ``st.Page`` hashes its url path, which
+    for the overview is its file name, so the page can be chosen before the first run.
+    """
     at = AppTest.from_file(str(ROOT / script), default_timeout=timeout)
+    if script == "app.py" and page is not None:
+        at.switch_page(page)
     if query:
         at.query_params.update(query)
     return at.run()
