@@ -144,7 +144,8 @@ def test_shell_in_chromium(server: str, browser_page: Page) -> None:
     """Chinese overview renders with seven cards and no exception; English switch; screenshot saved."""
     page = browser_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.goto(server + "/", wait_until="domcontentloaded")
+    # The default page is the regulatory dashboard; the overview has its own path.
+    page.goto(server + "/home", wait_until="domcontentloaded")
     expect(page.get_by_role("heading", name="总览")).to_be_visible(timeout=TIMEOUT_MS)
     _wait_for_run(page)
     expect(page.get_by_text("2025年6月 核心指标")).to_be_visible()
