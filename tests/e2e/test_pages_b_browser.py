@@ -40,6 +40,8 @@ TIMEOUT_MS: int = _shell.TIMEOUT_MS
 
 SEPT = "from=2025-09-01&to=2025-09-30"
 TITLES = {"touch": "客户触达效率", "capacity": "坐席产能健康度", "risk": "外呼合规风险热力图"}
+#: Text of the last section of each page: once attached, the whole page has been drawn.
+LAST = {"touch": "第 1 页(每页最多", "capacity": "最常人手富余的时段", "risk": "现行规则及依据"}
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +65,34 @@ def open_page(page: Page, base: str, path: str) -> None:
     wait_for_run(page)
 
 
+MAIN_HEIGHT_JS = (
+    "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+    " return Math.ceil(m ? m.scrollHeight : document.body.scrollHeight); }"
+)
+
+
+def settled_height(page: Page, *, steady: int = 4, step_ms: int = 500, limit_ms: int = 30_000) -> int:
+    """The main block's height once it has stopped growing (charts and grids lay out for a few
+    seconds after the script run ends)."""
+    last, same, waited = -1, 0, 0
+    while waited < limit_ms:
+        height = int(page.evaluate(MAIN_HEIGHT_JS))
+        same = same + 1 if height == last else 0
+        if same >= steady:
+            return height
+        last = height
+        page.wait_for_timeout(step_ms)
+        waited += step_ms
+    return last
+
+
 def full_page_screenshot(page: Page, path: Path) -> None:
     """The whole page, not just the viewport: Streamlit scrolls inside its main block, so the window
     is made as tall as that block, then restored."""
     size = page.viewport_size or {"width": 1440, "height": 900}
-    height = page.evaluate(
-        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
-        " return Math.ceil(m ? m.scrollHeight : document.body.scrollHeight); }"
-    )
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
-    page.wait_for_timeout(1500)  # plotly redraws at the new size
+    height = settled_height(page)
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    settled_height(page)  # plotly redraws at the new size
     wait_for_run(page)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
@@ -120,6 +140,7 @@ def test_pages_load_with_screenshots(server: str, browser_page: Page) -> None:
     for name, title in TITLES.items():
         open_page(page, server, f"{name}?{SEPT}")
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_text(LAST[name]).first).to_be_attached(timeout=TIMEOUT_MS)
         expect(page.get_by_role("heading", name="2025年9月")).to_be_visible()
         expect(page.locator('[data-testid="stException"]')).to_have_count(0)
         expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(0)
