@@ -629,6 +629,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
     p.set_defaults(func=cmd_report)
 
+    from core.ingest.command import add_parser as add_import_parser
+
+    add_import_parser(sub)  # python -m core import … (core/ingest/command.py)
+
     p = sub.add_parser("check", help="check the schema; print row counts and the data version")
     common(p)
     p.set_defaults(func=cmd_check)

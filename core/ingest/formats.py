@@ -1,0 +1,754 @@
+"""The call-record formats: Asterisk (``cdr`` with a header, ``Master.csv`` without), FreeSWITCH
+``mod_cdr_csv``, VICIdial ``vicidial_log``.
+
+Each format knows how to recognise its files (:meth:`CallFormat.layout`, which stops a file of
+another shape before anything is written) and how to turn a chunk of its rows into call rows (or
+Asterisk legs, folded later by :mod:`core.ingest.calls`) plus rejected rows with their reasons.
+
+Examples of one row of each (numbers are fictitious, see ``tests/ingest``)::
+
+    Master.csv (18 fields: loguniqueid and loguserfield on)
+    "C01","8001","10000000012","from-internal","Agent 8001 <95000>","SIP/8001-0000001a",
+    "SIP/trunk-0000001b","Dial","SIP/trunk/10000000012,60","2024-05-06 10:00:00",
+    "2024-05-06 10:00:08","2024-05-06 10:01:08",68,60,"ANSWERED","DOCUMENTATION","1714960800.1",""
+
+    mod_cdr_csv, "example" template (15 fields)
+    "Agent","1001","10000000012","default","2024-05-06 10:00:00","2024-05-06 10:00:08",
+    "2024-05-06 10:01:08","68","60","NORMAL_CLEARING","6a8b…-uuid","","C01","PCMA","PCMA"
+
+    vicidial_log (header, then)
+    1714960800.1,1001,101,C01,2024-05-06 10:00:00,1714960800,1714960860,60,SALE,86,10000000012,6001,,N,AGENTS,CALLER,MAIN,1
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from core.ingest import numbers
+from core.ingest.common import IngestError
+from core.ingest.mapping import FieldRule, Mapping
+from core.ingest.parse import (
+    bad_value,
+    direction_values,
+    field_values,
+    first_reason,
+    text,
+    to_beijing,
+    to_datetime,
+    to_int,
+)
+from core.ingest.readers import Source
+
+#: Share of sampled records that must look right for a file to be taken as the declared format.
+SNIFF_SHARE = 0.5
+
+ASTERISK_BASE: tuple[str, ...] = (
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+)
+#: Master.csv columns after the 16 standard ones, by field count (cdr.conf [csv] options).
+ASTERISK_EXTRAS: dict[int, tuple[str, ...]] = {
+    16: (),
+    17: ("uniqueid",),
+    18: ("uniqueid", "userfield"),
+    19: ("peeraccount", "linkedid", "sequence"),
+    20: ("uniqueid", "peeraccount", "linkedid", "sequence"),
+    21: ("uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
+}
+ASTERISK_DISPOSITIONS = {
+    "ANSWERED": "answered",
+    "NO ANSWER": "no_answer",
+    "NOANSWER": "no_answer",
+    "BUSY": "busy",
+    "FAILED": "failed",
+    "CONGESTION": "failed",
+}
+FREESWITCH_DEFAULT_15: tuple[str, ...] = (
+    "caller_id_name",
+    "caller_id_number",
+    "destination_number",
+    "context",
+    "start_stamp",
+    "answer_stamp",
+    "end_stamp",
+    "duration",
+    "billsec",
+    "hangup_cause",
+    "uuid",
+    "bleg_uuid",
+    "accountcode",
+    "read_codec",
+    "write_codec",
+)
+VICIDIAL_COLUMNS: tuple[str, ...] = (
+    "uniqueid",
+    "lead_id",
+    "list_id",
+    "campaign_id",
+    "call_date",
+    "start_epoch",
+    "end_epoch",
+    "length_in_sec",
+    "status",
+    "phone_code",
+    "phone_number",
+    "user",
+    "comments",
+    "processed",
+    "user_group",
+    "term_reason",
+    "alt_dial",
+    "called_count",
+)
+LIMITS = {"call_id": 64, "agent_id": 32, "campaign_id": 32, "caller_number": 32, "callee_province": 16}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a file's fields are named, and which variant of the format it is."""
+
+    names: list[str]
+    variant: str
+    missing: tuple[str, ...] = ()  # mapped columns the file lacks (left empty)
+    note: str = ""
+
+
+@dataclass
+class Converted:
+    """A chunk converted: call rows (or legs), rejected rows, and extra rows for other tables."""
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+    extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------------------------
+
+
+def header_names(header: list[str], mapping: Mapping) -> list[str]:
+    """A header's names: trimmed, lower case, then renamed by the mapping's ``[rename]``."""
+    out = []
+    for name in header:
+        low = name.strip().lstrip("\ufeff").strip().lower()
+        out.append(mapping.rename.get(low, low))
+    return out
+
+
+def raw_records(frame: pl.DataFrame, names: list[str]) -> pl.Series:
+    """Each row's source fields joined back into one CSV line (for the rejects file)."""
+    parts = [
+        pl.format('"{}"', pl.col(n).fill_null("").str.replace_all('"', '""'))
+        for n in names
+        if n in frame.columns
+    ]
+    return frame.select(pl.concat_str(parts, separator=",").alias("_raw")).to_series()
+
+
+def split_rejects(
+    frame: pl.DataFrame, reason: pl.Series, rows: pl.DataFrame, names: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(rows that passed, rejects)``; ``frame`` holds the source text, ``rows`` the converted rows."""
+    bad = reason.is_not_null()
+    rejects = frame.filter(bad)
+    rejects = pl.DataFrame(
+        {"_line": rejects["_line"], "_reason": reason.filter(bad), "_raw": raw_records(rejects, names)}
+    )
+    return rows.filter(~bad), rejects
+
+
+def customer_ids(
+    frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, key: bytes
+) -> tuple[pl.Series, pl.Series]:
+    """``(callee_id, not_a_number)``: the salted hash of each row's customer number (hashed here,
+    before anything is stored), and where a number was present but not a phone number."""
+    raw = field_values(frame, rule, direction, "_cust")
+    if rule.country_code_column and rule.country_code_column in frame.columns:
+        code = text(frame, rule.country_code_column).str.replace(r"^\+|^00", "")
+        raw = (
+            pl.DataFrame({"n": raw, "c": code})
+            .select(
+                pl.when(pl.col("c").is_not_null() & (pl.col("c") != "86") & pl.col("n").is_not_null())
+                .then(pl.format("+{}{}", pl.col("c"), pl.col("n").str.replace(r"^0+", "")))
+                .otherwise(pl.col("n"))
+            )
+            .to_series()
+        )
+    norm, bad = numbers.normalise_exprs(pl.col("n"), rule.strip_prefixes)
+    both = pl.DataFrame({"n": raw}).select(norm.alias("norm"), bad.alias("bad"))
+    return numbers.hash_series(both["norm"], key).alias("callee_id"), both["bad"]
+
+
+def too_long(values: pl.Series, name: str) -> tuple[pl.Series, pl.Expr]:
+    limit = LIMITS[name]
+    return (values.str.len_chars() > limit).fill_null(False), pl.lit(f"{name} longer than {limit} characters")
+
+
+def time_text(frame: pl.DataFrame, name: str) -> pl.Series:
+    """A time column's text; MySQL's zero date ``0000-00-00 00:00:00`` means none."""
+    s = text(frame, name)
+    return s.set(s.str.starts_with("0000-00-00").fill_null(False), None)
+
+
+def _fingerprint(frame: pl.DataFrame, names: list[str]) -> pl.Series:
+    cols = [pl.col(n).fill_null("") for n in names if n in frame.columns]
+    return frame.select(pl.concat_str(cols, separator="\x1f").hash().alias("_fp")).to_series()
+
+
+def _sniff_rows(source: Source, check: Callable[[list[str]], bool], what: str, expected: str) -> None:
+    """Stop unless at least half of the first records pass ``check``."""
+    sample = source.sample(50)
+    if not sample:
+        return
+    good = sum(1 for _line, fields in sample if check(fields))
+    if good < max(1, SNIFF_SHARE * len(sample)):
+        line, fields = next((ln, f) for ln, f in sample if not check(f))
+        shown = numbers.mask_text(",".join(fields))[:160]
+        raise IngestError(
+            f"{source.path.name} 看起来不是 {what} 文件(前 {len(sample)} 行中只有 {good} 行符合;第 {line} 行:{shown})。"
+            f"应为:{expected}。未写入任何数据。",
+            f"{source.path.name} does not look like {what} ({good} of the first {len(sample)} records fit; "
+            f"line {line}: {shown}). Expected: {expected}. Nothing was written.",
+        )
+
+
+def _is_time(value: str) -> bool:
+    value = value.strip()
+    if not value:
+        return False
+    return to_datetime(pl.Series([value])).is_not_null().item()
+
+
+def _require(names: list[str], needed: tuple[str, ...], source: Source, what: str) -> None:
+    missing = [n for n in needed if n not in names]
+    if missing:
+        have = shown_columns(names)
+        raise IngestError(
+            f"{source.path.name} 不是 {what}:缺少列 {', '.join(missing)}(文件的列:{have})。"
+            "若列名不同,请在映射文件的 [rename] 中对应。未写入任何数据。",
+            f"{source.path.name} is not {what}: it lacks the column(s) {', '.join(missing)} (its columns: "
+            f"{have}). If yours are named differently, map them in [rename]. Nothing was written.",
+        )
+
+
+def shown_columns(names: list[str], limit: int = 200) -> str:
+    """A file's column names for a message: masked (a header may really be a data row holding a
+    customer's number) and cut short."""
+    text = numbers.mask_text(", ".join(names))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _missing_mapped(names: list[str], mapping: Mapping) -> tuple[str, ...]:
+    return tuple(sorted(c for c in mapping.source_columns() if c not in names))
+
+
+class CallFormat:
+    """A source of call rows."""
+
+    name = ""
+    has_header = True
+    multiline = False
+    folds = False
+
+    def layout(self, source: Source, mapping: Mapping) -> Layout:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def convert(
+        self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes
+    ) -> Converted:  # pragma: no cover
+        raise NotImplementedError
+
+    # The direction, agent, campaign and numbers, the same way for every format.
+    def mapped(self, rows: pl.DataFrame, mapping: Mapping, key: bytes) -> dict[str, pl.Series]:
+        direction = direction_values(rows, mapping.direction)
+        out = {"direction": direction}
+        for name, target in (
+            ("agent", "agent_id"),
+            ("campaign", "campaign_id"),
+            ("caller_number", "caller_number"),
+            ("callee_province", "callee_province"),
+            ("hangup_by", "hangup_by"),
+        ):
+            out[target] = field_values(rows, mapping.field(name), direction, target)
+        for name in ("recorded", "robot"):
+            rule = mapping.field(name)
+            values = field_values(rows, rule, direction, name)
+            out[name] = (
+                values
+                if values.dtype == pl.Boolean
+                else values.str.to_lowercase().is_in(["true", "1", "yes", "y", "是"])
+            )
+            if not rule.defined:
+                out[name] = pl.Series(name, [None] * rows.height, dtype=pl.Boolean)
+        out["callee_id"], out["_bad_number"] = customer_ids(
+            rows, mapping.field("customer_number"), direction, key
+        )
+        return out
+
+    def common_checks(
+        self, rows: pl.DataFrame, m: dict[str, pl.Series], mapping: Mapping
+    ) -> list[tuple[pl.Series, pl.Expr | str]]:
+        checks: list[tuple[pl.Series, pl.Expr | str]] = []
+        rule = mapping.direction
+        if not rule.value:
+            source = text(rows, rule.column or "")
+            checks.append(
+                (
+                    m["direction"].is_null(),
+                    pl.format(
+                        f"unknown direction: {rule.column} {{}} (add it to [direction] in or out of the mapping)",
+                        pl.lit(source).fill_null("''"),
+                    ),
+                )
+            )
+        checks.append((m["_bad_number"], "customer number is not a phone number"))
+        checks.append(
+            (
+                (m["direction"] == "out").fill_null(False) & m["callee_id"].is_null(),
+                "outbound call without a customer number",
+            )
+        )
+        for name in ("agent_id", "campaign_id", "caller_number", "callee_province"):
+            checks.append(too_long(m[name], name))
+        return checks
+
+
+# --------------------------------------------------------------------------------------------
+# Asterisk
+# --------------------------------------------------------------------------------------------
+
+
+class Asterisk(CallFormat):
+    """Asterisk CDRs: ``cdr`` exported with a header (``asterisk``) or ``Master.csv`` (``asterisk-csv``)."""
+
+    folds = True
+
+    def __init__(self, headerless: bool) -> None:
+        self.headerless = headerless
+        self.has_header = not headerless
+        self.name = "asterisk-csv" if headerless else "asterisk"
+
+    def layout(self, source: Source, mapping: Mapping) -> Layout:
+        if self.headerless:
+            return self._layout_master(source, mapping)
+        assert source.header is not None
+        names = header_names(source.header, mapping)
+        if "calldate" in names:
+            variant, times = "calldate", ("calldate",)
+        elif "start" in names:
+            variant, times = "start", ("start", "end")
+        else:
+            looks_headerless = bool(source.header) and _is_time(
+                source.header[9] if len(source.header) > 9 else ""
+            )
+            hint = ";这像是无表头的 Master.csv,请用 --format asterisk-csv" if looks_headerless else ""
+            hint_en = (
+                "; it looks like a Master.csv without a header: use --format asterisk-csv"
+                if looks_headerless
+                else ""
+            )
+            raise IngestError(
+                f"{source.path.name} 不是带表头的 Asterisk cdr 导出:没有 calldate 或 start 列{hint}。未写入任何数据。",
+                f"{source.path.name} is not an Asterisk cdr export with a header: it has neither a calldate nor "
+                f"a start column{hint_en}. Nothing was written.",
+            )
+        needed = (*times, "duration", "billsec", "disposition")
+        if mapping.direction.column:
+            needed = (*needed, mapping.direction.column)
+        _require(names, needed, source, "Asterisk cdr")
+        at = names.index(times[0])
+        _sniff_rows(
+            source, lambda f: len(f) > at and _is_time(f[at]), "Asterisk cdr", f"{times[0]} holds times"
+        )
+        return Layout(names, variant, _missing_mapped(names, mapping))
+
+    def _layout_master(self, source: Source, mapping: Mapping) -> Layout:
+        sample = source.sample(50)
+        expected = "Master.csv: 16–21 quoted fields, start time in field 10, no header"
+        if sample and any(
+            v.strip().lower() in ("calldate", "accountcode", "dcontext", "billsec") for v in sample[0][1]
+        ):
+            raise IngestError(
+                f"{source.path.name} 第一行是表头;带表头的 cdr 导出请用 --format asterisk。未写入任何数据。",
+                f"{source.path.name} starts with a header; for a cdr export with a header use --format asterisk. "
+                "Nothing was written.",
+            )
+        if not sample:
+            return Layout(list(ASTERISK_BASE), "master-16")
+        counts: dict[int, int] = {}
+        for _line, fields in sample:
+            counts[len(fields)] = counts.get(len(fields), 0) + 1
+        n = max(counts, key=lambda k: counts[k])
+        if mapping.extra_columns is not None:
+            extras = mapping.extra_columns
+            if 16 + len(extras) != n:
+                raise IngestError(
+                    f"映射文件的 extra_columns 有 {len(extras)} 列,但 {source.path.name} 每行有 {n} 个字段(应为 16 + {len(extras)})",
+                    f"The mapping's extra_columns names {len(extras)} columns, but the records of "
+                    f"{source.path.name} have {n} fields (expected 16 + {len(extras)})",
+                )
+        elif n in ASTERISK_EXTRAS:
+            extras = ASTERISK_EXTRAS[n]
+        else:
+            extras = ()
+        _sniff_rows(
+            source,
+            lambda f: len(f) == n and n in range(16, 22) and _is_time(f[9]),
+            "Asterisk Master.csv",
+            expected,
+        )
+        names = [*ASTERISK_BASE, *extras]
+        return Layout(names, f"master-{n}", _missing_mapped(names, mapping))
+
+    def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
+        tz = mapping.timezone
+        start_raw = time_text(rows, "calldate" if layout.variant == "calldate" else "start")
+        start = to_beijing(to_datetime(start_raw), tz)
+        duration_raw, billsec_raw = text(rows, "duration"), text(rows, "billsec")
+        duration, billsec = to_int(duration_raw), to_int(billsec_raw)
+        disp_raw = text(rows, "disposition").str.to_uppercase()
+        disposition = disp_raw.replace_strict(ASTERISK_DISPOSITIONS, default=None, return_dtype=pl.String)
+        w = pl.DataFrame(
+            {"start": start, "duration": duration, "billsec": billsec, "disposition": disposition}
+        )
+        checks: list[tuple[pl.Series, pl.Expr | str]] = []
+        if layout.variant == "calldate":
+            w = w.with_columns(
+                (pl.col("start") + pl.duration(seconds=pl.col("duration"))).alias("end"),
+            ).with_columns(
+                pl.when(pl.col("disposition") == "answered")
+                .then(pl.col("end") - pl.duration(seconds=pl.col("billsec")))
+                .alias("answer")
+            )
+            checks += [
+                (start_raw.is_null(), "missing calldate"),
+                (bad_value(start_raw, start), pl.format("bad calldate '{}'", pl.lit(start_raw))),
+            ]
+        else:
+            answer_raw, end_raw = time_text(rows, "answer"), time_text(rows, "end")
+            w = w.with_columns(
+                to_beijing(to_datetime(answer_raw), tz).alias("answer"),
+                to_beijing(to_datetime(end_raw), tz).alias("end"),
+            )
+            checks += [
+                (start_raw.is_null(), "missing start time"),
+                (bad_value(start_raw, start), pl.format("bad start time '{}'", pl.lit(start_raw))),
+                (end_raw.is_null(), "missing end time"),
+                (bad_value(end_raw, w["end"]), pl.format("bad end time '{}'", pl.lit(end_raw))),
+                (bad_value(answer_raw, w["answer"]), pl.format("bad answer time '{}'", pl.lit(answer_raw))),
+            ]
+        checks += [
+            (duration.is_null(), pl.format("duration is not a whole number: '{}'", pl.lit(duration_raw))),
+            (billsec.is_null(), pl.format("billsec is not a whole number: '{}'", pl.lit(billsec_raw))),
+            ((duration < 0) | (billsec < 0), "negative duration"),
+            (billsec > duration + 1, "billsec longer than duration"),
+            (w["end"] < w["start"], "end time before start time"),
+            (
+                w["answer"].is_not_null() & ((w["answer"] < w["start"]) | (w["answer"] > w["end"])),
+                "answer time outside the call",
+            ),
+            (disposition.is_null(), pl.format("unknown disposition '{}'", pl.lit(disp_raw).fill_null(""))),
+        ]
+        m = self.mapped(rows, mapping, key)
+        checks += self.common_checks(rows, m, mapping)
+        linkedid, uniqueid = text(rows, "linkedid"), text(rows, "uniqueid")
+        family = pl.select(pl.coalesce(pl.lit(linkedid), pl.lit(uniqueid))).to_series()
+        if family.is_null().any():
+            family = pl.select(pl.coalesce(pl.lit(family), pl.lit(_synthetic_ids(rows)))).to_series()
+        call_id = (mapping.call_id_prefix + family) if mapping.call_id_prefix else family
+        checks.append(too_long(call_id, "call_id"))
+        reason = first_reason(rows.height, checks)
+        answered_leg = w["disposition"] == "answered"
+        apps = [a.lower() for a in mapping.abandon_apps]
+        legs = pl.DataFrame(
+            {
+                "call_id": call_id,
+                "_key": call_id,
+                "direction": m["direction"],
+                "started_at": w["start"],
+                "answered_at": w["answer"],
+                "ended_at": w["end"],
+                "_talk": pl.select(
+                    pl.when(pl.lit(answered_leg)).then(pl.lit(billsec)).otherwise(0)
+                ).to_series(),
+                "disposition": w["disposition"],
+                "agent_id": m["agent_id"],
+                "campaign_id": m["campaign_id"],
+                "caller_number": m["caller_number"],
+                "callee_id": m["callee_id"],
+                "callee_province": m["callee_province"],
+                "hangup_by": m["hangup_by"],
+                "recorded": m["recorded"],
+                "robot": m["robot"],
+                "wrap_seconds": pl.Series([None] * rows.height, dtype=pl.Int64),
+                "two_way_voice": pl.Series([None] * rows.height, dtype=pl.Boolean),
+                "_bridged": text(rows, "dstchannel").is_not_null(),
+                "_queue": text(rows, "lastapp").str.to_lowercase().is_in(apps).fill_null(False),
+                "_seq": to_int(text(rows, "sequence")).fill_null(0),
+                "_fp": _fingerprint(rows, layout.names),
+                "_line": rows["_line"],
+            }
+        )
+        ok, rejects = split_rejects(rows, reason, legs, layout.names)
+        return Converted(ok, rejects)
+
+
+def _synthetic_ids(rows: pl.DataFrame) -> pl.Series:
+    """An id for CDRs without uniqueid (Master.csv with 16 fields): a digest of channel, start and
+    destination, the same on every import of the same row."""
+    cols = [text(rows, n).fill_null("").to_list() for n in ("channel", "start", "dst")]
+    out = [
+        "ast-" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:24]
+        for parts in zip(*cols, strict=True)
+    ]
+    return pl.Series("_id", out, dtype=pl.String)
+
+
+# --------------------------------------------------------------------------------------------
+# FreeSWITCH
+# --------------------------------------------------------------------------------------------
+
+
+class FreeSwitch(CallFormat):
+    """FreeSWITCH ``mod_cdr_csv`` (no header), the default template, one row per call (``legs=a``)."""
+
+    name = "freeswitch"
+    has_header = False
+    needed = ("start_stamp", "end_stamp", "duration", "billsec", "hangup_cause", "uuid")
+
+    def layout(self, source: Source, mapping: Mapping) -> Layout:
+        sample = source.sample(50)
+        configured = mapping.columns
+        counts: dict[int, int] = {}
+        for _line, fields in sample:
+            counts[len(fields)] = counts.get(len(fields), 0) + 1
+        n = max(counts, key=lambda k: counts[k]) if counts else len(configured or FREESWITCH_DEFAULT_15)
+        if configured and list(configured) != list(FREESWITCH_DEFAULT_15):
+            names = list(configured)
+        elif n in (13, 15):
+            # 15: the shipped "example" template; 13: the template compiled into mod_cdr_csv.
+            names = list(FREESWITCH_DEFAULT_15[:n])
+        else:
+            names = list(FREESWITCH_DEFAULT_15)
+        missing = [c for c in self.needed if c not in names]
+        if missing:
+            raise IngestError(
+                f"映射文件的 [source] columns 缺少 {', '.join(missing)}",
+                f"The mapping's [source] columns lack {', '.join(missing)}",
+            )
+        at = names.index("start_stamp")
+        expected = f"mod_cdr_csv: {len(names)} quoted fields ({', '.join(names[:5])}, …), no header"
+        _sniff_rows(
+            source, lambda f: len(f) == len(names) and _is_time(f[at]), "FreeSWITCH mod_cdr_csv", expected
+        )
+        return Layout(names, f"cdr_csv-{len(names)}", _missing_mapped(names, mapping))
+
+    def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
+        rows = rows.with_columns(pl.col(n).str.strip_chars().str.strip_chars('"') for n in layout.names)
+        tz = mapping.timezone
+        start_raw, answer_raw, end_raw = (
+            time_text(rows, n) for n in ("start_stamp", "answer_stamp", "end_stamp")
+        )
+        start, answer, end = (to_beijing(to_datetime(s), tz) for s in (start_raw, answer_raw, end_raw))
+        duration_raw, billsec_raw = text(rows, "duration"), text(rows, "billsec")
+        duration, billsec = to_int(duration_raw), to_int(billsec_raw)
+        cause = text(rows, "hangup_cause").str.to_uppercase()
+        m = self.mapped(rows, mapping, key)
+        answered = (answer.is_not_null() | (billsec > 0).fill_null(False)).fill_null(False)
+        unanswered = cause.replace_strict(mapping.causes, default=None, return_dtype=pl.String)
+        abandons = list(mapping.abandon_causes)
+        w = pl.DataFrame({"a": answered, "u": unanswered, "c": cause, "d": m["direction"]})
+        disposition = w.select(
+            pl.when(pl.col("a"))
+            .then(pl.lit("answered"))
+            .when((pl.col("d") == "in") & pl.col("c").is_in(abandons))
+            .then(pl.lit("abandoned"))
+            .otherwise(pl.col("u"))
+        ).to_series()
+        uuid = text(rows, "uuid")
+        call_id = (mapping.call_id_prefix + uuid) if mapping.call_id_prefix else uuid
+        checks: list[tuple[pl.Series, pl.Expr | str]] = [
+            (start_raw.is_null(), "missing start_stamp"),
+            (bad_value(start_raw, start), pl.format("bad start_stamp '{}'", pl.lit(start_raw))),
+            (end_raw.is_null(), "missing end_stamp"),
+            (bad_value(end_raw, end), pl.format("bad end_stamp '{}'", pl.lit(end_raw))),
+            (bad_value(answer_raw, answer), pl.format("bad answer_stamp '{}'", pl.lit(answer_raw))),
+            (duration.is_null(), pl.format("duration is not a whole number: '{}'", pl.lit(duration_raw))),
+            (billsec.is_null(), pl.format("billsec is not a whole number: '{}'", pl.lit(billsec_raw))),
+            ((duration < 0) | (billsec < 0), "negative duration"),
+            (billsec > duration + 1, "billsec longer than duration"),
+            (end < start, "end time before start time"),
+            (answer.is_not_null() & ((answer < start) | (answer > end)), "answer time outside the call"),
+            (uuid.is_null(), "missing uuid"),
+            (
+                disposition.is_null(),
+                pl.format("unknown hangup_cause '{}' (add it to [causes])", pl.lit(cause).fill_null("")),
+            ),
+        ]
+        checks += self.common_checks(rows, m, mapping)
+        checks.append(too_long(call_id, "call_id"))
+        reason = first_reason(rows.height, checks)
+        calls = pl.DataFrame(
+            {
+                "call_id": call_id,
+                "direction": m["direction"],
+                "started_at": start,
+                "answered_at": answer,
+                "ended_at": end,
+                "_talk": billsec,
+                "disposition": disposition,
+                "agent_id": m["agent_id"],
+                "campaign_id": m["campaign_id"],
+                "caller_number": m["caller_number"],
+                "callee_id": m["callee_id"],
+                "callee_province": m["callee_province"],
+                "hangup_by": m["hangup_by"],
+                "recorded": m["recorded"],
+                "robot": m["robot"],
+                "two_way_voice": pl.Series([None] * rows.height, dtype=pl.Boolean),
+                "_line": rows["_line"],
+            }
+        )
+        ok, rejects = split_rejects(rows, reason, calls, layout.names)
+        return Converted(ok, rejects)
+
+
+# --------------------------------------------------------------------------------------------
+# VICIdial
+# --------------------------------------------------------------------------------------------
+
+
+class Vicidial(CallFormat):
+    """VICIdial ``vicidial_log`` exported with a header: one outbound dialer call per row."""
+
+    name = "vicidial"
+    has_header = True
+    needed = ("uniqueid", "call_date", "status", "phone_number")
+
+    def layout(self, source: Source, mapping: Mapping) -> Layout:
+        assert source.header is not None
+        names = header_names(source.header, mapping)
+        _require(names, self.needed, source, "VICIdial vicidial_log")
+        at = names.index("call_date")
+        _sniff_rows(
+            source,
+            lambda f: len(f) > at and _is_time(f[at]),
+            "VICIdial vicidial_log",
+            "call_date holds times",
+        )
+        return Layout(names, "vicidial_log", _missing_mapped(names, mapping))
+
+    def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
+        start_raw = time_text(rows, "call_date")
+        start = to_beijing(to_datetime(start_raw), mapping.timezone)
+        length_raw = text(rows, "length_in_sec")
+        length = to_int(length_raw)
+        start_epoch, end_epoch = to_int(text(rows, "start_epoch")), to_int(text(rows, "end_epoch"))
+        status = text(rows, "status").str.to_uppercase()
+        disposition = status.replace_strict(mapping.statuses, default=None, return_dtype=pl.String)
+        m = self.mapped(rows, mapping, key)
+        w = pl.DataFrame(
+            {"start": start, "len": length, "se": start_epoch, "ee": end_epoch, "disp": disposition}
+        ).with_columns(
+            pl.when((pl.col("se") > 0) & (pl.col("ee") > 0))
+            .then(pl.col("ee") - pl.col("se"))
+            .otherwise(pl.col("len").fill_null(0))
+            .alias("span")
+        )
+        w = w.with_columns((pl.col("start") + pl.duration(seconds=pl.col("span").clip(0))).alias("end"))
+        answered = w["disp"] == "answered"
+        uniqueid = text(rows, "uniqueid")
+        call_id = (mapping.call_id_prefix + uniqueid) if mapping.call_id_prefix else uniqueid
+        checks: list[tuple[pl.Series, pl.Expr | str]] = [
+            (uniqueid.is_null(), "missing uniqueid"),
+            (start_raw.is_null(), "missing call_date"),
+            (bad_value(start_raw, start), pl.format("bad call_date '{}'", pl.lit(start_raw))),
+            (
+                bad_value(length_raw, length),
+                pl.format("length_in_sec is not a whole number: '{}'", pl.lit(length_raw)),
+            ),
+            ((length < 0).fill_null(False), "negative length_in_sec"),
+            (
+                ((end_epoch < start_epoch) & (start_epoch > 0) & (end_epoch > 0)).fill_null(False),
+                "end_epoch before start_epoch",
+            ),
+            (status.is_null(), "missing status"),
+            (
+                disposition.is_null(),
+                pl.format(
+                    "unknown status '{}' (add it to [statuses] in the mapping)", pl.lit(status).fill_null("")
+                ),
+            ),
+        ]
+        checks += self.common_checks(rows, m, mapping)
+        checks.append(too_long(call_id, "call_id"))
+        reason = first_reason(rows.height, checks)
+        calls = pl.DataFrame(
+            {
+                "call_id": call_id,
+                "direction": m["direction"],
+                "started_at": w["start"],
+                "answered_at": pl.select(pl.when(pl.lit(answered)).then(pl.lit(w["start"]))).to_series(),
+                "ended_at": w["end"],
+                "ring_seconds": pl.Series([None] * rows.height, dtype=pl.Int64),
+                "_talk": pl.select(
+                    pl.when(pl.lit(answered)).then(pl.lit(w["len"]).fill_null(0)).otherwise(0)
+                ).to_series(),
+                "disposition": disposition,
+                "agent_id": m["agent_id"],
+                "campaign_id": m["campaign_id"],
+                "caller_number": m["caller_number"],
+                "callee_id": m["callee_id"],
+                "callee_province": m["callee_province"],
+                "hangup_by": m["hangup_by"],
+                "recorded": m["recorded"],
+                "robot": m["robot"],
+                "two_way_voice": pl.Series([None] * rows.height, dtype=pl.Boolean),
+                "_status": status,
+                "_line": rows["_line"],
+            }
+        )
+        ok, rejects = split_rejects(rows, reason, calls, layout.names)
+        extra: dict[str, pl.DataFrame] = {}
+        if mapping.add_to_dnc_list and mapping.dnc_statuses:
+            dnc = ok.filter(
+                pl.col("_status").is_in(list(mapping.dnc_statuses)) & pl.col("callee_id").is_not_null()
+            )
+            extra["dnc"] = dnc.select(
+                pl.col("callee_id"),
+                pl.col("ended_at").alias("added_at"),
+                pl.format("vicidial:{}", pl.col("_status")).alias("source"),
+            )
+        return Converted(ok.drop("_status"), rejects, extra)
+
+
+def call_format(fmt: str) -> CallFormat:
+    """The handler of a call-record ``--format``."""
+    if fmt == "asterisk":
+        return Asterisk(headerless=False)
+    if fmt == "asterisk-csv":
+        return Asterisk(headerless=True)
+    if fmt == "freeswitch":
+        return FreeSwitch()
+    if fmt == "vicidial":
+        return Vicidial()
+    raise ValueError(fmt)

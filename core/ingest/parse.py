@@ -1,0 +1,189 @@
+"""Parsing text values into typed columns, and the reasons a value is refused.
+
+The readers hand over every value as text. These helpers turn a column of text into dates, times,
+numbers and booleans, with ``null`` where the text is blank, and say which non-blank values did not
+parse, so that each row gets the first reason it fails for (see :func:`first_reason`).
+
+Example: ``"2024-05-01 10:00:05"``, ``"2024/05/01 10:00"`` and ``"2024-05-01T10:00:05.250"`` are
+all times; ``" 65 "`` and ``"65.0"`` are the whole number 65; ``"是"``, ``"Y"``, ``"true"`` and ``"1"``
+are true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from core.ingest.mapping import DirectionRule, FieldRule
+
+#: Time zones whose wall clock is Beijing time (no conversion needed).
+BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC", "Etc/GMT-8", "")
+
+DATETIME_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
+DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
+
+TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
+FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
+
+
+def text(frame: pl.DataFrame, name: str) -> pl.Series:
+    """The column stripped of spaces, blank → null (a missing column is all null)."""
+    if name not in frame.columns:
+        return pl.Series(name, [None] * frame.height, dtype=pl.String)
+    return frame[name].cast(pl.String).str.strip_chars().replace("", None)
+
+
+def to_datetime(s: pl.Series) -> pl.Series:
+    """Text → naive datetime (microseconds); blank or unparseable → null."""
+    out = s.str.to_datetime(DATETIME_FORMATS[0], strict=False, time_unit="us")
+    missing = out.is_null() & s.is_not_null()
+    for fmt in DATETIME_FORMATS[1:]:
+        if not missing.any():
+            break
+        alt = s.str.to_datetime(fmt, strict=False, time_unit="us")
+        out = pl.select(pl.coalesce(out, alt)).to_series()
+        missing = out.is_null() & s.is_not_null()
+    return out.alias(s.name)
+
+
+def to_date(s: pl.Series) -> pl.Series:
+    """Text → date; a datetime's text gives its day."""
+    head = s.str.slice(0, 10)
+    out = head.str.to_date(DATE_FORMATS[0], strict=False)
+    for fmt in DATE_FORMATS[1:]:
+        missing = out.is_null() & s.is_not_null()
+        if not missing.any():
+            break
+        out = pl.select(pl.coalesce(out, s.str.to_date(fmt, strict=False))).to_series()
+    return out.alias(s.name)
+
+
+def to_int(s: pl.Series) -> pl.Series:
+    """Text → Int64; ``"65.0"`` is 65, ``"65.5"`` is not a whole number (null)."""
+    out = s.cast(pl.Int64, strict=False)
+    missing = out.is_null() & s.is_not_null()
+    if missing.any():
+        as_float = s.cast(pl.Float64, strict=False)
+        whole = as_float.is_not_null() & (as_float == as_float.round(0)) & as_float.is_finite()
+        out = pl.select(
+            pl.coalesce(out, pl.when(whole).then(as_float).cast(pl.Int64, strict=False))
+        ).to_series()
+    return out.alias(s.name)
+
+
+def to_float(s: pl.Series) -> pl.Series:
+    out = s.cast(pl.Float64, strict=False)
+    return out.set(~out.is_finite().fill_null(True), None).alias(s.name)
+
+
+def to_bool(s: pl.Series) -> pl.Series:
+    low = s.str.to_lowercase()
+    return (
+        pl.select(pl.when(low.is_in(TRUE)).then(pl.lit(True)).when(low.is_in(FALSE)).then(pl.lit(False)))
+        .to_series()
+        .alias(s.name)
+    )
+
+
+def to_beijing(s: pl.Series, tz: str) -> pl.Series:
+    """Naive times in zone ``tz`` → naive Beijing wall-clock times."""
+    if tz in BEIJING:
+        return s
+    return (
+        s.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("Asia/Shanghai")
+        .dt.replace_time_zone(None)
+    )
+
+
+def bad_value(raw: pl.Series, parsed: pl.Series) -> pl.Series:
+    """True where the text is present but did not parse."""
+    return raw.is_not_null() & parsed.is_null()
+
+
+def first_reason(height: int, checks: Sequence[tuple[pl.Series | pl.Expr, pl.Expr | str]]) -> pl.Series:
+    """Per row, the reason of the first check that is true (null when every check passes).
+
+    Each check is ``(condition, reason)``; a reason is text or an expression (e.g. naming the value).
+    """
+    if not checks:
+        return pl.Series("_reason", [None] * height, dtype=pl.String)
+    frame = pl.DataFrame(
+        {f"c{i}": cond for i, (cond, _r) in enumerate(checks) if isinstance(cond, pl.Series)}
+    )
+    exprs = []
+    for i, (cond, reason) in enumerate(checks):
+        c = pl.col(f"c{i}") if isinstance(cond, pl.Series) else cond
+        r = pl.lit(reason) if isinstance(reason, str) else reason
+        # A reason naming an empty value must not vanish (a null reason would let the row through).
+        exprs.append(pl.when(c.fill_null(False)).then(pl.coalesce(r, pl.lit("invalid value"))))
+    base = frame if frame.width else pl.DataFrame({"_": pl.Series([None] * height)})
+    return base.select(pl.coalesce(exprs).cast(pl.String).alias("_reason")).to_series()
+
+
+def quoted(value: pl.Series, limit: int = 40) -> pl.Expr:
+    """A value for a reason text: quoted and cut to ``limit`` characters (never a customer number)."""
+    return pl.format("'{}'", pl.lit(value).str.slice(0, limit))
+
+
+# --------------------------------------------------------------------------------------------
+# Mapping rules over a frame of source columns
+# --------------------------------------------------------------------------------------------
+
+
+def direction_values(frame: pl.DataFrame, rule: DirectionRule) -> pl.Series:
+    """``in``/``out`` per row from the direction rule; null where no rule matched and ``otherwise``
+    is ``reject``."""
+    if rule.value:
+        return pl.Series("direction", [rule.value] * frame.height, dtype=pl.String)
+    source = text(frame, rule.column or "")
+    out_re, in_re = rule.regex(rule.outbound), rule.regex(rule.inbound)
+    expr = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
+    if out_re:
+        expr = expr.when(pl.col("v").str.contains(out_re)).then(pl.lit("out"))
+    if in_re:
+        expr = expr.when(pl.col("v").str.contains(in_re)).then(pl.lit("in"))
+    fallback = None if rule.otherwise == "reject" else rule.otherwise
+    return (
+        pl.DataFrame({"v": source})
+        .select(expr.otherwise(pl.lit(fallback, dtype=pl.String)).alias("direction"))
+        .to_series()
+    )
+
+
+def field_values(frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, name: str) -> pl.Series:
+    """The value of one mapped field per row (text; null when absent)."""
+    if rule.value is not None:
+        value = rule.value
+        dtype = pl.Boolean if isinstance(value, bool) else pl.String
+        return pl.Series(name, [value if isinstance(value, bool) else str(value)] * frame.height, dtype=dtype)
+    col_in = rule.column_in or rule.column
+    col_out = rule.column_out or rule.column
+    v_in = text(frame, col_in) if col_in else pl.Series([None] * frame.height, dtype=pl.String)
+    v_out = text(frame, col_out) if col_out else pl.Series([None] * frame.height, dtype=pl.String)
+    if col_in == col_out:
+        values = v_in
+    else:
+        values = (
+            pl.DataFrame({"d": direction, "i": v_in, "o": v_out})
+            .select(pl.when(pl.col("d") == "in").then(pl.col("i")).otherwise(pl.col("o")))
+            .to_series()
+        )
+    if rule.pattern:
+        values = values.str.extract(rule.pattern, 1).str.strip_chars()
+    if rule.ignore:
+        values = values.set(values.is_in(list(rule.ignore)).fill_null(False), None)
+    if rule.values:
+        keys = list(rule.values)
+        values = values.replace(keys, [rule.values[k] for k in keys])
+    return values.replace("", None).alias(name)

@@ -1,0 +1,528 @@
+"""The import: files in, a report out, the database changed whole or not at all.
+
+Order of work (each step can stop the import; nothing is written before step 4):
+
+1. the database connection is opened (DuckDB: its lock is taken, or the import stops here);
+2. every file is opened and recognised as the declared format, or the import stops;
+3. the salt is loaded (created on first use) and missing tables are created;
+4. the files are read in chunks; rows are checked, numbers hashed, rejects written to the rejects
+   file, duplicates set aside, and the rest written in one transaction (ClickHouse: staging
+   tables, see :mod:`core.ingest.sink`);
+5. the counts are checked to balance (``read = inserted + merged + duplicates + rejected``), the
+   import is logged, and only then committed.
+
+Asterisk legs are first sorted into partitions by family (hash of ``linkedid``/``uniqueid``) in
+temporary Arrow files, so that each family is folded whole however far apart its rows are, with
+memory bounded by the partition size (about ``chunk_rows`` legs each).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.ipc as ipc
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core import db, schema
+from core.ingest import tables as ingest_tables
+from core.ingest.calls import drop_duplicate_legs, finish_calls, fold_legs
+from core.ingest.canonical import Canonical, infer_two_way_voice, table_for
+from core.ingest.common import CALL_FORMATS, FORMATS, IngestError, ProgressFn
+from core.ingest.formats import CallFormat, Layout, call_format
+from core.ingest.mapping import Mapping, load_mapping
+from core.ingest.numbers import load_salt
+from core.ingest.readers import ExcelSource, Source, open_source
+from core.ingest.rejects import RejectsWriter, rejects_path
+from core.ingest.sink import Sink
+
+DEFAULT_CHUNK_ROWS = 100_000
+MAX_PARTITIONS = 256
+TWO_WAY_RULE = "answered and talk_seconds >= {n}"
+
+LEG_SCHEMA: dict[str, pl.DataType] = {
+    "call_id": pl.String(),
+    "_key": pl.String(),
+    "direction": pl.String(),
+    "started_at": pl.Datetime("us"),
+    "answered_at": pl.Datetime("us"),
+    "ended_at": pl.Datetime("us"),
+    "_talk": pl.Int64(),
+    "disposition": pl.String(),
+    "agent_id": pl.String(),
+    "campaign_id": pl.String(),
+    "caller_number": pl.String(),
+    "callee_id": pl.String(),
+    "callee_province": pl.String(),
+    "hangup_by": pl.String(),
+    "recorded": pl.Boolean(),
+    "robot": pl.Boolean(),
+    "wrap_seconds": pl.Int64(),
+    "two_way_voice": pl.Boolean(),
+    "_bridged": pl.Boolean(),
+    "_queue": pl.Boolean(),
+    "_seq": pl.Int64(),
+    "_fp": pl.UInt64(),
+    "_file": pl.Int64(),
+    "_line": pl.Int64(),
+}
+
+
+@dataclass
+class FileReport:
+    """One input file (or one Excel sheet): what was read from it and what was rejected."""
+
+    file: str
+    table: str
+    encoding: str
+    read: int = 0
+    rejected: int = 0
+    note: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``read = inserted + merged + duplicates + rejected`` always holds.
+
+    * ``read`` — records in the files (blank lines are not records);
+    * ``inserted`` — rows added to the database;
+    * ``merged`` — Asterisk fork rows folded into another row's call;
+    * ``duplicates`` — rows already in the database, or repeated within the import;
+    * ``rejected`` — rows written to the rejects file, with their reasons;
+    * ``inferred_two_way_voice`` — inserted calls whose two-way voice was inferred;
+    * ``dnc_added`` — rows added to the dnc table from VICIdial DNC statuses (not counted above).
+    """
+
+    import_id: str
+    format: str
+    database: str
+    files: list[FileReport] = field(default_factory=list)
+    read: int = 0
+    inserted: int = 0
+    merged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    rejects_file: str | None = None
+    inferred_two_way_voice: int = 0
+    dnc_added: int = 0
+    by_table: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.inserted + self.merged + self.duplicates + self.rejected
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (the CLI's ``--report json``)."""
+        out = asdict(self)
+        out["seconds"] = round(self.seconds, 3)
+        return out
+
+    def count(self, table: str, key: str, n: int) -> None:
+        counts = self.by_table.setdefault(
+            table, {"read": 0, "inserted": 0, "merged": 0, "duplicates": 0, "rejected": 0}
+        )
+        counts[key] += n
+        if key != "read":
+            setattr(self, key, getattr(self, key) + n)
+        else:
+            self.read += n
+
+
+@dataclass
+class _Plan:
+    index: int
+    path: Path
+    table: str
+    source: Source
+    handler: CallFormat | Canonical
+    layout: Layout | None  # None: the file holds no record
+
+
+# --------------------------------------------------------------------------------------------
+# Planning: open and recognise every file before anything is written
+# --------------------------------------------------------------------------------------------
+
+
+def _plans(paths: Sequence[Path], fmt: str, table: str | None, mapping: Mapping) -> list[_Plan]:
+    plans: list[_Plan] = []
+    for path in paths:
+        if not path.is_file():
+            raise IngestError(f"找不到文件 {path}", f"No such file: {path}")
+        if fmt == "canonical":
+            for sheet, target in _canonical_targets(path, table):
+                handler: CallFormat | Canonical = Canonical(target)
+                source = open_source(
+                    path, has_header=True, multiline=True, encoding=mapping.encoding, sheet=sheet
+                )
+                plans.append(_plan(len(plans), path, target, source, handler, mapping))
+            continue
+        if table not in (None, "calls"):
+            raise IngestError(
+                f"--format {fmt} 只能导入 calls 表",
+                f"--format {fmt} imports calls only; --table {table} does not apply",
+            )
+        handler = call_format(fmt)
+        if not handler.has_header and path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq", ".xls"):
+            raise IngestError(
+                f"{path.name}:--format {fmt} 读取的是文本文件(CSV),不是 Excel 或 Parquet",
+                f"{path.name}: --format {fmt} reads text (CSV) files, not Excel or Parquet",
+            )
+        source = open_source(
+            path, has_header=handler.has_header, multiline=handler.multiline, encoding=mapping.encoding
+        )
+        plans.append(_plan(len(plans), path, "calls", source, handler, mapping))
+    return plans
+
+
+def _plan(
+    index: int, path: Path, table: str, source: Source, handler: CallFormat | Canonical, mapping: Mapping
+) -> _Plan:
+    empty = source.header is None if handler.has_header else source.empty
+    if empty:
+        return _Plan(index, path, table, source, handler, None)
+    return _Plan(index, path, table, source, handler, handler.layout(source, mapping))
+
+
+def _canonical_targets(path: Path, table: str | None) -> list[tuple[str | None, str]]:
+    if table is not None and table not in schema.TABLE_NAMES:
+        raise IngestError(
+            f"未知的表 {table}", f"Unknown table {table!r}; one of {', '.join(schema.TABLE_NAMES)}"
+        )
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets = ExcelSource.sheet_names(path)
+        if table:
+            return [(table if table in sheets else sheets[0], table)]
+        named = [(s, t) for s in sheets if (t := table_for(s))]
+        if named:
+            return named  # type: ignore[return-value]
+        guess = table_for(path.stem)
+        if guess:
+            return [(sheets[0], guess)]
+    else:
+        guess = table or table_for(path.stem)
+        if guess:
+            return [(None, guess)]
+    raise IngestError(
+        f"无法判断 {path.name} 属于哪张表:请用 --table 指定(如 --table calls),或按表名命名文件/工作表",
+        f"Cannot tell which table {path.name} is for: pass --table (e.g. --table calls), or name the "
+        "file or sheet after the table (calls.csv, agents.xlsx …)",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Spilling Asterisk legs by family
+# --------------------------------------------------------------------------------------------
+
+
+class _Spill:
+    """Legs sorted into ``n`` partitions by family, in temporary Arrow stream files (in memory when
+    ``n`` is 1)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.frames: list[pl.DataFrame] = []
+        self.dir: tempfile.TemporaryDirectory[str] | None = None
+        self.writers: dict[int, ipc.RecordBatchStreamWriter] = {}
+        self.files: dict[int, Any] = {}
+        self.schema = pl.DataFrame(schema=LEG_SCHEMA).to_arrow().schema
+
+    def add(self, legs: pl.DataFrame) -> None:
+        legs = legs.select([pl.col(c).cast(t) for c, t in LEG_SCHEMA.items()])
+        if self.n == 1:
+            self.frames.append(legs)
+            return
+        if self.dir is None:
+            self.dir = tempfile.TemporaryDirectory(prefix="callcenter-import-")
+        part = legs.select((pl.col("_key").hash() % self.n).alias("p"))["p"]
+        for p in part.unique().to_list():
+            sub = legs.filter(part == p)
+            if p not in self.writers:
+                fh = open(Path(self.dir.name) / f"p{p}.arrows", "wb")  # noqa: SIM115 - open until parts()
+                self.files[p] = fh
+                self.writers[p] = ipc.new_stream(fh, self.schema)
+            self.writers[p].write_table(sub.to_arrow().cast(self.schema))
+
+    def parts(self) -> Iterator[pl.DataFrame]:
+        if self.n == 1:
+            if self.frames:
+                yield pl.concat(self.frames)
+            self.frames = []
+            return
+        for p in sorted(self.writers):
+            self.writers[p].close()
+            self.files[p].close()
+        for p in sorted(self.writers):
+            assert self.dir is not None
+            with open(Path(self.dir.name) / f"p{p}.arrows", "rb") as fh:
+                table = ipc.open_stream(fh).read_all()
+            frame = pl.from_arrow(table)
+            assert isinstance(frame, pl.DataFrame)
+            yield frame
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            if not fh.closed:
+                fh.close()
+        if self.dir is not None:
+            self.dir.cleanup()
+            self.dir = None
+
+
+def _partitions(plans: Sequence[_Plan], chunk_rows: int) -> int:
+    """Enough partitions that each holds about ``chunk_rows`` legs (from the bytes per line of a sample)."""
+    rows = 0
+    for plan in plans:
+        with open(plan.path, "rb") as fh:
+            head = fh.read(1 << 16)
+        per_line = len(head) / max(1, head.count(b"\n"))
+        rows += int(plan.source.size / max(1.0, per_line))
+    return max(1, min(MAX_PARTITIONS, math.ceil(rows / max(1, chunk_rows))))
+
+
+# --------------------------------------------------------------------------------------------
+# Writing with de-duplication
+# --------------------------------------------------------------------------------------------
+
+
+class _Writer:
+    def __init__(self, sink: Sink, report: ImportReport, mapping: Mapping) -> None:
+        self.sink = sink
+        self.report = report
+        self.rule = TWO_WAY_RULE.format(n=mapping.min_talk_seconds)
+
+    def put(self, table: sa.Table, rows: pl.DataFrame, *, counted: bool = True) -> pl.DataFrame:
+        """Write the rows of ``rows`` whose key is new; return them. Repeats within ``rows`` keep the first."""
+        key = [c.name for c in table.primary_key.columns]
+        unique = rows.unique(subset=key, keep="first", maintain_order=True)
+        stored = self.sink.existing(table, unique.select(key))
+        new = unique.join(stored, on=key, how="anti", nulls_equal=True) if stored.height else unique
+        self.sink.write(table, new.select([c.name for c in table.columns]))
+        if counted:
+            self.report.count(table.name, "inserted", new.height)
+            self.report.count(table.name, "duplicates", rows.height - new.height)
+        return new
+
+    def put_calls(self, calls: pl.DataFrame) -> None:
+        new = self.put(schema.calls, calls)
+        marks = new.filter(pl.col("_tw_inferred")).select(
+            pl.col("call_id"), pl.lit("two_way_voice").alias("field"), pl.lit(self.rule).alias("rule")
+        )
+        if marks.height:
+            self.put(ingest_tables.call_inferences, marks, counted=False)
+            self.report.inferred_two_way_voice += marks.height
+
+
+# --------------------------------------------------------------------------------------------
+# The import
+# --------------------------------------------------------------------------------------------
+
+
+def _ensure_schema(engine: Engine) -> None:
+    problems = db.check_schema(engine)
+    columns = [p for p in problems if p.column is not None]
+    if columns:
+        raise db.schema_error(columns)
+    if problems:
+        db.create_schema(engine)
+    ingest_tables.create_tables(engine)
+
+
+def import_files(
+    target: Engine | str | None,
+    paths: Sequence[str | Path],
+    fmt: str,
+    *,
+    table: str | None = None,
+    mapping: str | Path | None = None,
+    rejects_dir: str | Path | None = None,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: ProgressFn | None = None,
+    salt_file: str | Path | None = None,
+) -> ImportReport:
+    """Import ``paths`` of format ``fmt`` into the database; return the report.
+
+    Args:
+        target: an engine, a database URL, or None (``--db`` rules: ``$CALLCENTER_DB_URL``, else
+            the embedded DuckDB file). Missing tables are created.
+        paths: the input files (all of one format).
+        fmt: one of :data:`core.ingest.FORMATS`.
+        table: canonical format only: the target table (default: from the file or sheet name).
+        mapping: a mapping file laid over the format's preset (see ``core/ingest/mappings``).
+        rejects_dir: where the rejects file goes (default: beside the first input).
+        chunk_rows: lines read per chunk; memory grows with it, not with the file.
+        progress: called with a label and the fraction done.
+        salt_file: the salt's file (default: ``$CALLCENTER_SALT_FILE``, else ``data/salt``).
+
+    Raises:
+        IngestError: nothing was imported, for the reason given: a file not in the declared
+            format, a locked or unreachable database, a bad mapping, or a failure midway (after
+            which the database is as it was).
+    """
+    started = time.perf_counter()
+    say = progress or (lambda _label, _fraction: None)
+    if fmt not in FORMATS:
+        raise IngestError(f"未知的格式 {fmt}", f"Unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    files = [Path(p) for p in paths]
+    if not files:
+        raise IngestError("没有要导入的文件", "No file to import")
+    if chunk_rows < 1:
+        raise IngestError("chunk_rows 必须为正数", "chunk_rows must be positive")
+    the_mapping = load_mapping(fmt, mapping)
+    engine = target if isinstance(target, Engine) else db.make_engine(db.resolve_url(target))
+    import_id = uuid.uuid4().hex
+    report = ImportReport(
+        import_id=import_id,
+        format=fmt,
+        database=db.redact_url(engine.url.render_as_string(hide_password=False)),
+    )
+    sink = Sink(engine, import_id)
+    say("连接数据库 / connecting", 0.0)
+    sink.connect()
+    plans: list[_Plan] = []
+    try:
+        plans = _plans(files, fmt, table, the_mapping)
+        for plan in plans:
+            note = "empty file" if plan.layout is None else plan.layout.note
+            if plan.layout is not None and plan.layout.missing and fmt != "canonical":
+                note = "; ".join(
+                    x for x in (note, "columns not in the file: " + ", ".join(plan.layout.missing)) if x
+                )
+            report.files.append(FileReport(plan.path.name, plan.table, plan.source.encoding, note=note))
+        key = load_salt(Path(salt_file) if salt_file else None)
+        _ensure_schema(engine)
+        rejects = RejectsWriter(rejects_path(files[0], Path(rejects_dir) if rejects_dir else None))
+        sink.begin()
+        try:
+            _run(plans, fmt, the_mapping, key, sink, rejects, report, chunk_rows, say)
+            if not report.balanced:  # pragma: no cover - a bug, never a user's data
+                raise RuntimeError(
+                    f"counts do not balance: read {report.read} != inserted {report.inserted} + merged "
+                    f"{report.merged} + duplicates {report.duplicates} + rejected {report.rejected}"
+                )
+            _log(sink, report, plans)
+            say("提交 / committing", 0.98)
+            sink.commit()
+        except BaseException as exc:
+            _quiet_rollback(sink)
+            rejects.discard()
+            if isinstance(exc, IngestError | KeyboardInterrupt):
+                raise
+            if isinstance(exc, Exception):
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+                raise IngestError(
+                    f"导入失败,数据库已恢复到导入前的状态:{first}",
+                    f"The import failed and the database was left as it was: {first}",
+                ) from exc
+            raise
+        written = rejects.finish()
+        report.rejects_file = str(written) if written else None
+    finally:
+        for plan in plans:
+            closer = getattr(plan.source, "close", None)
+            if closer is not None:
+                closer()
+        sink.close()
+    report.seconds = time.perf_counter() - started
+    say(f"完成 / done: {report.inserted:,}", 1.0)
+    return report
+
+
+def _quiet_rollback(sink: Sink) -> None:
+    with contextlib.suppress(Exception):  # the first error is the one to report
+        sink.rollback()
+
+
+def _run(
+    plans: list[_Plan],
+    fmt: str,
+    mapping: Mapping,
+    key: bytes,
+    sink: Sink,
+    rejects: RejectsWriter,
+    report: ImportReport,
+    chunk_rows: int,
+    say: ProgressFn,
+) -> None:
+    writer = _Writer(sink, report, mapping)
+    folds = fmt in ("asterisk", "asterisk-csv")
+    total = sum(p.source.size for p in plans) or 1
+    share = 0.8 if folds else 0.97
+    spill = _Spill(_partitions(plans, chunk_rows)) if folds else None
+    done = 0
+    try:
+        for plan in plans:
+            fr = report.files[plan.index]
+            if plan.layout is None:
+                done += plan.source.size
+                continue
+            for batch in plan.source.batches(plan.layout.names, chunk_rows):
+                converted = plan.handler.convert(batch.rows, plan.layout, mapping, key)
+                fr.read += batch.read
+                fr.rejected += batch.bad.height + converted.rejects.height
+                report.count(plan.table, "read", batch.read)
+                report.count(plan.table, "rejected", batch.bad.height + converted.rejects.height)
+                rejects.add(plan.path.name, batch.bad)
+                rejects.add(plan.path.name, converted.rejects)
+                rows = converted.rows.with_columns(pl.lit(plan.index, dtype=pl.Int64).alias("_file"))
+                if spill is not None:
+                    spill.add(rows)
+                elif fmt in CALL_FORMATS:
+                    writer.put_calls(finish_calls(rows, mapping.min_talk_seconds))
+                elif plan.table == "calls":
+                    writer.put_calls(infer_two_way_voice(rows, mapping.min_talk_seconds))
+                else:
+                    writer.put(schema.metadata.tables[plan.table], rows)
+                for name, extra in converted.extra.items():
+                    added = writer.put(schema.metadata.tables[name], extra, counted=False)
+                    report.dnc_added += added.height if name == "dnc" else 0
+                fraction = (done + plan.source.bytes_done) / total
+                say(f"{plan.path.name}: {fr.read:,} 行 / rows", share * min(1.0, fraction))
+            done += plan.source.size
+        if spill is not None:
+            n = spill.n
+            for k, legs in enumerate(spill.parts(), start=1):
+                kept, repeated = drop_duplicate_legs(legs)
+                report.count("calls", "duplicates", repeated)
+                calls = fold_legs(kept)
+                report.count("calls", "merged", kept.height - calls.height)
+                writer.put_calls(finish_calls(calls.drop("_legs"), mapping.min_talk_seconds))
+                say(f"合并分叉记录 / folding forks {k}/{n}", share + (0.97 - share) * k / n)
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+def _log(sink: Sink, report: ImportReport, plans: list[_Plan]) -> None:
+    now = datetime.now().replace(microsecond=0)
+    rows = pl.DataFrame(
+        {
+            "import_id": [report.import_id] * len(report.files),
+            "file_no": list(range(len(report.files))),
+            "imported_at": [now] * len(report.files),
+            "format": [report.format] * len(report.files),
+            "table_name": [f.table for f in report.files],
+            "file_name": [f.file[:256] for f in report.files],
+            "read_rows": [f.read for f in report.files],
+            "rejected_rows": [f.rejected for f in report.files],
+            "inserted": [report.inserted] * len(report.files),
+            "merged": [report.merged] * len(report.files),
+            "duplicates": [report.duplicates] * len(report.files),
+        },
+        schema_overrides={"imported_at": pl.Datetime("us")},
+    )
+    if rows.height:
+        sink.write(ingest_tables.import_log, rows)
+
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "FileReport", "ImportReport", "import_files"]

@@ -1,0 +1,505 @@
+"""Reading input files in bounded chunks: delimited text, Excel and Parquet.
+
+Every reader yields :class:`Batch` objects: the records that split into the expected fields, as a
+frame of strings with their line numbers (``_line``), and the records that did not (``_line``,
+``_reason``, ``_raw``). Values are parsed and checked later, by the format; here only the shape of a
+record is judged. Blank lines are not records and are skipped.
+
+Delimited text is read ``chunk_rows`` lines at a time from the raw bytes, so memory stays flat
+however large the file. The common case goes through polars' parser: each line's fields are counted
+first (quoted sections removed, then delimiters counted), so a truncated or padded line is rejected
+with its line number instead of shifting the columns of its neighbours. A chunk with a quote that
+spans lines falls back to Python's ``csv`` module; formats whose records never span lines (Asterisk
+``Master.csv``, FreeSWITCH) read such a line on its own, so one stray quote costs one line, not the
+rest of the file.
+
+Encodings: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312), judged on the
+first megabyte, or as the mapping's ``[source] encoding`` says. Windows line ends are accepted;
+bytes that do not decode make their record a reject.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from core.ingest.common import IngestError
+
+SAMPLE_BYTES = 1 << 20
+#: Lines one record may span in formats that allow quoted line breaks.
+MAX_RECORD_LINES = 200
+_QUOTED = r'"(?:[^"]|"")*"'
+_DELIMITERS = (",", "\t", ";", "|")
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclass
+class Batch:
+    """One chunk of records: ``rows`` (string columns + ``_line``) and ``bad`` (``_line``,
+    ``_reason``, ``_raw``)."""
+
+    rows: pl.DataFrame
+    bad: pl.DataFrame
+
+    @property
+    def read(self) -> int:
+        return self.rows.height + self.bad.height
+
+
+def empty_bad() -> pl.DataFrame:
+    return pl.DataFrame(schema={"_line": pl.Int64, "_reason": pl.String, "_raw": pl.String})
+
+
+def _rows_frame(names: list[str], columns: list[list[str | None]], lines: list[int]) -> pl.DataFrame:
+    data: dict[str, Any] = {n: pl.Series(n, c, dtype=pl.String) for n, c in zip(names, columns, strict=True)}
+    data["_line"] = pl.Series("_line", lines, dtype=pl.Int64)
+    return pl.DataFrame(data)
+
+
+def empty_rows(names: list[str]) -> pl.DataFrame:
+    return _rows_frame(names, [[] for _ in names], [])
+
+
+# --------------------------------------------------------------------------------------------
+# Delimited text
+# --------------------------------------------------------------------------------------------
+
+
+def detect_encoding(head: bytes) -> str:
+    """``utf-8-sig``, ``utf-8`` or ``gb18030`` for the first bytes of a file.
+
+    >>> detect_encoding("通话".encode("gbk")), detect_encoding(b"\\xef\\xbb\\xbfa,b"), detect_encoding(b"a,b")
+    ('gb18030', 'utf-8-sig', 'utf-8')
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise IngestError(
+            "文件是 UTF-16 编码,请另存为 UTF-8(或 GBK)后再导入",
+            "The file is UTF-16 encoded; save it as UTF-8 (or GBK) and import again",
+        )
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
+        if exc.start < len(head) - 3:
+            return "gb18030"
+    return "utf-8"
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    return pl.Series([line]).str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True).item()
+
+
+def detect_delimiter(line: str) -> str:
+    """The delimiter of a line: the most frequent of comma, tab, semicolon and bar outside quotes."""
+    counts = {d: _count_outside_quotes(line, d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+class _Feed:
+    """Lines for ``csv.reader`` that remembers which lines each record used. When a record wants
+    more than ``max_lines`` lines (an unbalanced quote), it closes the quote artificially so the
+    reader stops, and marks the record broken; the caller then reads those lines one by one."""
+
+    __slots__ = ("broken", "it", "max_lines", "pending")
+
+    def __init__(self, lines: Iterator[str], max_lines: int) -> None:
+        self.it = lines
+        self.max_lines = max_lines
+        self.pending: list[str] = []
+        self.broken = False
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if len(self.pending) >= self.max_lines:
+            self.broken = True
+            return '"\n'
+        line = next(self.it)
+        self.pending.append(line)
+        return line
+
+
+def parse_records(
+    lines: list[str], first_line: int, delimiter: str, *, multiline: bool
+) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` for the records in ``lines`` (Python's csv; blank lines skipped)."""
+    feed = _Feed(iter(lines), MAX_RECORD_LINES if multiline else 1)
+    reader = csv.reader(feed, delimiter=delimiter, quotechar='"', strict=False)
+    line = first_line
+    for record in reader:
+        used, broken = feed.pending, feed.broken
+        feed.pending, feed.broken = [], False
+        if broken:
+            for k, text in enumerate(used):
+                fields = next(csv.reader([text], delimiter=delimiter, quotechar='"', strict=False), [])
+                if fields and any(f.strip() for f in fields):
+                    yield line + k, [f.rstrip("\r\n") for f in fields]
+        elif record and any(f.strip() for f in record):
+            yield line, record
+        line += len(used)
+
+
+class TextSource:
+    """A delimited text file (CSV, TSV, Asterisk ``Master.csv`` …) read in chunks."""
+
+    kind = "csv"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        encoding: str | None,
+        has_header: bool,
+        multiline: bool,
+        delimiter: str | None = None,
+    ) -> None:
+        self.path = path
+        self.size = path.stat().st_size
+        self.has_header = has_header
+        self.multiline = multiline
+        with open(path, "rb") as fh:
+            head = fh.read(SAMPLE_BYTES)
+        self.encoding = encoding or detect_encoding(head)
+        self.codec = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        try:
+            codecs.lookup(self.codec)
+        except LookupError:
+            raise IngestError(f"不认识的编码:{self.encoding}", f"Unknown encoding: {self.encoding}") from None
+        self.bytes_done = 0
+        self.header: list[str] | None = None
+        self.header_line = 0  # physical line of the header (0: none)
+        first = self._first_line(head)
+        self.delimiter = delimiter or (detect_delimiter(first[1]) if first else ",")
+        if has_header and first:
+            self.header_line, text = first
+            self.header = [h.strip() for h in next(csv.reader([text], delimiter=self.delimiter), [])]
+
+    def _decode(self, data: bytes) -> str:
+        return data.decode(self.codec, errors="replace").lstrip("\ufeff")
+
+    def _first_line(self, head: bytes) -> tuple[int, str] | None:
+        for number, raw in enumerate(head.split(b"\n"), start=1):
+            text = self._decode(raw).rstrip("\r")
+            if text.strip():
+                return number, text
+        return None
+
+    @property
+    def empty(self) -> bool:
+        """True when the file holds no record (0 bytes, blank lines, or a header alone)."""
+        return not self.sample(1)
+
+    def sample(self, n: int = 50) -> list[tuple[int, list[str]]]:
+        """The first ``n`` records after the header, as ``(line, fields)``."""
+        with open(self.path, "rb") as fh:
+            raw = list(itertools.islice(fh, self.header_line + n * 4 + 50))
+        lines = [self._decode(x) for x in raw[self.header_line :]]
+        records = parse_records(lines, self.header_line + 1, self.delimiter, multiline=self.multiline)
+        return list(itertools.islice(records, n))
+
+    def batches(self, names: list[str], chunk_rows: int) -> Iterator[Batch]:
+        """Chunks of about ``chunk_rows`` lines, split into ``names`` (one name per field)."""
+        with open(self.path, "rb") as fh:
+            for _ in range(self.header_line):
+                fh.readline()
+            line = self.header_line + 1
+            while True:
+                lines = list(itertools.islice(fh, chunk_rows))
+                if not lines:
+                    break
+                if self.multiline:
+                    # Never cut inside a quoted field: read on until the quotes balance.
+                    quotes = sum(x.count(b'"') for x in lines)
+                    extra = 0
+                    while quotes % 2 and extra < MAX_RECORD_LINES:
+                        more = fh.readline()
+                        if not more:
+                            break
+                        lines.append(more)
+                        quotes += more.count(b'"')
+                        extra += 1
+                text = self._decode(b"".join(lines))
+                parts = text.split("\n")
+                if parts and parts[-1] == "":
+                    parts.pop()
+                self.bytes_done = fh.tell()
+                yield self._parse(parts, line, names)
+                line += len(lines)
+
+    def _parse(self, parts: list[str], first_line: int, names: list[str]) -> Batch:
+        n = len(names)
+        frame = (
+            pl.DataFrame({"_raw": pl.Series(parts, dtype=pl.String)})
+            .with_row_index("_i")
+            .with_columns(
+                (pl.col("_i").cast(pl.Int64) + first_line).alias("_line"),
+                pl.col("_raw").str.strip_suffix("\r").alias("_raw"),
+            )
+            .filter(pl.col("_raw").str.strip_chars() != "")
+        )
+        bare = pl.col("_raw").str.replace_all(_QUOTED, "")
+        frame = frame.with_columns(
+            (bare.str.count_matches(self.delimiter, literal=True) + 1).alias("_fields"),
+            bare.str.contains('"', literal=True).alias("_stray"),
+            pl.col("_raw").str.contains("\ufffd", literal=True).alias("_undecodable"),
+        )
+        if self.multiline and frame["_stray"].any():
+            return self._parse_python(parts, first_line, names)
+        reason = (
+            pl.when(pl.col("_undecodable"))
+            .then(pl.lit(f"undecodable bytes (the file was read as {self.encoding}; set [source] encoding)"))
+            .when(pl.col("_stray"))
+            .then(pl.lit("unbalanced quote"))
+            .when(pl.col("_fields") != n)
+            .then(pl.format(f"expected {n} fields, found {{}}", pl.col("_fields")))
+        )
+        frame = frame.with_columns(reason.alias("_reason"))
+        bad = frame.filter(pl.col("_reason").is_not_null()).select("_line", "_reason", "_raw")
+        good = frame.filter(pl.col("_reason").is_null())
+        if good.height == 0:
+            return Batch(empty_rows(names), bad)
+        data = "\n".join(good["_raw"].to_list()).encode("utf-8")
+        rows = pl.read_csv(
+            io.BytesIO(data),
+            has_header=False,
+            infer_schema=False,
+            new_columns=names,
+            separator=self.delimiter,
+            quote_char='"',
+        )
+        if rows.height != good.height or rows.width != n:  # pragma: no cover - a parser disagreement
+            return self._parse_python(parts, first_line, names)
+        rows = rows.with_columns(good["_line"])
+        return Batch(rows, bad)
+
+    def _parse_python(self, parts: list[str], first_line: int, names: list[str]) -> Batch:
+        n = len(names)
+        columns: list[list[str | None]] = [[] for _ in names]
+        lines: list[int] = []
+        bad: list[tuple[int, str, str]] = []
+        for line, fields in parse_records(
+            [p + "\n" for p in parts], first_line, self.delimiter, multiline=self.multiline
+        ):
+            if any("\ufffd" in f for f in fields):
+                bad.append((line, f"undecodable bytes (the file was read as {self.encoding})", _join(fields)))
+            elif len(fields) != n:
+                bad.append((line, f"expected {n} fields, found {len(fields)}", _join(fields)))
+            else:
+                lines.append(line)
+                for col, value in zip(columns, fields, strict=True):
+                    col.append(value)
+        bad_frame = pl.DataFrame(bad, schema=empty_bad().schema, orient="row") if bad else empty_bad()
+        return Batch(_rows_frame(names, columns, lines), bad_frame)
+
+
+def _join(fields: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(fields)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Excel and Parquet (canonical and header formats)
+# --------------------------------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str | None:
+    """An Excel cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class ExcelSource:
+    """One sheet of an ``.xlsx`` workbook, streamed row by row (openpyxl read-only mode).
+
+    Line numbers are the sheet's row numbers, as Excel shows them.
+    """
+
+    kind = "xlsx"
+    has_header = True
+    encoding = "xlsx"
+
+    def __init__(self, path: Path, sheet: str | None = None) -> None:
+        import openpyxl
+
+        self.path = path
+        self.size = path.stat().st_size
+        self.bytes_done = 0
+        self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        self.sheet = sheet or self._book.sheetnames[0]
+        self.header: list[str] | None = None
+        self.header_line = 0
+        for number, row in enumerate(self._book[self.sheet].iter_rows(values_only=True), start=1):
+            if any(v is not None and str(v).strip() for v in row):
+                self.header_line = number
+                self.header = [str(v).strip() if v is not None else "" for v in row]
+                while self.header and not self.header[-1]:
+                    self.header.pop()
+                break
+
+    @staticmethod
+    def sheet_names(path: Path) -> list[str]:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+
+    def close(self) -> None:
+        self._book.close()
+
+    @property
+    def empty(self) -> bool:
+        return not self.sample(1)
+
+    def _records(self) -> Iterator[tuple[int, list[str | None]]]:
+        if not self.header_line:
+            return
+        ws = self._book[self.sheet]
+        for number, row in enumerate(ws.iter_rows(min_row=self.header_line + 1, values_only=True)):
+            cells = [cell_text(v) for v in row]
+            if any(c is not None and c.strip() for c in cells):
+                yield self.header_line + 1 + number, cells
+
+    def sample(self, n: int = 50) -> list[tuple[int, list[str]]]:
+        return [(line, [c or "" for c in cells]) for line, cells in itertools.islice(self._records(), n)]
+
+    def batches(self, names: list[str], chunk_rows: int) -> Iterator[Batch]:
+        n = len(names)
+        records = self._records()
+        while True:
+            chunk = list(itertools.islice(records, chunk_rows))
+            if not chunk:
+                break
+            columns: list[list[str | None]] = [[] for _ in names]
+            lines: list[int] = []
+            bad: list[tuple[int, str, str]] = []
+            for line, cells in chunk:
+                extra = [c for c in cells[n:] if c is not None and c.strip()]
+                if extra:
+                    bad.append(
+                        (line, f"more cells than the {n} header columns", _join([c or "" for c in cells]))
+                    )
+                    continue
+                cells = (cells + [None] * n)[:n]
+                lines.append(line)
+                for col, value in zip(columns, cells, strict=True):
+                    col.append(value)
+            self.bytes_done = int(self.size * min(1.0, (chunk[-1][0]) / max(1, self._max_row())))
+            bad_frame = pl.DataFrame(bad, schema=empty_bad().schema, orient="row") if bad else empty_bad()
+            yield Batch(_rows_frame(names, columns, lines), bad_frame)
+
+    def _max_row(self) -> int:
+        return int(self._book[self.sheet].max_row or 1)
+
+
+class ParquetSource:
+    """A Parquet file read in record batches; values become text and are checked like CSV's.
+
+    "Line" numbers are row numbers (first data row = 1).
+    """
+
+    kind = "parquet"
+    has_header = True
+    encoding = "parquet"
+    header_line = 0
+
+    def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = path
+        self.size = path.stat().st_size
+        self.bytes_done = 0
+        try:
+            self._file = pq.ParquetFile(path)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several error types for bad files
+            raise IngestError(
+                f"无法读取 Parquet 文件 {path.name}:{exc}", f"Cannot read the Parquet file {path.name}: {exc}"
+            ) from None
+        self.header: list[str] | None = list(self._file.schema_arrow.names)
+        self.rows_total = self._file.metadata.num_rows
+
+    @property
+    def empty(self) -> bool:
+        return self.rows_total == 0
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _as_text(self, frame: pl.DataFrame) -> pl.DataFrame:
+        exprs = []
+        for name, dtype in frame.schema.items():
+            if isinstance(dtype, pl.Datetime):
+                exprs.append(pl.col(name).dt.replace_time_zone(None).dt.strftime("%Y-%m-%d %H:%M:%S%.f"))
+            elif dtype == pl.Date:
+                exprs.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+            elif dtype == pl.Boolean:
+                exprs.append(
+                    pl.when(pl.col(name)).then(pl.lit("true")).when(~pl.col(name)).then(pl.lit("false"))
+                )
+            else:
+                exprs.append(pl.col(name).cast(pl.String))
+        return frame.select([e.alias(n) for e, n in zip(exprs, frame.columns, strict=True)])
+
+    def sample(self, n: int = 50) -> list[tuple[int, list[str]]]:
+        for batch in self._file.iter_batches(batch_size=n):
+            frame = self._as_text(pl.DataFrame(pl.from_arrow(batch)))
+            return [(i + 1, ["" if v is None else v for v in row]) for i, row in enumerate(frame.rows())]
+        return []
+
+    def batches(self, names: list[str], chunk_rows: int) -> Iterator[Batch]:
+        done = 0
+        for batch in self._file.iter_batches(batch_size=chunk_rows):
+            frame = self._as_text(pl.DataFrame(pl.from_arrow(batch)))
+            frame.columns = names
+            frame = frame.with_columns(
+                pl.int_range(done + 1, done + 1 + frame.height, dtype=pl.Int64).alias("_line")
+            )
+            done += frame.height
+            self.bytes_done = int(self.size * done / max(1, self.rows_total))
+            yield Batch(frame, empty_bad())
+
+
+Source = TextSource | ExcelSource | ParquetSource
+
+
+def open_source(
+    path: Path, *, has_header: bool, multiline: bool, encoding: str | None, sheet: str | None = None
+) -> Source:
+    """The reader for ``path`` by its extension: ``.xlsx``/``.xlsm`` Excel, ``.parquet`` Parquet, else text."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return ExcelSource(path, sheet)
+    if suffix in (".parquet", ".pq"):
+        return ParquetSource(path)
+    if suffix == ".xls":
+        raise IngestError(
+            "不支持旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 CSV",
+            "Old .xls workbooks are not supported; save the file as .xlsx or CSV",
+        )
+    return TextSource(path, encoding=encoding, has_header=has_header, multiline=multiline)
