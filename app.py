@@ -20,8 +20,8 @@ PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/touch.py", "page.touch", ":material/call_made:", "touch"),
     ("pages/capacity.py", "page.capacity", ":material/groups:", "capacity"),
     ("pages/risk.py", "page.risk", ":material/grid_on:", "risk"),
-    ("pages/asset_pack.py", "page.asset_pack", ":material/workspace_premium:", "asset-pack"),
-    ("pages/data_quality.py", "page.data_quality", ":material/fact_check:", "data-quality"),
+    ("pages/asset_pack.py", "page.asset_pack", ":material/workspace_premium:", "asset_pack"),
+    ("pages/data_quality.py", "page.data_quality", ":material/fact_check:", "data_quality"),
     ("pages/settings.py", "page.settings", ":material/settings:", "settings"),
 )
 
