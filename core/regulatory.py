@@ -338,6 +338,16 @@ def field_sql(engine: Engine, field: Field, year: int) -> str | None:
         queries.append(cubes.select_calls(ctx, [], ["out_of_coverage_calls", "outbound_calls"]))
     elif field.ref == "shareholders":
         queries.append(sa.select(*schema.shareholders.columns))
+    elif field.ref == "licence_coverage":
+        lic = schema.licences
+        queries.append(
+            sa.select(
+                lic.c.licence_no, lic.c.business_code, lic.c.coverage, lic.c.valid_from, lic.c.valid_to
+            ).where(lic.c.business_code == "B24")
+        )
+    elif field.ref == "site_provinces":
+        st = schema.sites
+        queries.append(sa.select(st.c.site_id, st.c.province, st.c.opened_on, st.c.closed_on))
     if not queries:
         return None
     seen: list[str] = []
@@ -364,9 +374,11 @@ def compile_sql(engine: Engine, query: Any) -> str:
 
 
 def _rel(cur: float | None, prev: float | None) -> float | None:
+    """Relative change, rounded to 9 decimals so that 70/100 − 1 is exactly −0.3 (not −0.30000000000000004):
+    the thresholds are "more than 30 %", and float noise must not decide a material change."""
     if cur is None or prev is None or prev == 0:
         return None
-    return cur / prev - 1
+    return round(cur / prev - 1, 9)
 
 
 def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) -> list[dict[str, Any]]:
@@ -402,7 +414,7 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
     lim = float(m["outbound_share"]["max_change"])
     a, b = prev["outbound_share"], cur["outbound_share"]
     if a is not None and b is not None:
-        ch = (b - a) if mode == "points" else _rel(b, a)
+        ch = round(b - a, 9) if mode == "points" else _rel(b, a)
         if ch is not None and abs(ch) > lim:
             unit = "个百分点" if mode == "points" else ""
             shown = f"{ch * 100:+.1f}{unit}" if mode == "points" else f"{ch:+.1%}"
@@ -423,7 +435,7 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
     min_pp = float(m["equity"]["min_stake_change_pp"])
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
-    moved = sorted(h for h in set(before) & set(after) if abs(after[h] - before[h]) >= min_pp)
+    moved = sorted(h for h in set(before) & set(after) if round(abs(after[h] - before[h]), 9) >= min_pp)
     if added or removed or moved:
         parts = []
         if added:

@@ -38,7 +38,10 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str = "") -> dict[s
             if (
                 key in base
                 and type(base[key]) is not type(value)
-                and not (isinstance(base[key], float) and isinstance(value, int))
+                # an integer may stand for a decimal (weight = 1), but a boolean is no number here
+                and not (
+                    isinstance(base[key], float) and isinstance(value, int) and not isinstance(value, bool)
+                )
             ):
                 raise RulesError(
                     f"规则 {where} 的类型应为 {type(base[key]).__name__},实际为 {type(value).__name__}",

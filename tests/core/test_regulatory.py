@@ -29,21 +29,9 @@ Rows = dict[str, list[dict[str, Any]]]
 MakeDb = Callable[[Rows], sa.Engine]
 
 SEATS_EVIDENCE = ["人员去向说明", "外包协议及补充条款", "场地变更说明"]
-FLOAT_EDGE = (
-    "core/regulatory.py compute_changes: a change of exactly 30 % is judged material. _rel() computes "
-    "cur / prev − 1 in floating point (70/100 − 1 = −0.30000000000000004, 13/10 − 1 = 0.30000000000000004), "
-    "so abs(ch) > 0.30 is true; DOMAIN.md §3 says material only when the change is MORE than 30 %"
-)
-FLOAT_POINTS = (
-    "core/regulatory.py compute_changes (outbound share, mode points): 0.6 → 0.8 is exactly +20 points but "
-    "b − a = 0.8 − 0.6 = 0.20000000000000007 > 0.20 in floating point, so it is judged material; "
-    "DOMAIN.md §3 says material only when the share changes by MORE than 20 percentage points"
-)
-FLOAT_PP = (
-    "core/regulatory.py compute_changes (equity): stakes moved by exactly 1.0 pp (15.4 → 16.4, 8.2 → 7.2) "
-    "are missed because abs(after − before) is 0.9999999999999982 / 0.9999999999999991 in floating point, "
-    "below min_stake_change_pp = 1.0; DOMAIN.md §3: any stake changed by ≥ 1 pp is material"
-)
+# Pinned regressions (found by these tests, fixed in core/regulatory.py): a change of exactly 30 %
+# (70/100 − 1 = −0.30000000000000004), exactly +20 points (0.8 − 0.6 = 0.20000000000000007) and an
+# exactly 1.0 pp stake move (16.4 − 15.4 = 0.9999999999999982) were judged on float noise.
 
 
 def check_entry(entry: dict[str, Any], topic: str) -> None:
@@ -90,9 +78,9 @@ def simple_call(call_id: str, started: datetime, *, direction: str = "out", **kw
 @pytest.mark.parametrize(
     ("declared_y", "material"),
     [
-        pytest.param(70, False, id="-30%", marks=pytest.mark.xfail(strict=True, reason=FLOAT_EDGE)),
+        pytest.param(70, False, id="-30%"),
         pytest.param(69, True, id="-31%"),
-        pytest.param(130, False, id="+30%", marks=pytest.mark.xfail(strict=True, reason=FLOAT_EDGE)),
+        pytest.param(130, False, id="+30%"),
         pytest.param(131, True, id="+31%"),
         pytest.param(100, False, id="unchanged"),
     ],
@@ -137,9 +125,9 @@ def sessions(day: date, agents: int, start: int = 9, end: int = 17, first: int =
 @pytest.mark.parametrize(
     ("in_use_y", "material"),
     [
-        pytest.param(7, False, id="-30%", marks=pytest.mark.xfail(strict=True, reason=FLOAT_EDGE)),
+        pytest.param(7, False, id="-30%"),
         pytest.param(6, True, id="-40%"),
-        pytest.param(13, False, id="+30%", marks=pytest.mark.xfail(strict=True, reason=FLOAT_EDGE)),
+        pytest.param(13, False, id="+30%"),
         pytest.param(14, True, id="+40%"),
     ],
 )
@@ -182,7 +170,6 @@ def share_calls(year: int, outbound: int, total: int = 1000) -> list[dict[str, A
             "points",
             False,
             id="points+20.0pp-from-60%",
-            marks=pytest.mark.xfail(strict=True, reason=FLOAT_POINTS),
         ),
         pytest.param(500, 600, "relative", False, id="relative+20%"),
         pytest.param(500, 601, "relative", True, id="relative+20.2%"),
@@ -246,7 +233,6 @@ JUNE_Y = date(2025, 6, 30)
             + register(JUNE_Y, {"张三": 76.4, "李四": 16.4, "王五": 7.2}),
             "持股变化 李四 15.4%→16.4%、王五 8.2%→7.2%",
             id="stake-1.0pp-decimals",
-            marks=pytest.mark.xfail(strict=True, reason=FLOAT_PP),
         ),
         pytest.param(
             register(date(2020, 1, 1), BEFORE) + register(JUNE_Y, BEFORE3),
@@ -481,7 +467,7 @@ def used(year: int, names: list[str], direction: str = "out") -> list[dict[str, 
 @pytest.mark.parametrize(
     ("in_use_y", "material"),
     [
-        pytest.param(13, False, id="+30%", marks=pytest.mark.xfail(strict=True, reason=FLOAT_EDGE)),
+        pytest.param(13, False, id="+30%"),
         pytest.param(14, True, id="+40%"),
         pytest.param(6, True, id="-40%"),
     ],
@@ -650,12 +636,6 @@ def test_every_metric_field_shows_its_sql(demo_fields: dict[str, dict[str, Any]]
             assert sql is None, f.id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/regulatory.py field_sql has no branch for derived:licence_coverage (F18) and "
-    "derived:site_provinces (F19): it returns None although both are computed from the data "
-    "(SELECT … FROM licences / sites); issue 4 and DOMAIN.md §8 ask for the SQL each computed field ran",
-)
 def test_every_derived_field_shows_its_sql(demo_fields: dict[str, dict[str, Any]]) -> None:
     """Each derived field (computed from the data) also carries the SQL it ran."""
     missing = [
