@@ -34,7 +34,8 @@ def scores_table(pack: list[YearScores], lang: str) -> pl.DataFrame:
     columns: dict[str, list[str]] = {t("pack.col.year", lang): [str(y.year) for y in pack]}
     for key, zh, en in DIMENSIONS:
         columns[zh if lang == "zh" else en] = [fmt(y.scores[key], "num1", lang) for y in pack]
-    for key in ("complaints_per_10k", "occupancy", "qa_pass_rate"):
+    # The figures behind the scores (the QA score is the pass rate itself, so it is not repeated).
+    for key in ("complaints_per_10k", "occupancy"):
         columns[METRICS[key].label(lang)] = [fmt(y.figures.get(key), METRICS[key].fmt, lang) for y in pack]
     columns[t("pack.col.benchmark", lang)] = [fmt(y.figures.get("benchmark"), "per10k2", lang) for y in pack]
     columns[t("pack.col.marked", lang)] = [

@@ -7,46 +7,16 @@ masked with ``core.privacy.mask_id`` here too, whatever core returns.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
-
-import polars as pl
 import streamlit as st
 
 from core.home import Filters
 from core.i18n import fmt, t
-from core.privacy import mask_id
 from core.quality import EXAMPLES, Check, quality_score
 from ui import downloads, errors, glue, pagekit, shell
+from ui.examples import example_frame
 
 SEVERITY_BADGE = {"error": "red", "warning": "orange", "info": "gray"}
 SEVERITY_ICON = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
-
-
-def _cell(column: str, value: Any) -> str:
-    """An example value as text; anything about the customer is masked."""
-    if value is None:
-        return "—"
-    if "callee" in column.lower() or column.lower() in ("customer_id", "phone"):
-        return mask_id(str(value)) or "—"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return str(value)
-
-
-def examples_frame(check: Check) -> pl.DataFrame:
-    """A check's example rows as text columns (masked where they concern the customer)."""
-    if not check.examples:
-        return pl.DataFrame()
-    columns = list(dict.fromkeys(k for row in check.examples for k in row))
-    return pl.DataFrame(
-        {c: [_cell(c, row.get(c)) for row in check.examples] for c in columns},
-        schema=dict.fromkeys(columns, pl.String),
-    )
 
 
 def render_summary(checks: tuple[Check, ...], lang: str) -> None:
@@ -81,7 +51,7 @@ def render_check(check: Check, index: int, lang: str) -> None:
         if check.passed:
             return
         st.caption(f"{t('quality.col_hint', lang)}: {check.hint_zh if lang == 'zh' else check.hint_en}")
-        frame = examples_frame(check)
+        frame = example_frame(check.examples)
         if frame.height:
             expanded = check.severity in ("error", "warning")
             with st.expander(t("dq.examples", lang, n=min(EXAMPLES, frame.height)), expanded=expanded):
