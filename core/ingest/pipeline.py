@@ -472,8 +472,7 @@ def _run(
                 fr.rejected += batch.bad.height + converted.rejects.height
                 report.count(plan.table, "read", batch.read)
                 report.count(plan.table, "rejected", batch.bad.height + converted.rejects.height)
-                rejects.add(plan.path.name, batch.bad)
-                rejects.add(plan.path.name, converted.rejects)
+                rejects.add(plan.path.name, pl.concat([batch.bad, converted.rejects]).sort("_line"))
                 rows = converted.rows.with_columns(pl.lit(plan.index, dtype=pl.Int64).alias("_file"))
                 if spill is not None:
                     spill.add(rows)

@@ -24,6 +24,7 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -38,6 +39,7 @@ SAMPLE_BYTES = 1 << 20
 #: Lines one record may span in formats that allow quoted line breaks.
 MAX_RECORD_LINES = 200
 _QUOTED = r'"(?:[^"]|"")*"'
+_QUOTED_RE = re.compile(_QUOTED)
 _DELIMITERS = (",", "\t", ";", "|")
 
 csv.field_size_limit(1 << 24)
@@ -78,8 +80,13 @@ def empty_rows(names: list[str]) -> pl.DataFrame:
 def detect_encoding(head: bytes) -> str:
     """``utf-8-sig``, ``utf-8`` or ``gb18030`` for the first bytes of a file.
 
+    UTF-8 unless most non-ASCII bytes fail to decode as UTF-8 (GBK text does; a UTF-8 file with a
+    stray bad byte does not, and keeps UTF-8: the bad byte's record alone is rejected).
+
     >>> detect_encoding("通话".encode("gbk")), detect_encoding(b"\\xef\\xbb\\xbfa,b"), detect_encoding(b"a,b")
     ('gb18030', 'utf-8-sig', 'utf-8')
+    >>> detect_encoding("张三,李四,王五;".encode() * 10 + b"\\xff")
+    'utf-8'
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -88,13 +95,13 @@ def detect_encoding(head: bytes) -> str:
             "文件是 UTF-16 编码,请另存为 UTF-8(或 GBK)后再导入",
             "The file is UTF-16 encoded; save it as UTF-8 (or GBK) and import again",
         )
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
-        if exc.start < len(head) - 3:
-            return "gb18030"
-    return "utf-8"
+    # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
+    body = head[:-3] if len(head) >= SAMPLE_BYTES else head
+    errors = body.decode("utf-8", errors="replace").count("\ufffd")
+    if errors == 0:
+        return "utf-8"
+    non_ascii = sum(1 for b in body if b >= 0x80)
+    return "gb18030" if errors > 0.05 * non_ascii else "utf-8"
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
@@ -133,16 +140,29 @@ class _Feed:
         return line
 
 
+def _complete(line: str, delimiter: str, expected: int) -> bool:
+    """Whether one line alone is a whole record: quotes balanced and ``expected`` fields."""
+    bare = _QUOTED_RE.sub("", line.rstrip("\r\n"))
+    return '"' not in bare and bare.count(delimiter) + 1 == expected
+
+
 def parse_records(
-    lines: list[str], first_line: int, delimiter: str, *, multiline: bool
+    lines: list[str], first_line: int, delimiter: str, *, multiline: bool, expected: int | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """``(line number, fields)`` for the records in ``lines`` (Python's csv; blank lines skipped)."""
+    """``(line number, fields)`` for the records in ``lines`` (Python's csv; blank lines skipped).
+
+    A record over several lines is read line by line instead when it has not ``expected`` fields,
+    or when one of its lines is a whole record by itself: a stray quote then costs its own line,
+    not the records after it.
+    """
     feed = _Feed(iter(lines), MAX_RECORD_LINES if multiline else 1)
     reader = csv.reader(feed, delimiter=delimiter, quotechar='"', strict=False)
     line = first_line
     for record in reader:
         used, broken = feed.pending, feed.broken
         feed.pending, feed.broken = [], False
+        if len(used) > 1 and expected is not None and not broken:
+            broken = len(record) != expected or any(_complete(x, delimiter, expected) for x in used)
         if broken:
             for k, text in enumerate(used):
                 fields = next(csv.reader([text], delimiter=delimiter, quotechar='"', strict=False), [])
@@ -292,7 +312,7 @@ class TextSource:
         lines: list[int] = []
         bad: list[tuple[int, str, str]] = []
         for line, fields in parse_records(
-            [p + "\n" for p in parts], first_line, self.delimiter, multiline=self.multiline
+            [p + "\n" for p in parts], first_line, self.delimiter, multiline=self.multiline, expected=n
         ):
             if any("\ufffd" in f for f in fields):
                 bad.append((line, f"undecodable bytes (the file was read as {self.encoding})", _join(fields)))
