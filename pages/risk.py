@@ -29,6 +29,8 @@ KEY_HEATMAP = "risk.heatmap"
 KEY_HANDLED = "risk.heatmap.handled"  # the last click applied to the select boxes
 KEY_CELL = "risk.cell.entity"
 KEY_PERIOD = "risk.cell.period"
+KEY_CALL_TABS = "risk.calls.tab"
+KEY_LIST_TABS = "risk.lists.tab"
 QP_ENTITY = "risk_by"
 QP_GRAIN = "risk_grain"
 QP_CELL = "risk_cell"
@@ -211,8 +213,10 @@ def render_cell(
     )
     pagekit.static_table(rows, "risk.cell.rules", f"risk-{entity}-{value}-{period}-rules", lang)
     st.markdown(f"**{t('risk.calls', lang)}**")
-    tabs = st.tabs([by_id[r].label(lang) if r in by_id else r for r in top])
+    tabs = pagekit.lazy_tabs([by_id[r].label(lang) if r in by_id else r for r in top], KEY_CALL_TABS)
     for tab, rule_id in zip(tabs, top, strict=True):
+        if tab.open is False:
+            continue
         with tab:
             render_rule_calls(ctx, rule_id, entity, raw_value, cell)
 
@@ -256,9 +260,11 @@ def render_rankings(ctx: shell.PageContext, entity: str, rules: tuple[RiskRule, 
     st.subheader(t("risk.rankings", lang))
     st.caption(t("risk.rankings_help", lang))
     labels = _rule_labels(rules, lang)
-    tabs = st.tabs([t(f"risk.list.{rule_id}", lang) for rule_id, _ in RANKED_LISTS])
+    tabs = pagekit.lazy_tabs([t(f"risk.list.{rule_id}", lang) for rule_id, _ in RANKED_LISTS], KEY_LIST_TABS)
     for tab, (rule_id, fixed) in zip(tabs, RANKED_LISTS, strict=True):
         ranked_entity = fixed or entity
+        if tab.open is False:
+            continue
         with tab:
             st.caption(
                 t(

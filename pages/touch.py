@@ -22,6 +22,7 @@ from ui.kpi import render_kpis
 KEY_CAMPAIGN = "touch.drill.campaign"
 KEY_AGENT = "touch.drill.agent"
 KEY_PAGE = "touch.drill.page"
+KEY_BREAKDOWN = "touch.breakdown.tab"
 QP_CAMPAIGN = "touch_campaign"
 QP_AGENT = "touch_agent"
 ALL_AGENTS = "*"
@@ -103,8 +104,10 @@ def _with_campaign_names(frame: pl.DataFrame, names: dict[str, str]) -> pl.DataF
 def render_breakdowns(data: TouchData, lang: str, names: dict[str, str]) -> None:
     """One tab per dimension: the touch metrics of every value, busiest first."""
     st.subheader(t("touch.breakdowns", lang))
-    tabs = st.tabs([t(DIM_LABELS[dim], lang) for dim in BREAKDOWN_DIMS])
+    tabs = pagekit.lazy_tabs([t(DIM_LABELS[dim], lang) for dim in BREAKDOWN_DIMS], KEY_BREAKDOWN)
     for tab, dim in zip(tabs, BREAKDOWN_DIMS, strict=True):
+        if tab.open is False:
+            continue
         with tab:
             frame = data.breakdowns[dim]
             if frame.height == 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import polars as pl
 import streamlit as st
@@ -158,3 +159,15 @@ def static_table(frame: pl.DataFrame, key: str, name: str, lang: str) -> None:
             icon=":material/table_view:",
             type="tertiary",
         )
+
+
+def lazy_tabs(labels: Sequence[str], key: str) -> list[Any]:
+    """Tabs that draw only the open one (``on_change="rerun"``): a hidden tab costs no table.
+
+    Each data grid is a heavy element in the browser; drawing five breakdown tables to show one
+    doubled the time a page took to appear. Callers skip a tab whose ``open`` is False. The open
+    tab's label is ``st.session_state[key]`` (tests set it to switch tabs).
+    """
+    if key in st.session_state and st.session_state[key] not in labels:
+        del st.session_state[key]  # e.g. after a language switch: back to the first tab
+    return list(st.tabs(list(labels), key=key, on_change="rerun"))

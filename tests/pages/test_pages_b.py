@@ -131,8 +131,18 @@ def test_touch_breakdown_tables(pages_demo: str, engine: Engine, use_db: Callabl
     expected = data.breakdowns["campaign"]
     assert by_campaign["外呼项目"].tolist() == expected["campaign"].to_list()
     assert by_campaign["有效通话率"].tolist() == [fmt(v, "pct1", "zh") for v in expected["effective_rate"]]
-    provinces = table(at, "被叫省份")
+
+    # Only the open tab draws its table; opening another draws that one instead.
+    def first_columns() -> list[str]:
+        return [str(df.value.columns[0]) for df in at.dataframe]
+
+    assert "被叫省份" not in first_columns()
+    at.session_state["touch.breakdown.tab"] = "被叫省份"
+    at.run()
+    assert "被叫省份" in first_columns()
+    provinces = next(df.value for df in at.dataframe if df.value.columns[0] == "被叫省份")
     assert provinces["被叫省份"].tolist() == data.breakdowns["callee_province"]["callee_province"].to_list()
+    assert not any("项目名称" in df.value.columns for df in at.dataframe)
 
 
 def test_touch_drilldown_reaches_calls(
@@ -151,7 +161,7 @@ def test_touch_drilldown_reaches_calls(
     assert at.selectbox(key="touch.drill.agent").options == ["全部坐席", *agent_ids]
     first = agent_ids[0]
     assert at.selectbox(key="touch.drill.agent").value == first
-    grid = table(at, "坐席", nth=1)  # the campaign's agents (the agent breakdown tab comes first)
+    grid = table(at, "坐席")  # the campaign's agents (the agent breakdown tab is closed)
     assert grid["坐席"].tolist() == [a if a is not None else "—" for a in agents["agent"].to_list()]
     calls = table(at, "客户(脱敏)")
     expected = read_call_list(
@@ -259,9 +269,13 @@ def test_risk_selectors_reach_the_planted_calls(
         fmt(cell_row[f"n_{r}"], "num0", "zh") for r in cell_row["top_rules"]
     ]
     # One tab per top rule, each with its calls (the first page), customer ids masked.
-    grids = [df.value for df in at.dataframe if "客户(脱敏)" in list(df.value.columns)]
-    assert len(grids) == len(cell_row["top_rules"])
-    for grid, rule_id in zip(grids, cell_row["top_rules"], strict=True):
+    labels = [rules[r].label("zh") for r in cell_row["top_rules"]]
+    for label, rule_id in zip(labels, cell_row["top_rules"], strict=True):
+        at.session_state["risk.calls.tab"] = label
+        at.run()
+        grids = [df.value for df in at.dataframe if "客户(脱敏)" in list(df.value.columns)]
+        assert len(grids) == 1  # only the open tab's calls are drawn
+        grid = grids[0]
         expected = read_rule_calls(
             engine,
             select_rule_calls(
@@ -306,7 +320,10 @@ def test_risk_ranked_lists(pages_demo: str, engine: Engine, use_db: Callable[[st
         ("abandon", "超标天数"),
     ):
         expected = rank_by_rule(by_day, rule_id)
+        at.session_state["risk.lists.tab"] = t(f"risk.list.{rule_id}", "zh")
+        at.run()
         if expected.height == 0:
+            assert t("risk.list_empty", "zh") in [el.value for el in at.success]
             continue
         grid = table(at, header)
         assert grid["外呼项目"].tolist() == expected["entity"].to_list()
