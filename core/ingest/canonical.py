@@ -85,7 +85,7 @@ def table_for(name: str) -> str | None:
         if (stem == table or re.match(rf"^{re.escape(table)}(?:[-_. ]|\d|$)", stem)) and (
             best is None or len(table) > len(best)
         ):
-            best = table
+            best = str(table)  # a plain str, not SQLAlchemy's quoted_name
     return best
 
 

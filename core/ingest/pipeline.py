@@ -190,8 +190,8 @@ def _plan(
 ) -> _Plan:
     empty = source.header is None if handler.has_header else source.empty
     if empty:
-        return _Plan(index, path, table, source, handler, None)
-    return _Plan(index, path, table, source, handler, handler.layout(source, mapping))
+        return _Plan(index, path, str(table), source, handler, None)
+    return _Plan(index, path, str(table), source, handler, handler.layout(source, mapping))
 
 
 def _canonical_targets(path: Path, table: str | None) -> list[tuple[str | None, str]]:
