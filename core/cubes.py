@@ -378,7 +378,8 @@ def _out_of_coverage_cond(ctx: _Ctx, f: _CallFrom) -> Any:
 
 def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
     if _coverage(ctx) is None:
-        return sa.literal(0)
+        # Nationwide licence: nothing is outside, but keep an aggregate so the query stays one row.
+        return sql.count_if(sa.false())
     return sql.count_if(_out_of_coverage_cond(ctx, f))
 
 
@@ -629,8 +630,10 @@ def select_peak_pieces(ctx: _Ctx, groups: Sequence[str]) -> sa.Select[Any]:
     """Per day (as a midnight epoch) and group, the peak number of agents logged in at once.
 
     Sessions are split at midnight so that a session crossing it counts on both days; open
-    sessions (no logout) are left out. The running count orders logouts before logins at the
-    same second, so back-to-back sessions do not overlap.
+    sessions (no logout) are left out. An agent counts once however many of their sessions
+    overlap: a per-agent running count turns their events into "became logged in" (0 → 1) and
+    "became logged out" (1 → 0), and only those move the overall count. Logouts sort before
+    logins at the same second, so back-to-back sessions do not overlap.
     """
     d = ctx.dialect
     s = schema.agent_sessions
@@ -640,6 +643,7 @@ def select_peak_pieces(ctx: _Ctx, groups: Sequence[str]) -> sa.Select[Any]:
     group_cols = {"team": a.c.team, "site": a.c.site_id, "agent": s.c.agent_id}
     base = (
         sa.select(
+            s.c.agent_id.label("who"),
             ep_in.label("ep_in"),
             ep_out.label("ep_out"),
             *[group_cols[g].label(f"g_{g}") for g in groups],
@@ -658,24 +662,38 @@ def select_peak_pieces(ctx: _Ctx, groups: Sequence[str]) -> sa.Select[Any]:
     next_mid = midnight + 86400
     gcols = [b[f"g_{g}"] for g in groups]
     first = sa.select(
+        b.who,
         midnight.label("mid"),
         b.ep_in.label("a"),
         sa.case((b.ep_out > next_mid, next_mid), else_=b.ep_out).label("b"),
         *gcols,
     )
-    second = sa.select(next_mid.label("mid"), next_mid.label("a"), b.ep_out.label("b"), *gcols).where(
+    second = sa.select(b.who, next_mid.label("mid"), next_mid.label("a"), b.ep_out.label("b"), *gcols).where(
         b.ep_out > next_mid
     )
     pieces = sa.union_all(first, second).subquery("p")
     p = pieces.c
     pg = [p[f"g_{g}"] for g in groups]
-    ins = sa.select(p.mid, p.a.label("ts"), sa.literal(1).label("delta"), *pg).where(p.b > p.a)
-    outs = sa.select(p.mid, p.b.label("ts"), sa.literal(-1).label("delta"), *pg).where(p.b > p.a)
+    ins = sa.select(p.who, p.mid, p.a.label("ts"), sa.literal(1).label("delta"), *pg).where(p.b > p.a)
+    outs = sa.select(p.who, p.mid, p.b.label("ts"), sa.literal(-1).label("delta"), *pg).where(p.b > p.a)
     ev = sa.union_all(ins, outs).subquery("ev")
     e = ev.c
     eg = [e[f"g_{g}"] for g in groups]
-    running = sa.func.sum(e.delta).over(partition_by=[e.mid, *eg], order_by=[e.ts, e.delta], rows=(None, 0))
-    run = sa.select(e.mid, *eg, running.label("n")).subquery("run")
+    mine = sa.func.sum(e.delta).over(partition_by=[e.mid, e.who], order_by=[e.ts, e.delta], rows=(None, 0))
+    per_agent = sa.select(e.mid, e.ts, e.delta, *eg, mine.label("mine")).subquery("pa")
+    pa = per_agent.c
+    step = sa.case(
+        (sa.and_(pa.delta == 1, pa.mine == 1), 1), (sa.and_(pa.delta == -1, pa.mine == 0), -1), else_=0
+    )
+    steps = sa.select(pa.mid, pa.ts, pa.delta, *[pa[f"g_{g}"] for g in groups], step.label("step")).subquery(
+        "st"
+    )
+    st = steps.c
+    sg = [st[f"g_{g}"] for g in groups]
+    running = sa.func.sum(st.step).over(
+        partition_by=[st.mid, *sg], order_by=[st.ts, st.delta], rows=(None, 0)
+    )
+    run = sa.select(st.mid, *sg, running.label("n")).subquery("run")
     rg = [run.c[f"g_{g}"] for g in groups]
     return sa.select(run.c.mid, *rg, sa.func.max(run.c.n).label("peak")).group_by(run.c.mid, *rg)
 

@@ -532,12 +532,7 @@ def test_back_to_back_sessions_do_not_overlap(make_db: MakeDb) -> None:
     assert got["logged_in_hours"] == pytest.approx(4 + 4)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/cubes.py select_peak_pieces sums +1/-1 events per session, so two overlapping sessions "
-    "of one agent (a re-login before the first session was closed) count as two agents; DOMAIN.md §5 "
-    "peak_concurrent_agents is 'the most agents logged in at the same moment' (distinct agents)",
-)
+# Pinned regression: overlapping sessions of one agent once counted as two agents.
 def test_peak_concurrent_agents_counts_agents_not_sessions(make_db: MakeDb) -> None:
     """Two overlapping sessions of one agent are one agent logged in, not two."""
     e = make_db(
@@ -980,12 +975,7 @@ def test_out_of_coverage_calls_nationwide_licence(make_db: MakeDb) -> None:
     assert got == {"outbound_calls": 5, "out_of_coverage_calls": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/cubes.py _out_of_coverage returns sa.literal(0) (not an aggregate) for a nationwide "
-    "licence: asked alone, with no dimension, the calls query yields one row per call instead of one "
-    "total row (and on an empty calls table no row, so compute_metrics raises ColumnNotFoundError)",
-)
+# Pinned regression: a nationwide licence once turned this query into one row per call.
 def test_out_of_coverage_calls_nationwide_licence_alone(make_db: MakeDb) -> None:
     """out_of_coverage_calls asked on its own under a nationwide licence is one total row with 0."""
     e = make_db(licences=table("licences", NATIONWIDE), calls=table("calls", CALLS_BY_PROVINCE))
