@@ -87,7 +87,8 @@ def assert_chinese_font(page: Page) -> None:
 
 @pytest.mark.e2e
 def test_regulatory_dashboard_and_excel_export(server: str, browser_page: Page, tmp_path: Path) -> None:
-    """The default page is the regulatory dashboard; the draft report downloads and opens in openpyxl."""
+    """The default page is the regulatory dashboard; the draft report downloads and opens in openpyxl;
+    the monthly report downloads as one offline HTML file."""
     page = browser_page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     open_page(page, server, "", "监管仪表盘")
@@ -116,6 +117,15 @@ def test_regulatory_dashboard_and_excel_export(server: str, browser_page: Page, 
     assert (
         workbook["风险差异清单"]["A1"].value == "2024 年度风险差异清单 · Risk difference list (2024 vs 2023)"
     )
+
+    with page.expect_download(timeout=SLOW_MS) as info:
+        page.get_by_role("button", name="2025年6月 监管月报 HTML").click()
+    monthly = tmp_path / info.value.suggested_filename
+    info.value.save_as(monthly)
+    assert monthly.name == "regulatory-dashboard-2025-06.html"
+    text = monthly.read_text(encoding="utf-8")
+    assert text.count("plotly.js v") == 1 and "<script src=" not in text
+    assert "<title>华信云联客服科技有限公司(示例) · 监管仪表盘月报 · 2025年6月</title>" in text
 
     full_page_screenshot(page, SCREENSHOTS / "regulatory.png")
     assert (SCREENSHOTS / "regulatory.png").stat().st_size > 50_000
