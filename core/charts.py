@@ -527,13 +527,14 @@ def credit_components_figure(
             text=text,
             textposition="outside",
             marker={"color": colours},
+            cliponaxis=False,  # the "points / weight" text of a full bar stays whole
             hovertemplate="%{y}<br>%{x:.1f}<br>" + points_label + " %{text}<extra></extra>",
         )
     )
-    fig.update_xaxes(range=[0, 118], tickvals=[0, 20, 40, 60, 80, 100])
+    fig.update_xaxes(range=[0, 100], tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_yaxes(autorange="reversed", type="category")
     fig = _layout(fig, height=300)
-    fig.update_layout(margin={"l": 10, "r": 20, "t": 20, "b": 30}, showlegend=False)
+    fig.update_layout(margin={"l": 10, "r": 70, "t": 20, "b": 30}, showlegend=False)
     return fig
 
 

@@ -256,6 +256,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "上年 {previous} → 本年 {current}(变化 {change})",
         "Previous {previous} → current {current} (change {change})",
     ),
+    "reg.evidence_line": ("**佐证材料**:{items}", "**Evidence:** {items}"),
+    "reg.basis_line": ("依据:{basis}", "Basis: {basis}"),
     "reg.changes_count": ("{n} 项实质性变动需准备佐证材料。", "{n} material changes need evidence."),
     "reg.no_changes": ("{year} 年无实质性变动。", "No material change in {year}."),
     "reg.topic.seats": ("坐席数", "Seats"),
