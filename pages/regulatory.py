@@ -313,8 +313,8 @@ def render_change_card(row: dict[str, str], lang: str) -> None:
         st.markdown(row[t("reg.col.rule", lang)])
         previous, current, change = (row[t(f"reg.col.{c}", lang)] for c in ("previous", "current", "change"))
         st.caption(t("reg.change_figures", lang, previous=previous, current=current, change=change))
-        st.markdown(f"**{t('reg.col.evidence', lang)}**:{row[t('reg.col.evidence', lang)]}")
-        st.caption(f"{t('reg.col.source', lang)}:{row[t('reg.col.source', lang)]}")
+        st.markdown(t("reg.evidence_line", lang, items=row[t("reg.col.evidence", lang)]))
+        st.caption(t("reg.basis_line", lang, basis=row[t("reg.col.source", lang)]))
 
 
 def render_changes(year: int, changes: list[dict[str, Any]], lang: str) -> None:
