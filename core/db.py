@@ -459,10 +459,16 @@ def _positional_params(compiled: sa.sql.compiler.Compiled, extra: Mapping[str, A
 
 
 def _conform(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
-    """Frame with exactly the table's columns in order; missing nullable columns become null."""
+    """Frame with exactly the table's columns in order; missing nullable columns become null.
+
+    Times are cut to the whole second: PostgreSQL (COPY text), MariaDB (DATETIME) and ClickHouse
+    (DateTime) keep no fraction, so DuckDB and SQLite must not either, or the engines disagree.
+    """
     exprs = []
     for col in table.columns:
-        if col.name in frame.columns:
+        if col.name in frame.columns and isinstance(frame.schema[col.name], pl.Datetime):
+            exprs.append(pl.col(col.name).dt.truncate("1s"))
+        elif col.name in frame.columns:
             exprs.append(pl.col(col.name))
         else:
             exprs.append(pl.lit(None).alias(col.name))

@@ -177,6 +177,25 @@ def test_load_frame_fills_missing_columns_with_null(any_engine: sa.Engine) -> No
     ]
 
 
+def test_load_frame_keeps_times_to_the_whole_second(any_engine: sa.Engine) -> None:
+    """23:59:59.6 is stored as 23:59:59 on every engine (PostgreSQL, MariaDB and ClickHouse cannot keep it)."""
+    frame = pl.DataFrame(
+        {
+            "call_id": ["f1"],
+            "direction": ["in"],
+            "started_at": [datetime(2025, 12, 31, 23, 59, 59, 600000)],
+            "answered_at": [datetime(2025, 12, 31, 23, 59, 59, 999999)],
+        }
+    )
+    db.load_frame(any_engine, "calls", frame)
+    c = schema.calls.c
+    got = db.read_frame(any_engine, sa.select(c.started_at, c.answered_at)).rows()
+    assert got == [(datetime(2025, 12, 31, 23, 59, 59), datetime(2025, 12, 31, 23, 59, 59))]
+    # Not rounded into the next day, and a bound 23:59:59 finds it on every engine.
+    query = sa.select(c.call_id).where(c.started_at == datetime(2025, 12, 31, 23, 59, 59))
+    assert db.read_frame(any_engine, query)["call_id"].to_list() == ["f1"]
+
+
 def test_load_frame_in_chunks_reports_progress(any_engine: sa.Engine) -> None:
     """chunk_rows=2 over three rows writes 2 then 1, calls progress with each, and loads all three."""
     seen: list[int] = []
