@@ -88,7 +88,7 @@ def render() -> None:
         st.subheader(t("pack.scores", lang))
         st.caption(t("pack.scores_caption", lang))
         span = "-".join(str(y.year) for y in pack)
-        downloads.table(scores_table(pack, lang), "pack.scores", f"asset-pack-{span}", lang=lang)
+        downloads.table(scores_table(pack, lang), "pack.scores", f"asset-pack-{span}", lang=lang, static=True)
         company = (glue.load_company(ctx.url, version) or {}).get("name") or "—"
         downloads.file_button(
             t("pack.download", lang),

@@ -278,7 +278,7 @@ def test_asset_pack_defaults_and_figures(demo_db: DemoDb, use_db: Callable[[str]
     engine.dispose()
     sentence = asset_pack.benchmark_sentence(pack, "zh")
     assert [s.value for s in at.success] == ([f"**{sentence}**"] if sentence else [])
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["年份"]) == ["2022", "2023", "2024"]
     assert list(table["质检通过率"]) == [fmt(y.scores["qa_pass_rate"], "num1") for y in pack]
     assert list(table["投诉率"]) == [fmt(y.scores["complaint_rate"], "num1") for y in pack]
