@@ -61,7 +61,7 @@ def radar_figure(pack: list[YearScores], *, lang: str = "zh") -> go.Figure:
     fig.update_layout(polar={"radialaxis": {"range": [0, 100], "tickvals": [20, 40, 60, 80, 100]}})
     fig = _layout(fig, title="合规资产五维度" if lang == "zh" else "Five compliance dimensions", height=480)
     # Room for the axis names beside the circle ("Licence boundary" was cut at the right edge).
-    fig.update_layout(margin={"l": 110, "r": 110})
+    fig.update_layout(margin={"l": 125, "r": 125})
     return fig
 
 
