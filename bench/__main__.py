@@ -1,6 +1,7 @@
 """``python -m bench demo|metrics [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
+* ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process.
 * ``metrics``: every metric of the touch and capacity pages on a year of about 20 million calls, on
   DuckDB, SQLite and a naive pandas baseline, with their agreement.
 """
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import demo_bench
 
         return demo_bench.main(rest)
+    if command == "risk":
+        from bench import risk_bench
+
+        return risk_bench.main(rest)
     if command == "metrics":
         from bench import metrics_bench
 
