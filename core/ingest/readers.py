@@ -80,12 +80,12 @@ def empty_rows(names: list[str]) -> pl.DataFrame:
 def detect_encoding(head: bytes) -> str:
     """``utf-8-sig``, ``utf-8`` or ``gb18030`` for the first bytes of a file.
 
-    UTF-8 unless most non-ASCII bytes fail to decode as UTF-8 (GBK text does; a UTF-8 file with a
-    stray bad byte does not, and keeps UTF-8: the bad byte's record alone is rejected).
+    UTF-8 unless its non-ASCII text is mostly invalid UTF-8 (GBK text is; a UTF-8 file with a
+    stray bad byte is not, and stays UTF-8: the bad byte's record alone is rejected).
 
     >>> detect_encoding("通话".encode("gbk")), detect_encoding(b"\\xef\\xbb\\xbfa,b"), detect_encoding(b"a,b")
     ('gb18030', 'utf-8-sig', 'utf-8')
-    >>> detect_encoding("张三,李四,王五;".encode() * 10 + b"\\xff")
+    >>> detect_encoding("北京".encode() + b"\\xff")
     'utf-8'
     """
     if head.startswith(codecs.BOM_UTF8):
@@ -97,11 +97,13 @@ def detect_encoding(head: bytes) -> str:
         )
     # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
     body = head[:-3] if len(head) >= SAMPLE_BYTES else head
-    errors = body.decode("utf-8", errors="replace").count("\ufffd")
+    text = body.decode("utf-8", errors="replace")
+    errors = text.count("\ufffd")
     if errors == 0:
         return "utf-8"
-    non_ascii = sum(1 for b in body if b >= 0x80)
-    return "gb18030" if errors > 0.05 * non_ascii else "utf-8"
+    # GBK text almost never forms valid UTF-8 sequences; UTF-8 text with a stray byte mostly does.
+    valid = sum(1 for ch in text if ord(ch) >= 0x80) - errors
+    return "utf-8" if valid >= 2 * errors else "gb18030"
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
