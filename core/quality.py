@@ -35,6 +35,8 @@ class Check:
     examples: list[dict[str, Any]] = field(default_factory=list)
     hint_zh: str = ""
     hint_en: str = ""
+    #: False for a count that describes the data rather than faults it (left out of quality_score).
+    scored: bool = True
 
     @property
     def passed(self) -> bool:
@@ -167,7 +169,28 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
 
     # 9. Report fields that disagree with the data.
     checks.append(_report_disagreements(engine, start, end))
+
+    # 10. Two-way voice inferred at import (the source had no flag; rule in core/ingest/calls.py).
+    checks.append(_inferred_two_way_voice(engine, t0, t1))
     return checks
+
+
+def _inferred_two_way_voice(engine: Engine, t0: Any, t1: Any) -> Check:
+    """Calls whose ``two_way_voice`` the importer inferred (``call_inferences``; absent: none)."""
+    from core.ingest import tables as ingest_tables
+
+    n, ex = 0, []
+    if ingest_tables.has_table(engine, "call_inferences"):
+        q = ingest_tables.select_inferred_calls(t0, t1).subquery("inferred")
+        n, ex = _count_and_examples(
+            engine, sa.select(sa.func.count()).select_from(q), sa.select(q).order_by(q.c.started_at)
+        )
+    return Check("two_way_voice_inferred", "双向通话为推断值", "Two-way voice inferred at import", "info", n, ex,
+                 "来源数据(如 Asterisk)没有双向通话标记,导入时按“接通且通话时长达到阈值”推断(见示例的 rule 列);"
+                 "有效通话依赖此值,报送前请确认规则",
+                 "The source (e.g. Asterisk) has no two-way-voice flag; it was inferred at import as \"answered "
+                 "and talk time at least the threshold\" (see the rule column). Effective calls depend on it.",
+                 scored=False)
 
 
 def _report_disagreements(engine: Engine, start: date, end: date) -> Check:
@@ -214,6 +237,7 @@ def _agree(submitted: Any, actual: Any) -> bool:
 def quality_score(checks: list[Check]) -> float:
     """Share of checks passing, weighting errors 3, warnings 2 and info 1 (0..1)."""
     weight = {"error": 3, "warning": 2, "info": 1}
+    checks = [c for c in checks if c.scored]
     total = sum(weight[c.severity] for c in checks)
     ok = sum(weight[c.severity] for c in checks if c.passed)
     return ok / total if total else 1.0
