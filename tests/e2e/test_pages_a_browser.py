@@ -74,7 +74,8 @@ def full_page_screenshot(page: Page, path: Path) -> None:
         page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
         page.wait_for_timeout(1200)  # plotly and the grids redraw at the new size
     wait_for_run(page)
-    page.mouse.move(0, 0)  # no hover toolbar over a table in the picture
+    # Park the mouse in the empty bottom-right corner: no hover toolbar or sidebar button in the picture.
+    page.mouse.move(size["width"] - 5, max(size["height"], height) - 5)
     page.wait_for_timeout(300)
     page.screenshot(path=str(path), full_page=True)
     page.set_viewport_size(size)
