@@ -118,8 +118,14 @@ def cell_position(page: Page, entity: str, period: str) -> tuple[float, float]:
 
 
 def choose(page: Page, key: str, option: str) -> None:
-    """Pick ``option`` in the select box with widget key ``key`` (dots become dashes in the class)."""
-    page.locator(f".st-key-{key.replace('.', '-')}").click()
+    """Pick ``option`` in the select box with widget key ``key`` (dots become dashes in the class).
+
+    Choosing the option already shown is a no-op (the page may open on that very cell).
+    """
+    box = page.locator(f".st-key-{key.replace('.', '-')}")
+    if option in box.inner_text().split("\n"):
+        return
+    box.get_by_role("combobox").click()
     page.get_by_role("option", name=option, exact=True).click()
     wait_for_run(page)
 
