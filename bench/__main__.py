@@ -1,9 +1,10 @@
-"""``python -m bench demo|metrics [options]``: on-demand benchmarks that print side-by-side figures.
+"""``python -m bench demo|metrics|import [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
 * ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process.
 * ``metrics``: every metric of the touch and capacity pages on a year of about 20 million calls, on
   DuckDB, SQLite and a naive pandas baseline, with their agreement.
+* ``import``: rows per second and peak memory importing Asterisk Master.csv files of growing size.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import metrics_bench
 
         return metrics_bench.main(rest)
-    print(f"unknown benchmark {command!r}; choose demo or metrics", file=sys.stderr)
+    if command == "import":
+        from bench import import_bench
+
+        return import_bench.main(rest)
+    print(f"unknown benchmark {command!r}; choose demo, metrics or import", file=sys.stderr)
     return 2
 
 

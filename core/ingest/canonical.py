@@ -27,6 +27,7 @@ from core.ingest.formats import Converted, Layout, header_names, shown_columns, 
 from core.ingest.mapping import Mapping
 from core.ingest.parse import (
     bad_value,
+    clean,
     first_reason,
     text,
     to_beijing,
@@ -134,6 +135,7 @@ class Canonical:
         return Layout(unique, self.table.name, absent, note)
 
     def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
+        rows = clean(rows, layout.names)
         t = self.table
         out: dict[str, pl.Series] = {}
         checks: list[tuple[pl.Series, pl.Expr | str]] = []

@@ -33,6 +33,7 @@ from core.ingest.common import IngestError
 from core.ingest.mapping import FieldRule, Mapping
 from core.ingest.parse import (
     bad_value,
+    clean,
     direction_values,
     field_values,
     first_reason,
@@ -210,8 +211,8 @@ def time_text(frame: pl.DataFrame, name: str) -> pl.Series:
 
 
 def _fingerprint(frame: pl.DataFrame, names: list[str]) -> pl.Series:
-    cols = [pl.col(n).fill_null("") for n in names if n in frame.columns]
-    return frame.select(pl.concat_str(cols, separator="\x1f").hash().alias("_fp")).to_series()
+    """A hash of a row's source fields: identical rows (a record exported twice) share it."""
+    return frame.select([n for n in names if n in frame.columns]).hash_rows().alias("_fp")
 
 
 def _sniff_rows(source: Source, check: Callable[[list[str]], bool], what: str, expected: str) -> None:
@@ -420,6 +421,7 @@ class Asterisk(CallFormat):
         return Layout(names, f"master-{n}", _missing_mapped(names, mapping))
 
     def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
+        rows = clean(rows, layout.names)
         tz = mapping.timezone
         start_raw = time_text(rows, "calldate" if layout.variant == "calldate" else "start")
         start = to_beijing(to_datetime(start_raw), tz)
@@ -563,7 +565,7 @@ class FreeSwitch(CallFormat):
         return Layout(names, f"cdr_csv-{len(names)}", _missing_mapped(names, mapping))
 
     def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
-        rows = rows.with_columns(pl.col(n).str.strip_chars().str.strip_chars('"') for n in layout.names)
+        rows = clean(rows, layout.names, strip='"')
         tz = mapping.timezone
         start_raw, answer_raw, end_raw = (
             time_text(rows, n) for n in ("start_stamp", "answer_stamp", "end_stamp")
@@ -658,6 +660,7 @@ class Vicidial(CallFormat):
         return Layout(names, "vicidial_log", _missing_mapped(names, mapping))
 
     def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
+        rows = clean(rows, layout.names)
         start_raw = time_text(rows, "call_date")
         start = to_beijing(to_datetime(start_raw), mapping.timezone)
         length_raw = text(rows, "length_in_sec")

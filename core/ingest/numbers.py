@@ -31,6 +31,7 @@ every customer a new id. Rejects files show numbers masked (:func:`mask_number`,
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import re
@@ -154,13 +155,31 @@ def _digest(key: bytes, normalised: str) -> str:
 
 
 def hash_series(normalised: pl.Series, key: bytes) -> pl.Series:
-    """Ids for a column of normalised numbers (nulls stay null); each distinct number hashed once."""
-    distinct = normalised.drop_nulls().unique()
-    if distinct.len() == 0:
+    """Ids for a column of normalised numbers (nulls stay null).
+
+    The same HMAC-SHA256 as :func:`customer_id`, computed by DuckDB's vectorised ``sha256`` from
+    its definition ``H((K ^ opad) || H((K ^ ipad) || m))``, several times faster than one Python
+    call per number; a test checks the two agree.
+    """
+    import duckdb
+
+    if normalised.len() == 0 or normalised.null_count() == normalised.len():
         return pl.Series(normalised.name, [None] * normalised.len(), dtype=pl.String)
-    values = distinct.to_list()
-    ids = [_digest(key, v) for v in values]
-    return normalised.replace_strict(values, ids, default=None, return_dtype=pl.String)
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    ipad = bytes(b ^ 0x36 for b in block)
+    opad = bytes(b ^ 0x5C for b in block)
+    numbers = pl.DataFrame({"n": normalised.cast(pl.String)}).to_arrow()  # noqa: F841 - read by DuckDB
+    con = duckdb.connect()
+    try:
+        table = con.sql(
+            f"SELECT left(sha256($o::BLOB || unhex(sha256($i::BLOB || encode(n)))), {ID_CHARS}) AS id FROM numbers",
+            params={"o": opad, "i": ipad},
+        ).to_arrow_table()
+    finally:
+        con.close()
+    ids = pl.from_arrow(table["id"])
+    assert isinstance(ids, pl.Series)
+    return ids.alias(normalised.name)
 
 
 def is_hashed_id(value: str) -> bool:

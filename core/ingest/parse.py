@@ -36,11 +36,26 @@ TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
 FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
 
 
+def clean(frame: pl.DataFrame, names: Sequence[str], strip: str | None = None) -> pl.DataFrame:
+    """Every text column of ``names`` stripped of spaces (and of ``strip`` characters), blank → null.
+
+    Each format's ``convert`` cleans its chunk once; :func:`text` then reads columns as they are.
+    """
+    exprs = []
+    for name in names:
+        if name in frame.columns:
+            col = pl.col(name).cast(pl.String).str.strip_chars()
+            if strip:
+                col = col.str.strip_chars(strip)
+            exprs.append(pl.when(col.str.len_bytes() > 0).then(col).alias(name))
+    return frame.with_columns(exprs)
+
+
 def text(frame: pl.DataFrame, name: str) -> pl.Series:
-    """The column stripped of spaces, blank → null (a missing column is all null)."""
+    """A column of a :func:`clean` frame (a missing column is all null)."""
     if name not in frame.columns:
         return pl.Series(name, [None] * frame.height, dtype=pl.String)
-    return frame[name].cast(pl.String).str.strip_chars().replace("", None)
+    return frame[name]
 
 
 def to_datetime(s: pl.Series) -> pl.Series:

@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,14 +42,16 @@ from core.ingest import tables as ingest_tables
 from core.ingest.calls import drop_duplicate_legs, finish_calls, fold_legs
 from core.ingest.canonical import Canonical, infer_two_way_voice, table_for
 from core.ingest.common import CALL_FORMATS, FORMATS, IngestError, ProgressFn
-from core.ingest.formats import CallFormat, Layout, call_format
+from core.ingest.formats import CallFormat, Converted, Layout, call_format
 from core.ingest.mapping import Mapping, load_mapping
 from core.ingest.numbers import load_salt
-from core.ingest.readers import ExcelSource, Source, open_source
+from core.ingest.readers import Batch, ExcelSource, Source, open_source
 from core.ingest.rejects import RejectsWriter, rejects_path
 from core.ingest.sink import Sink
 
-DEFAULT_CHUNK_ROWS = 100_000
+DEFAULT_CHUNK_ROWS = 50_000
+#: Chunks parsed and converted at once (threads).
+WORKERS = max(1, min(2, os.cpu_count() or 1))
 MAX_PARTITIONS = 256
 TWO_WAY_RULE = "answered and talk_seconds >= {n}"
 
@@ -244,9 +249,10 @@ class _Spill:
             return
         if self.dir is None:
             self.dir = tempfile.TemporaryDirectory(prefix="callcenter-import-")
-        part = legs.select((pl.col("_key").hash() % self.n).alias("p"))["p"]
-        for p in part.unique().to_list():
-            sub = legs.filter(part == p)
+        parts = legs.with_columns((pl.col("_key").hash() % self.n).alias("_p")).partition_by(
+            "_p", as_dict=True, include_key=False
+        )
+        for (p,), sub in parts.items():
             if p not in self.writers:
                 fh = open(Path(self.dir.name) / f"p{p}.arrows", "wb")  # noqa: SIM115 - open until parts()
                 self.files[p] = fh
@@ -301,11 +307,14 @@ class _Writer:
         self.report = report
         self.rule = TWO_WAY_RULE.format(n=mapping.min_talk_seconds)
 
-    def put(self, table: sa.Table, rows: pl.DataFrame, *, counted: bool = True) -> pl.DataFrame:
-        """Write the rows of ``rows`` whose key is new; return them. Repeats within ``rows`` keep the first."""
+    def put(
+        self, table: sa.Table, rows: pl.DataFrame, *, counted: bool = True, staged: bool = True
+    ) -> pl.DataFrame:
+        """Write the rows of ``rows`` whose key is new; return them. Repeats within ``rows`` keep the
+        first. ``staged=False``: these keys cannot be among the rows this import already wrote."""
         key = [c.name for c in table.primary_key.columns]
         unique = rows.unique(subset=key, keep="first", maintain_order=True)
-        stored = self.sink.existing(table, unique.select(key))
+        stored = self.sink.existing(table, unique.select(key), staged=staged)
         new = unique.join(stored, on=key, how="anti", nulls_equal=True) if stored.height else unique
         self.sink.write(table, new.select([c.name for c in table.columns]))
         if counted:
@@ -313,13 +322,14 @@ class _Writer:
             self.report.count(table.name, "duplicates", rows.height - new.height)
         return new
 
-    def put_calls(self, calls: pl.DataFrame) -> None:
-        new = self.put(schema.calls, calls)
+    def put_calls(self, calls: pl.DataFrame, *, staged: bool = True) -> None:
+        new = self.put(schema.calls, calls, staged=staged)
         marks = new.filter(pl.col("_tw_inferred")).select(
             pl.col("call_id"), pl.lit("two_way_voice").alias("field"), pl.lit(self.rule).alias("rule")
         )
         if marks.height:
-            self.put(ingest_tables.call_inferences, marks, counted=False)
+            # Marks belong to calls new to the database, so none of them was written before.
+            self.put(ingest_tables.call_inferences, marks, counted=False, staged=False)
             self.report.inferred_two_way_voice += marks.height
 
 
@@ -466,8 +476,7 @@ def _run(
             if plan.layout is None:
                 done += plan.source.size
                 continue
-            for batch in plan.source.batches(plan.layout.names, chunk_rows):
-                converted = plan.handler.convert(batch.rows, plan.layout, mapping, key)
+            for batch, converted in _converted(plan, mapping, key, chunk_rows):
                 fr.read += batch.read
                 fr.rejected += batch.bad.height + converted.rejects.height
                 report.count(plan.table, "read", batch.read)
@@ -495,11 +504,43 @@ def _run(
                 report.count("calls", "duplicates", repeated)
                 calls = fold_legs(kept)
                 report.count("calls", "merged", kept.height - calls.height)
-                writer.put_calls(finish_calls(calls.drop("_legs"), mapping.min_talk_seconds))
+                # Partitions split families by key: no call of this one was written by another.
+                writer.put_calls(finish_calls(calls.drop("_legs"), mapping.min_talk_seconds), staged=False)
                 say(f"合并分叉记录 / folding forks {k}/{n}", share + (0.97 - share) * k / n)
     finally:
         if spill is not None:
             spill.close()
+
+
+def _converted(
+    plan: _Plan, mapping: Mapping, key: bytes, chunk_rows: int
+) -> Iterator[tuple[Batch, Converted]]:
+    """Each chunk of a file parsed and converted, in file order. Up to :data:`WORKERS` chunks are
+    worked on at once in threads (polars and DuckDB release the GIL), while this thread reads the
+    next chunk and writes the previous one; memory holds at most ``WORKERS + 1`` chunks."""
+    assert plan.layout is not None
+    layout = plan.layout
+
+    def work(job: Callable[[], Batch]) -> tuple[Batch, Converted]:
+        batch = job()
+        return batch, plan.handler.convert(batch.rows, layout, mapping, key)
+
+    if WORKERS < 2:
+        for job in plan.source.chunks(layout.names, chunk_rows):
+            yield work(job)
+        return
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="import") as pool:
+        pending: deque[Future[tuple[Batch, Converted]]] = deque()
+        try:
+            for job in plan.source.chunks(layout.names, chunk_rows):
+                pending.append(pool.submit(work, job))
+                if len(pending) >= WORKERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _log(sink: Sink, report: ImportReport, plans: list[_Plan]) -> None:

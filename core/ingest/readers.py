@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -235,6 +236,12 @@ class TextSource:
 
     def batches(self, names: list[str], chunk_rows: int) -> Iterator[Batch]:
         """Chunks of about ``chunk_rows`` lines, split into ``names`` (one name per field)."""
+        for job in self.chunks(names, chunk_rows):
+            yield job()
+
+    def chunks(self, names: list[str], chunk_rows: int) -> Iterator[Callable[[], Batch]]:
+        """The file read in chunks of about ``chunk_rows`` lines; each item parses its chunk when
+        called (so chunks can be parsed in parallel while the next one is read)."""
         with open(self.path, "rb") as fh:
             for _ in range(self.header_line):
                 fh.readline()
@@ -254,16 +261,72 @@ class TextSource:
                         lines.append(more)
                         quotes += more.count(b'"')
                         extra += 1
-                text = self._decode(b"".join(lines))
-                parts = text.split("\n")
-                if parts and parts[-1] == "":
-                    parts.pop()
                 self.bytes_done = fh.tell()
-                yield self._parse(parts, line, names)
+                yield functools.partial(self._parse_chunk, lines, line, names)
                 line += len(lines)
 
+    def _parse_chunk(self, lines: list[bytes], first_line: int, names: list[str]) -> Batch:
+        fast = self._parse_bytes(lines, first_line, names)
+        if fast is not None:
+            return fast
+        text = self._decode(b"".join(lines))
+        parts = text.split("\n")
+        if parts and parts[-1] == "":
+            parts.pop()
+        return self._parse(parts, first_line, names)
+
+    def _parse_bytes(self, lines: list[bytes], first_line: int, names: list[str]) -> Batch | None:
+        """The clean case straight from the bytes: every line decodes, none is blank, polars reads
+        one row per line. Anything else (``None``) goes the careful way."""
+        data = b"".join(lines)
+        if data.startswith(codecs.BOM_UTF8):
+            data = data[3:]
+        try:
+            if self.codec == "utf-8":
+                data.decode("utf-8")
+            else:
+                data = data.decode(self.codec).encode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if any(not x.strip() for x in lines):
+            return None
+        try:
+            rows = pl.read_csv(
+                io.BytesIO(data),
+                has_header=False,
+                infer_schema=False,
+                new_columns=names,
+                separator=self.delimiter,
+                quote_char='"',
+            )
+        except pl.exceptions.PolarsError:
+            return None
+        if rows.height != len(lines) or rows.width != len(names):
+            return None
+        rows = rows.with_columns(
+            pl.int_range(first_line, first_line + rows.height, dtype=pl.Int64).alias("_line")
+        )
+        if names[-1] in rows.columns:
+            rows = rows.with_columns(pl.col(names[-1]).str.strip_suffix("\r"))
+        suspect = rows[names[-1]].is_null()
+        if not suspect.any():
+            return Batch(rows, empty_bad())
+        # A short line is padded with nulls by polars: count those lines' fields exactly.
+        at = suspect.arg_true().to_list()
+        frame = pl.DataFrame(
+            {
+                "_line": [first_line + i for i in at],
+                "_raw": [self._decode(lines[i]).rstrip("\r\n") for i in at],
+            },
+            schema={"_line": pl.Int64, "_raw": pl.String},
+        )
+        judged = self._judge(frame, len(names))
+        if self.multiline and judged["_stray"].any():
+            return None
+        bad = judged.filter(pl.col("_reason").is_not_null()).select("_line", "_reason", "_raw")
+        return Batch(rows.filter(~pl.col("_line").is_in(bad["_line"].implode())), bad)
+
     def _parse(self, parts: list[str], first_line: int, names: list[str]) -> Batch:
-        n = len(names)
         frame = (
             pl.DataFrame({"_raw": pl.Series(parts, dtype=pl.String)})
             .with_row_index("_i")
@@ -272,15 +335,20 @@ class TextSource:
                 pl.col("_raw").str.strip_suffix("\r").alias("_raw"),
             )
             .filter(pl.col("_raw").str.strip_chars() != "")
+            .select("_line", "_raw")
         )
+        if frame.height == 0:
+            return Batch(empty_rows(names), empty_bad())
+        return self._parse_fast(frame, names) or self._parse_counted(frame, parts, first_line, names)
+
+    def _judge(self, frame: pl.DataFrame, n: int) -> pl.DataFrame:
+        """``frame`` (``_line``, ``_raw``) with each line's field count, stray quote and reason."""
         bare = pl.col("_raw").str.replace_all(_QUOTED, "")
         frame = frame.with_columns(
             (bare.str.count_matches(self.delimiter, literal=True) + 1).alias("_fields"),
             bare.str.contains('"', literal=True).alias("_stray"),
             pl.col("_raw").str.contains("\ufffd", literal=True).alias("_undecodable"),
         )
-        if self.multiline and frame["_stray"].any():
-            return self._parse_python(parts, first_line, names)
         reason = (
             pl.when(pl.col("_undecodable"))
             .then(pl.lit(f"undecodable bytes (the file was read as {self.encoding}; set [source] encoding)"))
@@ -289,13 +357,11 @@ class TextSource:
             .when(pl.col("_fields") != n)
             .then(pl.format(f"expected {n} fields, found {{}}", pl.col("_fields")))
         )
-        frame = frame.with_columns(reason.alias("_reason"))
-        bad = frame.filter(pl.col("_reason").is_not_null()).select("_line", "_reason", "_raw")
-        good = frame.filter(pl.col("_reason").is_null())
-        if good.height == 0:
-            return Batch(empty_rows(names), bad)
-        data = "\n".join(good["_raw"].to_list()).encode("utf-8")
-        rows = pl.read_csv(
+        return frame.with_columns(reason.alias("_reason"))
+
+    def _read(self, raw: pl.Series, names: list[str]) -> pl.DataFrame:
+        data = "\n".join(raw.to_list()).encode("utf-8")
+        return pl.read_csv(
             io.BytesIO(data),
             has_header=False,
             infer_schema=False,
@@ -303,6 +369,40 @@ class TextSource:
             separator=self.delimiter,
             quote_char='"',
         )
+
+    def _parse_fast(self, frame: pl.DataFrame, names: list[str]) -> Batch | None:
+        """Every line through polars at once. Polars refuses a line with too many fields or a
+        misplaced quote (then ``None``: the chunk is judged line by line) and pads a short line
+        with nulls, so only lines whose last field came out empty are counted exactly."""
+        try:
+            rows = self._read(frame["_raw"], names)
+        except pl.exceptions.PolarsError:
+            return None
+        if rows.height != frame.height or rows.width != len(names):
+            return None  # a quoted line break joined lines
+        rows = rows.with_columns(frame["_line"])
+        suspect = rows[names[-1]].is_null() | frame["_raw"].str.contains("\ufffd", literal=True)
+        if not suspect.any():
+            return Batch(rows, empty_bad())
+        judged = self._judge(frame.filter(suspect), len(names))
+        if self.multiline and judged["_stray"].any():
+            return None
+        bad = judged.filter(pl.col("_reason").is_not_null()).select("_line", "_reason", "_raw")
+        return Batch(rows.filter(~pl.col("_line").is_in(bad["_line"].implode())), bad)
+
+    def _parse_counted(
+        self, frame: pl.DataFrame, parts: list[str], first_line: int, names: list[str]
+    ) -> Batch:
+        """Lines judged one by one (field count, stray quote), the good ones read by polars."""
+        n = len(names)
+        frame = self._judge(frame, n)
+        if self.multiline and frame["_stray"].any():
+            return self._parse_python(parts, first_line, names)
+        bad = frame.filter(pl.col("_reason").is_not_null()).select("_line", "_reason", "_raw")
+        good = frame.filter(pl.col("_reason").is_null())
+        if good.height == 0:
+            return Batch(empty_rows(names), bad)
+        rows = self._read(good["_raw"], names)
         if rows.height != good.height or rows.width != n:  # pragma: no cover - a parser disagreement
             return self._parse_python(parts, first_line, names)
         rows = rows.with_columns(good["_line"])
@@ -436,6 +536,10 @@ class ExcelSource:
             bad_frame = pl.DataFrame(bad, schema=empty_bad().schema, orient="row") if bad else empty_bad()
             yield Batch(_rows_frame(names, columns, lines), bad_frame)
 
+    def chunks(self, names: list[str], chunk_rows: int) -> Iterator[Callable[[], Batch]]:
+        for batch in self.batches(names, chunk_rows):
+            yield functools.partial(_same, batch)
+
     def _max_row(self) -> int:
         return int(self._book[self.sheet].max_row or 1)
 
@@ -505,6 +609,14 @@ class ParquetSource:
             done += frame.height
             self.bytes_done = int(self.size * done / max(1, self.rows_total))
             yield Batch(frame, empty_bad())
+
+    def chunks(self, names: list[str], chunk_rows: int) -> Iterator[Callable[[], Batch]]:
+        for batch in self.batches(names, chunk_rows):
+            yield functools.partial(_same, batch)
+
+
+def _same(batch: Batch) -> Batch:
+    return batch
 
 
 Source = TextSource | ExcelSource | ParquetSource

@@ -1,25 +1,34 @@
 """Writing an import so that it either happens whole or not at all.
 
-* **DuckDB, SQLite, PostgreSQL, MariaDB/MySQL**: one connection and one transaction for the whole
-  import (every file, every table). Rows go in through :func:`core.db.load_frame` on that
-  connection (Arrow scan, ``executemany``, ``COPY``); any error, or an interrupt, rolls everything
+* **SQLite, PostgreSQL, MariaDB/MySQL**: one connection and one transaction for the whole import
+  (every file, every table). Rows go in through :func:`core.db.load_frame` on that connection
+  (``executemany``, ``COPY``, multi-row ``INSERT``); any error, or an interrupt, rolls everything
   back. Tables are created before the transaction starts (MySQL commits on DDL).
-* **ClickHouse** has no multi-statement transactions. Rows go into staging tables
-  (``_import_<id>_<table>``, same structure as the target) and, once everything has been read and
-  checked, each is moved into its table with ``ALTER TABLE … ATTACH PARTITION tuple() FROM …``,
-  which adds the staged parts in one step per table; the staging tables are then dropped. A failure
-  before that point drops the staging tables and leaves the tables untouched. Between two tables'
-  attach steps there is a moment where ``calls`` holds the new rows and ``call_inferences`` not yet;
-  ``import_log`` is attached last, so a log row means the import completed. Staging tables a crashed
-  import left behind are dropped by the next import after a day.
+* **DuckDB**: staged files and one final transaction. DuckDB keeps an open transaction's rows in
+  memory, so one transaction over a large file would grow with the file. Rows go instead into
+  Parquet files in a private temporary folder (customer numbers in them are already hashed); once
+  everything has been read and checked, one transaction runs ``INSERT INTO <table> BY NAME SELECT *
+  FROM read_parquet(…)`` for every table, which DuckDB streams. A failure before that leaves the
+  tables untouched; a failure in it is rolled back by DuckDB. The folder is removed either way.
+* **ClickHouse** has no multi-statement transactions. Rows go into staging tables (same structure
+  as the target) and, once everything has been read and checked, each is moved into its table with
+  ``ALTER TABLE … ATTACH PARTITION tuple() FROM …``, which adds the staged parts in one step per
+  table; the staging tables are then dropped. A failure before that point drops the staging tables
+  and leaves the tables untouched. Between two tables' attach steps there is a moment where
+  ``calls`` holds the new rows and ``call_inferences`` not yet; ``import_log`` is attached last, so
+  a log row means the import completed.
 
-Duplicates are found against what is stored, and against what this import has written so far
-(the same transaction, or the staging tables), by primary key.
+Staging tables a crashed import left behind on ClickHouse are dropped by the next import once
+they are a day old. Duplicates are found against what is stored, and against what this import
+has written so far (the same transaction, or the staging tables), by primary key.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
+import time
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -28,6 +37,9 @@ from sqlalchemy.engine import Engine
 
 from core import db
 from core.ingest.common import IngestError
+
+STAGING_DIALECTS = ("duckdb", "clickhouse")
+STAGING_PREFIX = "_import_"
 
 #: Keys per ``IN (…)`` look-up (SQLite allows 32,766 bound values; the others many more).
 LOOKUP_BATCH = 5_000
@@ -56,10 +68,14 @@ class Sink:
     def __init__(self, engine: Engine, import_id: str) -> None:
         self.engine = engine
         self.dialect = db.dialect_of(engine)
+        self.staging = self.dialect in STAGING_DIALECTS
         self.import_id = import_id
+        self.prefix = f"{STAGING_PREFIX}{int(time.time())}_{import_id[:8]}_"
         self.conn: sa.Connection | None = None
         self.tx: sa.RootTransaction | None = None
-        self.staged: dict[str, str] = {}  # table → staging table (ClickHouse)
+        self.staged: dict[str, sa.Table] = {}  # table name → its staging table, in attach order
+        self.files: dict[str, list[Path]] = {}  # DuckDB: table name → staged Parquet files, in order
+        self.folder: tempfile.TemporaryDirectory[str] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -76,95 +92,116 @@ class Sink:
 
     def begin(self) -> None:
         assert self.conn is not None
-        if self.dialect == "clickhouse":
+        if self.staging:
             self._drop_stale_staging()
             return
         self.tx = self.conn.begin()
 
     def commit(self) -> None:
         assert self.conn is not None
-        if self.dialect != "clickhouse":
+        if not self.staging:
             assert self.tx is not None
             self.tx.commit()
             self.tx = None
             return
-        for table, staging in self.staged.items():
-            self.conn.execute(sa.text(f"ALTER TABLE `{table}` ATTACH PARTITION tuple() FROM `{staging}`"))
-            self.conn.execute(sa.text(f"DROP TABLE IF EXISTS `{staging}`"))
+        if self.conn.in_transaction():
+            self.conn.commit()
+        if self.dialect == "duckdb":
+            with self.conn.begin():
+                for table, files in self.files.items():
+                    listed = ", ".join(f"'{f}'" for f in files)
+                    self.conn.execute(
+                        sa.text(
+                            f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet([{listed}], union_by_name = true)'
+                        )
+                    )
+            self._drop_files()
+        else:
+            for table, staging in self.staged.items():
+                self.conn.execute(
+                    sa.text(f"ALTER TABLE `{table}` ATTACH PARTITION tuple() FROM `{staging.name}`")
+                )
+                self.conn.execute(sa.text(f"DROP TABLE IF EXISTS `{staging.name}`"))
+            self.conn.commit()
         self.staged.clear()
-        self.conn.commit()
 
     def rollback(self) -> None:
         if self.conn is None:
             return
-        if self.dialect != "clickhouse":
+        if not self.staging:
             if self.tx is not None and self.tx.is_active:
                 self.tx.rollback()
             self.tx = None
             return
+        if self.conn.in_transaction():
+            self.conn.rollback()
+        self._drop_files()
         for staging in self.staged.values():
-            self.conn.execute(sa.text(f"DROP TABLE IF EXISTS `{staging}`"))
+            self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {self._q(staging.name)}"))
         self.staged.clear()
         self.conn.commit()
 
+    def _drop_files(self) -> None:
+        self.files.clear()
+        if self.folder is not None:
+            self.folder.cleanup()
+            self.folder = None
+
     def close(self) -> None:
+        self._drop_files()
         if self.conn is not None:
             self.conn.close()
             self.conn = None
 
-    # -- ClickHouse staging ----------------------------------------------------------------
+    # -- staging (DuckDB, ClickHouse) -------------------------------------------------------
 
-    def _staging(self, table: sa.Table) -> str:
+    def _q(self, name: str) -> str:
+        return f"`{name}`" if self.dialect == "clickhouse" else f'"{name}"'
+
+    def _staging(self, table: sa.Table) -> sa.Table:
         assert self.conn is not None
-        name = self.staged.get(table.name)
-        if name is None:
-            name = f"_import_{self.import_id[:12]}_{table.name}"
+        staging = self.staged.get(table.name)
+        if staging is None:
+            name = self.prefix + table.name
             self.conn.execute(sa.text(f"CREATE TABLE `{name}` AS `{table.name}`"))
             self.conn.commit()
+            staging = sa.Table(name, sa.MetaData(), *[sa.Column(c.name, c.type) for c in table.columns])
             # Insertion order decides attach order: calls first, import_log last.
-            self.staged[table.name] = name
+            self.staged[table.name] = staging
             if "import_log" in self.staged and table.name != "import_log":
                 self.staged["import_log"] = self.staged.pop("import_log")
-        return name
+        return staging
 
     def _drop_stale_staging(self) -> None:
         assert self.conn is not None
-        rows = self.conn.execute(
-            sa.text(
-                "SELECT name FROM system.tables WHERE database = currentDatabase() "
-                "AND startsWith(name, '_import_') AND metadata_modification_time < now() - INTERVAL 1 DAY"
-            )
-        ).fetchall()
-        for (name,) in rows:
-            self.conn.execute(sa.text(f"DROP TABLE IF EXISTS `{name}`"))
+        if self.dialect != "clickhouse":
+            return
+        query = "SELECT name FROM system.tables WHERE database = currentDatabase()"
+        names = [str(n) for (n,) in self.conn.execute(sa.text(query)).fetchall()]
+        day_ago = time.time() - 86_400
+        for name in names:
+            stamp = re.match(rf"^{STAGING_PREFIX}(\d+)_", name)
+            if stamp and int(stamp.group(1)) < day_ago:
+                self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {self._q(name)}"))
         self.conn.commit()
 
     # -- reads and writes ------------------------------------------------------------------
 
-    def existing(self, table: sa.Table, keys: pl.DataFrame) -> pl.DataFrame:
-        """The rows of ``keys`` (primary-key columns of ``table``) already stored or staged."""
+    def existing(self, table: sa.Table, keys: pl.DataFrame, *, staged: bool = True) -> pl.DataFrame:
+        """The rows of ``keys`` (primary-key columns of ``table``) already stored, or already written
+        by this import (``staged=False``: the caller knows these keys cannot be among them)."""
         assert self.conn is not None
         if keys.height == 0:
             return keys
         if self.dialect == "duckdb":
-            return self._existing_duckdb(table, keys)
+            return self._existing_duckdb(table, keys, staged=staged)
+        sources = [table] + ([self.staged[table.name]] if staged and table.name in self.staged else [])
         names = keys.columns
         first = names[0]
-        sources = [table]
-        if table.name in self.staged:
-            sources.append(
-                sa.Table(
-                    self.staged[table.name],
-                    sa.MetaData(),
-                    *[sa.Column(c.name, c.type) for c in table.columns],
-                )
-            )
         found: list[pl.DataFrame] = []
         batch = 900 if self.dialect == "sqlite" else LOOKUP_BATCH
         distinct = keys[first].unique().to_list()
-        ranges = []
-        for other in names[1:]:
-            ranges.append((other, keys[other].min(), keys[other].max()))
+        ranges = [(other, keys[other].min(), keys[other].max()) for other in names[1:]]
         for start in range(0, len(distinct), batch):
             part = distinct[start : start + batch]
             selects = []
@@ -185,15 +222,20 @@ class Sink:
         stored = _like(pl.concat(found, how="vertical_relaxed"), keys)
         return keys.join(stored.unique(), on=names, how="semi", nulls_equal=True)
 
-    def _existing_duckdb(self, table: sa.Table, keys: pl.DataFrame) -> pl.DataFrame:
+    def _existing_duckdb(self, table: sa.Table, keys: pl.DataFrame, *, staged: bool) -> pl.DataFrame:
         assert self.conn is not None
         raw = self.conn.connection.driver_connection
         raw.register("_import_keys", keys.to_arrow())
         try:
             match = " AND ".join(f't."{n}" = k."{n}"' for n in keys.columns)
-            result = raw.sql(
-                f'SELECT k.* FROM _import_keys k WHERE EXISTS (SELECT 1 FROM "{table.name}" t WHERE {match})'
-            ).to_arrow_table()
+            sources = [f'"{table.name}"']
+            files = self.files.get(table.name) if staged else None
+            if files:
+                listed = ", ".join(f"'{f}'" for f in files)
+                cols = ", ".join(f'"{n}"' for n in keys.columns)
+                sources.append(f"(SELECT {cols} FROM read_parquet([{listed}], union_by_name = true))")
+            found = " OR ".join(f"EXISTS (SELECT 1 FROM {src} t WHERE {match})" for src in sources)
+            result = raw.sql(f"SELECT k.* FROM _import_keys k WHERE {found}").to_arrow_table()
         finally:
             raw.unregister("_import_keys")
         out = pl.from_arrow(result)
@@ -205,18 +247,47 @@ class Sink:
         assert self.conn is not None
         if frame.height == 0:
             return 0
-        if self.dialect != "clickhouse":
+        if not self.staging:
             return db.load_frame(self.engine, table, frame, conn=self.conn)
+        if self.dialect == "duckdb":
+            if self.folder is None:
+                self.folder = tempfile.TemporaryDirectory(prefix="callcenter-import-")
+            files = self.files.setdefault(table.name, [])
+            path = Path(self.folder.name) / f"{table.name}-{len(files):05d}.parquet"
+            conform(table, frame).write_parquet(path, compression="lz4")
+            files.append(path)
+            return frame.height
         staging = self._staging(table)
         client = self.conn.connection.driver_connection.client
-        client.insert_arrow(staging, conform(table, frame).to_arrow())
+        client.insert_arrow(staging.name, conform(table, frame).to_arrow())
         return frame.height
 
 
+_POLARS_TYPES: tuple[tuple[type, pl.DataType], ...] = (
+    (sa.Boolean, pl.Boolean()),
+    (sa.Integer, pl.Int64()),
+    (sa.Float, pl.Float64()),
+    (sa.DateTime, pl.Datetime("us")),
+    (sa.Date, pl.Date()),
+    (sa.String, pl.String()),
+)
+
+
+def _polars_type(column: sa.Column[Any]) -> pl.DataType:
+    for sa_type, pl_type in _POLARS_TYPES:
+        if isinstance(column.type, sa_type):
+            return pl_type
+    return pl.String()
+
+
 def conform(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with exactly the table's columns, in order (missing ones null)."""
+    """``frame`` with exactly the table's columns, in order and typed (missing ones null), so that
+    every staged chunk has the same schema."""
     return frame.select(
-        [pl.col(c.name) if c.name in frame.columns else pl.lit(None).alias(c.name) for c in table.columns]
+        [
+            (pl.col(c.name) if c.name in frame.columns else pl.lit(None)).cast(_polars_type(c)).alias(c.name)
+            for c in table.columns
+        ]
     )
 
 

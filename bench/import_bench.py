@@ -1,0 +1,206 @@
+"""Benchmark: importing Asterisk ``Master.csv`` files of growing size; rows per second and peak memory.
+
+``python -m bench import [--sizes 125000,250000,500000,1000000] [--engine duckdb|sqlite]
+[--chunk-rows N] [--workdir DIR]``
+
+Each file is generated once (cached in the work directory) with fictitious numbers (``100…``):
+21 fields (``newcdrcolumns``), 80% outbound, one row in ten a second leg of the call before it (a
+fork, folded by ``linkedid``). Each import runs in a fresh Python process into a fresh database, so
+its peak memory (``VmHWM``) is its own; the ``idle`` line is the same process after importing the
+package but before reading anything. The issue's target: at least 100,000 rows per second into
+DuckDB, with memory flat as the file grows.
+
+Nothing here passes or fails on time: it prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # when the step process runs this file directly
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_SIZES = (125_000, 250_000, 500_000, 1_000_000)
+DEFAULT_WORKDIR = Path(tempfile.gettempdir()) / "callcenter-bench-import"
+
+
+def peak_mb() -> float:
+    """This process's resident high-water mark in MB (Linux ``VmHWM``)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_master(path: Path, rows: int, *, block: int = 250_000) -> Path:
+    """A Master.csv of ``rows`` records, written in blocks (vectorised)."""
+    import numpy as np
+    import polars as pl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    base = 1_714_957_200  # 2024-05-06 09:00:00 +08:00
+    with open(tmp, "wb") as fh:
+        for start in range(0, rows, block):
+            n = min(block, rows - start)
+            i = np.arange(start, start + n, dtype=np.int64)
+            rng = np.random.default_rng(start)
+            fork = (i % 10) == 9  # a second leg of the call before it
+            family = np.where(fork, i - 1, i)
+            outbound = (family % 5) != 0
+            u = rng.random(n)
+            disp = np.select(
+                [u < 0.45, u < 0.80, u < 0.95], ["ANSWERED", "NO ANSWER", "BUSY"], default="FAILED"
+            )
+            disp = np.where(fork, "NO ANSWER", disp)
+            ring = rng.integers(3, 25, n)
+            bill = np.where(disp == "ANSWERED", rng.integers(1, 400, n), 0)
+            dur = ring + bill
+            t0 = base + family * 2
+            agent = 8000 + (i % 200)
+            customer = 10_000_000_000 + (family * 7919) % 100_000_000
+            frame = pl.DataFrame(
+                {
+                    "acc": [f"C{k:02d}" for k in (family % 12).tolist()],
+                    "agent": agent,
+                    "cust": customer,
+                    "out": outbound,
+                    "t0": t0,
+                    "ring": ring,
+                    "bill": bill,
+                    "dur": dur,
+                    "disp": disp,
+                    "uid": i,
+                    "fam": family,
+                    "seq": np.where(fork, 2, 1),
+                }
+            )
+            ts = lambda e: pl.from_epoch(e, time_unit="s").dt.offset_by("8h").dt.strftime("%Y-%m-%d %H:%M:%S")  # noqa: E731
+            q = lambda e: pl.concat_str(pl.lit('"'), e, pl.lit('"'))  # noqa: E731
+            out = pl.col("out")
+            lines = frame.select(
+                pl.concat_str(
+                    q(pl.when(out).then(pl.col("acc")).otherwise(pl.lit(""))),
+                    q(
+                        pl.when(out)
+                        .then(pl.col("agent").cast(pl.String))
+                        .otherwise(pl.col("cust").cast(pl.String))
+                    ),
+                    q(pl.when(out).then(pl.col("cust").cast(pl.String)).otherwise(pl.lit("95000001"))),
+                    q(pl.when(out).then(pl.lit("from-internal")).otherwise(pl.lit("from-trunk"))),
+                    q(pl.lit('""Agent"" <95000001>')),
+                    q(pl.format("SIP/{}-{}", pl.col("agent"), pl.col("uid"))),
+                    q(pl.format("SIP/trunk-{}", pl.col("uid"))),
+                    q(pl.lit("Dial")),
+                    q(pl.format("SIP/trunk/{},60", pl.col("cust"))),
+                    q(ts(pl.col("t0"))),
+                    q(
+                        pl.when(pl.col("disp") == "ANSWERED")
+                        .then(ts(pl.col("t0") + pl.col("ring")))
+                        .otherwise(pl.lit(""))
+                    ),
+                    q(ts(pl.col("t0") + pl.col("dur"))),
+                    pl.col("dur").cast(pl.String),
+                    pl.col("bill").cast(pl.String),
+                    q(pl.col("disp")),
+                    q(pl.lit("DOCUMENTATION")),
+                    q(pl.format("{}.{}", pl.col("t0"), pl.col("uid"))),
+                    q(pl.lit("")),
+                    q(pl.lit("")),
+                    q(pl.format("{}.{}", pl.col("t0"), pl.col("fam"))),
+                    pl.col("seq").cast(pl.String),
+                    separator=",",
+                ).alias("line")
+            )["line"]
+            fh.write(("\n".join(lines.to_list()) + "\n").encode("utf-8"))
+    tmp.replace(path)
+    return path
+
+
+def child(path: str, url: str, chunk_rows: int) -> None:
+    """One import in this process; prints a JSON line."""
+    from core.ingest import import_files
+    from core.ingest.pipeline import DEFAULT_CHUNK_ROWS
+
+    idle = peak_mb()
+    started = time.perf_counter()
+    report = import_files(url, [path], "asterisk-csv", chunk_rows=chunk_rows or DEFAULT_CHUNK_ROWS)
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "read": report.read,
+                "inserted": report.inserted,
+                "merged": report.merged,
+                "rejected": report.rejected,
+                "seconds": seconds,
+                "idle_mb": idle,
+                "peak_mb": peak_mb(),
+            }
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench import", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default=",".join(str(s) for s in DEFAULT_SIZES), help="rows per file, comma list"
+    )
+    parser.add_argument("--engine", choices=("duckdb", "sqlite"), default="duckdb")
+    parser.add_argument("--chunk-rows", type=int, default=0, help="lines per chunk (default: the importer's)")
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], args.child[1], args.chunk_rows)
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, CALLCENTER_SALT_FILE=str(args.workdir / "salt"))
+    print(f"importing Asterisk Master.csv into {args.engine} (one fresh process and database per file)")
+    print(
+        f"{'rows':>10}  {'file MB':>8}  {'seconds':>8}  {'rows/s':>9}  {'idle MB':>8}  {'peak MB':>8}  {'+MB':>6}  calls"
+    )
+    for rows in sizes:
+        path = args.workdir / f"Master-{rows}.csv"
+        if not path.exists():
+            write_master(path, rows)
+        db_file = args.workdir / f"import-{rows}.{args.engine}"
+        db_file.unlink(missing_ok=True)
+        url = f"{args.engine}:///{db_file}"
+        cmd = [sys.executable, "-m", "bench.import_bench", "--child", str(path), url]
+        if args.chunk_rows:
+            cmd += ["--chunk-rows", str(args.chunk_rows)]
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(
+                f"{rows:>10,}  failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
+            )
+            continue
+        r = json.loads(done.stdout.strip().splitlines()[-1])
+        mb = path.stat().st_size / 1e6
+        print(
+            f"{r['read']:>10,}  {mb:>8.0f}  {r['seconds']:>8.1f}  {r['read'] / r['seconds']:>9,.0f}  "
+            f"{r['idle_mb']:>8.0f}  {r['peak_mb']:>8.0f}  {r['peak_mb'] - r['idle_mb']:>6.0f}  "
+            f"{r['inserted']:,} (+{r['merged']:,} forks folded)"
+        )
+        db_file.unlink(missing_ok=True)
+        Path(str(db_file) + ".wal").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
