@@ -358,6 +358,43 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "dq.examples": ("示例(最多 {n} 条)", "Examples (up to {n})"),
     "dq.passed": ("未发现问题的检查项({n} 项)", "Checks that found nothing ({n})"),
+    # -- data import (ui/importer.py, on the data-quality page) -----------------------------------
+    "import.title": ("导入数据", "Import data"),
+    "import.intro": (
+        "上传话务系统导出或标准格式文件。客户号码在写入前加盐哈希;重复行跳过;坏行写入拒收文件(号码已遮蔽);"
+        "导入失败时数据库保持原样。",
+        "Upload call-system exports or canonical files. Customer numbers are hashed before anything is "
+        "stored; duplicates are skipped; bad rows go to a rejects file (numbers masked); a failed import "
+        "leaves the database as it was.",
+    ),
+    "import.format": ("文件格式", "File format"),
+    "import.format.canonical": ("标准格式 CSV / Excel / Parquet", "Canonical CSV / Excel / Parquet"),
+    "import.format.asterisk": ("Asterisk cdr 表导出(带表头)", "Asterisk cdr export (with header)"),
+    "import.format.asterisk-csv": ("Asterisk Master.csv(无表头)", "Asterisk Master.csv (no header)"),
+    "import.format.freeswitch": ("FreeSWITCH mod_cdr_csv", "FreeSWITCH mod_cdr_csv"),
+    "import.format.vicidial": ("VICIdial vicidial_log", "VICIdial vicidial_log"),
+    "import.table": ("目标数据表", "Target table"),
+    "import.table_auto": ("按文件名或工作表名判断", "From the file or sheet name"),
+    "import.files": ("文件(可多选)", "Files (several at once)"),
+    "import.mapping": ("映射文件 TOML(可选)", "Mapping file, TOML (optional)"),
+    "import.mapping_help": (
+        "说明哪些列表示方向、坐席、项目和号码;示例见 core/ingest/mappings/",
+        "Which columns give direction, agent, campaign and numbers; examples in core/ingest/mappings/",
+    ),
+    "import.run": ("开始导入", "Import"),
+    "import.done": ("已导入 {inserted} 行(读取 {read} 行)", "Imported {inserted} rows ({read} read)"),
+    "import.failed": ("未导入任何数据:{reason}", "Nothing was imported: {reason}"),
+    "import.read": ("读取", "Read"),
+    "import.inserted": ("新增", "Inserted"),
+    "import.merged": ("合并的分叉记录", "Fork rows folded"),
+    "import.duplicates": ("重复", "Duplicates"),
+    "import.rejected": ("拒收", "Rejected"),
+    "import.inferred": (
+        "其中 {n} 通接通电话的双向通话为推断值(来源无此字段),已计入下方数据质量检查。",
+        "{n} answered calls got an inferred two-way-voice value (the source has none); see the check below.",
+    ),
+    "import.dnc": ("另有 {n} 个号码加入拒呼名单(VICIdial DNC 状态)。", "{n} customers were added to the DNC list (VICIdial DNC statuses)."),
+    "import.rejects_download": ("下载拒收文件(含行号与原因)", "Download the rejects file (line and reason)"),
     # -- settings: rules in force, override, company profile, finance (pages/settings.py) ----------
     "settings.rules": ("当前生效的合规规则", "Rules in force"),
     "settings.rules_default": (
