@@ -12,7 +12,7 @@ import streamlit as st
 from core.home import Filters
 from core.i18n import fmt, t
 from core.quality import EXAMPLES, Check, quality_score
-from ui import downloads, errors, glue, pagekit, shell
+from ui import downloads, errors, glue, importer, pagekit, shell
 from ui.examples import example_frame
 
 SEVERITY_BADGE = {"error": "red", "warning": "orange", "info": "gray"}
@@ -76,6 +76,7 @@ def render() -> None:
     lang = ctx.lang
     shell.page_header("page.data_quality", ctx)
     with errors.guard(lang, ctx.url):
+        importer.render_import(lang)  # upload and import files (ui/importer.py)
         if pagekit.no_calls(ctx):
             return
         sel = ctx.selection

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from core.db import DatabaseError
 from core.i18n import fmt, t
 from core.ingest import FORMATS, IngestError, ProgressFn, import_files
 from core.schema import TABLE_NAMES
@@ -164,7 +165,7 @@ def render_import(lang: str) -> None:
                     mapping=mapping.getvalue() if mapping else None,
                     progress=progress,
                 )
-            except IngestError as exc:
+            except (IngestError, DatabaseError) as exc:
                 bar.empty()
                 st.session_state.pop(STATE_KEY, None)
                 st.error(t("import.failed", lang, reason=exc.message(lang)), icon=":material/error:")
