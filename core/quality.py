@@ -179,7 +179,7 @@ def _inferred_two_way_voice(engine: Engine, t0: Any, t1: Any) -> Check:
     """Calls whose ``two_way_voice`` the importer inferred (``call_inferences``; absent: none)."""
     from core.ingest import tables as ingest_tables
 
-    n, ex = 0, []
+    n, ex = 0, list[dict[str, Any]]()
     if ingest_tables.has_table(engine, "call_inferences"):
         q = ingest_tables.select_inferred_calls(t0, t1).subquery("inferred")
         n, ex = _count_and_examples(

@@ -188,9 +188,9 @@ class Canonical:
                 )
         for first, then in ORDER.get(t.name, ()):
             checks.append(((out[then] < out[first]).fill_null(False), f"{then} before {first}"))
-        reason = first_reason(rows.height, checks)
+        reasons = first_reason(rows.height, checks)
         frame = pl.DataFrame(out).with_columns(rows["_line"])
-        ok, rejects = split_rejects(rows, reason, frame, layout.names)
+        ok, rejects = split_rejects(rows, reasons, frame, layout.names)
         return Converted(ok, rejects)
 
 

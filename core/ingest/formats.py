@@ -353,6 +353,7 @@ class Asterisk(CallFormat):
             return self._layout_master(source, mapping)
         assert source.header is not None
         names = header_names(source.header, mapping)
+        times: tuple[str, ...]
         if "calldate" in names:
             variant, times = "calldate", ("calldate",)
         elif "start" in names:
@@ -372,7 +373,7 @@ class Asterisk(CallFormat):
                 f"{source.path.name} is not an Asterisk cdr export with a header: it has neither a calldate nor "
                 f"a start column{hint_en}. Nothing was written.",
             )
-        needed = (*times, "duration", "billsec", "disposition")
+        needed: tuple[str, ...] = (*times, "duration", "billsec", "disposition")
         if mapping.direction.column:
             needed = (*needed, mapping.direction.column)
         _require(names, needed, source, "Asterisk cdr")

@@ -12,6 +12,7 @@ are true.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -163,7 +164,7 @@ def direction_values(frame: pl.DataFrame, rule: DirectionRule) -> pl.Series:
         return pl.Series("direction", [rule.value] * frame.height, dtype=pl.String)
     source = text(frame, rule.column or "")
     out_re, in_re = rule.regex(rule.outbound), rule.regex(rule.inbound)
-    expr = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
+    expr: Any = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
     if out_re:
         expr = expr.when(pl.col("v").str.contains(out_re)).then(pl.lit("out"))
     if in_re:

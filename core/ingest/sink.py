@@ -224,7 +224,7 @@ class Sink:
 
     def _existing_duckdb(self, table: sa.Table, keys: pl.DataFrame, *, staged: bool) -> pl.DataFrame:
         assert self.conn is not None
-        raw = self.conn.connection.driver_connection
+        raw: Any = self.conn.connection.driver_connection
         raw.register("_import_keys", keys.to_arrow())
         try:
             match = " AND ".join(f't."{n}" = k."{n}"' for n in keys.columns)
@@ -258,7 +258,8 @@ class Sink:
             files.append(path)
             return frame.height
         staging = self._staging(table)
-        client = self.conn.connection.driver_connection.client
+        client: Any = self.conn.connection.driver_connection
+        client = client.client
         client.insert_arrow(staging.name, conform(table, frame).to_arrow())
         return frame.height
 
