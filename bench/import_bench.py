@@ -1,7 +1,7 @@
 """Benchmark: importing Asterisk ``Master.csv`` files of growing size; rows per second and peak memory.
 
 ``python -m bench import [--sizes 125000,250000,500000,1000000] [--engine duckdb|sqlite]
-[--chunk-rows N] [--workdir DIR]``
+[--chunk-rows N] [--no-indexes] [--workdir DIR]``
 
 Each file is generated once (cached in the work directory) with fictitious numbers (``100…``):
 21 fields (``newcdrcolumns``), 80% outbound, one row in ten a second leg of the call before it (a
@@ -161,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--engine", choices=("duckdb", "sqlite"), default="duckdb")
     parser.add_argument("--chunk-rows", type=int, default=0, help="lines per chunk (default: the importer's)")
+    parser.add_argument(
+        "--no-indexes",
+        action="store_true",
+        help="create the schema without its secondary indexes first (how much of the time is index upkeep)",
+    )
     parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR)
     parser.add_argument("--child", nargs=2, metavar=("FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -170,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     args.workdir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, CALLCENTER_SALT_FILE=str(args.workdir / "salt"))
-    print(f"importing Asterisk Master.csv into {args.engine} (one fresh process and database per file)")
+    note = ", schema without secondary indexes" if args.no_indexes else ""
+    print(f"importing Asterisk Master.csv into {args.engine} (one fresh process and database per file{note})")
     print(
         f"{'rows':>10}  {'file MB':>8}  {'seconds':>8}  {'rows/s':>9}  {'idle MB':>8}  {'peak MB':>8}  {'+MB':>6}  calls"
     )
@@ -181,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
         db_file = args.workdir / f"import-{rows}.{args.engine}"
         db_file.unlink(missing_ok=True)
         url = f"{args.engine}:///{db_file}"
+        if args.no_indexes:
+            from core import db
+
+            engine = db.make_engine(url)
+            db.create_schema(engine, indexes=False)
+            engine.dispose()
         cmd = [sys.executable, "-m", "bench.import_bench", "--child", str(path), url]
         if args.chunk_rows:
             cmd += ["--chunk-rows", str(args.chunk_rows)]
