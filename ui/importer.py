@@ -127,7 +127,9 @@ def render_report(outcome: ImportOutcome, lang: str) -> None:
 def render_import(lang: str) -> None:
     """The upload form with its progress bar and the last import's report (see the module)."""
     url = glue.database_url()
-    with st.expander(t("import.title", lang), expanded=not _has_calls(url), icon=":material/upload_file:"):
+    # Open while there is nothing else to look at, or a report to read.
+    expanded = STATE_KEY in st.session_state or not _has_calls(url)
+    with st.expander(t("import.title", lang), expanded=expanded, icon=":material/upload_file:"):
         st.caption(t("import.intro", lang))
         left, right = st.columns(2)
         fmt_name = left.selectbox(

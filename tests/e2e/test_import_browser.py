@@ -1,0 +1,122 @@
+"""The data import in a real browser: upload an Asterisk Master.csv on the data-quality page, watch it
+import, download the rejects file, and see the data-quality checks on the new data.
+
+Reuses the browser fixture and helpers of ``test_shell_browser.py``; the server runs on a fresh
+DuckDB file without any table (the import creates them).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from core import db
+from tests.ingest import samples
+
+
+def _shell_module() -> Any:
+    path = Path(__file__).with_name("test_shell_browser.py")
+    spec = importlib.util.spec_from_file_location("_shell_browser_helpers_import", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_shell = _shell_module()
+browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
+TIMEOUT_MS: int = _shell.TIMEOUT_MS
+
+
+@pytest.fixture
+def empty_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A streamlit server on an empty DuckDB file (own salt file); yields (base URL, database URL)."""
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    port = _shell._free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, db.ENV_VAR: url, "CALLCENTER_SALT_FILE": str(tmp_path / "salt")}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+            ],
+            cwd=_shell.ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _shell._wait_healthy(port, proc, log)
+        yield f"http://127.0.0.1:{port}", url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _calls_in(url: str) -> int:
+    """Rows in calls, read between the app's own script runs (DuckDB: one process at a time)."""
+    engine = db.make_engine(url)
+    try:
+        for _ in range(60):
+            try:
+                return db.row_counts(engine, [db.schema.calls])["calls"]
+            except Exception:  # noqa: BLE001 - the app holds the file during a run
+                time.sleep(0.5)
+        raise AssertionError("the database stayed locked for 30 s")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.e2e
+def test_upload_master_csv(empty_server: tuple[str, str], browser_page: Page, tmp_path: Path) -> None:
+    """Upload → progress → counts and a masked rejects download; the database holds the 8 calls."""
+    base, url = empty_server
+    page = browser_page
+    master = samples.write_master(tmp_path / "Master.csv", encoding="gbk", newline="\r\n")
+    page.goto(f"{base}/data_quality", wait_until="domcontentloaded")
+    expect(page.get_by_text("导入数据")).to_be_visible(timeout=TIMEOUT_MS)
+    _shell._wait_for_run(page)
+    page.get_by_label("文件格式").click()
+    page.get_by_role("option", name="Asterisk Master.csv(无表头)").click()
+    _shell._wait_for_run(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(master))
+    expect(page.get_by_text("Master.csv").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="开始导入").click()
+    expect(page.get_by_text("已导入 8 行(读取 14 行)")).to_be_visible(timeout=TIMEOUT_MS)
+    _shell._wait_for_run(page)
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="下载拒收文件(含行号与原因)").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["line"] for r in rows] == ["12", "13", "14"] and "10000000009" not in text
+    _shell._wait_for_run(page)
+    expect(page.get_by_text("已导入 8 行(读取 14 行)")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )  # kept across reruns
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    assert _calls_in(url) == 8
+    _shell.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(_shell.SCREENSHOTS / "import.png"), full_page=True)
