@@ -74,7 +74,9 @@ def test_failure_midway_leaves_the_database_unchanged(
     assert _snapshot(any_engine) == before
     assert not (tmp_path / "fs.csv.rejects.csv").exists()
     assert not (tmp_path / "fs.csv.rejects.csv.part").exists()
-    assert not [n for n in sa.inspect(any_engine).get_table_names() if n.startswith("_import_")]  # staging gone
+    assert not [
+        n for n in sa.inspect(any_engine).get_table_names() if n.startswith("_import_")
+    ]  # staging gone
     monkeypatch.undo()
     report = import_files(any_engine, [fs], "freeswitch", chunk_rows=3)
     assert report.inserted == samples.FS_COUNTS["inserted"]
