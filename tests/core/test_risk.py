@@ -155,7 +155,7 @@ def cells(
     return {(r["entity"], r["period"]): r for r in frame.iter_rows(named=True)}
 
 
-def expect_cell(row: dict[str, Any], rule: str, n: int, s: float, score: float, band: str) -> None:
+def check_cell(row: dict[str, Any], rule: str, n: int, s: float, score: float, band: str) -> None:
     """One cell's count, severity, score and band for ``rule`` (every other rule at 0)."""
     assert row[f"n_{rule}"] == n, (row["entity"], row[f"n_{rule}"], n)
     assert row[f"s_{rule}"] == pytest.approx(s, abs=1e-9), (row["entity"], row[f"s_{rule}"], s)
@@ -163,7 +163,7 @@ def expect_cell(row: dict[str, Any], rule: str, n: int, s: float, score: float, 
     assert row["band"] == band, (row["entity"], row["band"], band)
 
 
-def other_rules_silent(row: dict[str, Any], rule: str) -> None:
+def check_other_rules_silent(row: dict[str, Any], rule: str) -> None:
     """No rule but ``rule`` fired in the cell."""
     fired = {r.id for r in risk.risk_rules() if r.id != rule and row[f"s_{r.id}"] > 0}
     assert fired == set(), (row["entity"], fired)
@@ -199,10 +199,10 @@ def test_outside_hours_at_the_edges_of_the_window(tiny_db: MakeDb) -> None:
     for camp, _, _, outside in OUTSIDE_CASES:
         row = got[(camp, "2025-09-03")]
         if outside:  # one breach of a zero-tolerance rule: 100 × 0.6
-            expect_cell(row, "outside_hours", 1, 1.0, 60.0, "high")
+            check_cell(row, "outside_hours", 1, 1.0, 60.0, "high")
         else:
-            expect_cell(row, "outside_hours", 0, 0.0, 0.0, "low")
-        other_rules_silent(row, "outside_hours")
+            check_cell(row, "outside_hours", 0, 0.0, 0.0, "low")
+        check_other_rules_silent(row, "outside_hours")
 
 
 def test_blocked_regions_are_xinjiang_and_tibet_only(tiny_db: MakeDb) -> None:
@@ -214,11 +214,11 @@ def test_blocked_regions_are_xinjiang_and_tibet_only(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows, licences=[licence("全国")]))
     got = cells(engine)
-    expect_cell(got[("XJ", "2025-09-03")], "blocked_region", 1, 1.0, 90.0, "critical")
-    expect_cell(got[("XZ", "2025-09-03")], "blocked_region", 1, 1.0, 90.0, "critical")
-    expect_cell(got[("GS", "2025-09-03")], "blocked_region", 0, 0.0, 0.0, "low")
+    check_cell(got[("XJ", "2025-09-03")], "blocked_region", 1, 1.0, 90.0, "critical")
+    check_cell(got[("XZ", "2025-09-03")], "blocked_region", 1, 1.0, 90.0, "critical")
+    check_cell(got[("GS", "2025-09-03")], "blocked_region", 0, 0.0, 0.0, "low")
     for key in got:
-        other_rules_silent(got[key], "blocked_region")
+        check_other_rules_silent(got[key], "blocked_region")
 
 
 def test_out_of_coverage_follows_the_b24_licence(tiny_db: MakeDb) -> None:
@@ -231,17 +231,17 @@ def test_out_of_coverage_follows_the_b24_licence(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows, licences=[licence("浙江,江苏"), licence("北京", code="B25", no="L2")]))
     got = cells(engine)
-    expect_cell(got[("BJ", "2025-09-03")], "out_of_coverage", 1, 1.0, 50.0, "medium")
+    check_cell(got[("BJ", "2025-09-03")], "out_of_coverage", 1, 1.0, 50.0, "medium")
     for camp in ("ZJ", "JS", "NA"):
-        expect_cell(got[(camp, "2025-09-03")], "out_of_coverage", 0, 0.0, 0.0, "low")
+        check_cell(got[(camp, "2025-09-03")], "out_of_coverage", 0, 0.0, 0.0, "low")
     for key in got:
-        other_rules_silent(got[key], "out_of_coverage")
+        check_other_rules_silent(got[key], "out_of_coverage")
 
 
 def test_out_of_coverage_is_never_counted_under_a_nationwide_licence(tiny_db: MakeDb) -> None:
     """全国 covers every province: a call to 北京 is inside."""
     engine = tiny_db(tables([call("o1", at(10), campaign="BJ", province="北京")], licences=[licence("全国")]))
-    expect_cell(cells(engine)[("BJ", "2025-09-03")], "out_of_coverage", 0, 0.0, 0.0, "low")
+    check_cell(cells(engine)[("BJ", "2025-09-03")], "out_of_coverage", 0, 0.0, 0.0, "low")
 
 
 UNREG_CASES = [
@@ -265,10 +265,10 @@ def test_unregistered_number_cases(tiny_db: MakeDb) -> None:
     for num, _, breach in UNREG_CASES:
         row = got[(num, "2025-09-03")]
         if breach:
-            expect_cell(row, "unregistered_number", 1, 1.0, 80.0, "critical")
+            check_cell(row, "unregistered_number", 1, 1.0, 80.0, "critical")
         else:
-            expect_cell(row, "unregistered_number", 0, 0.0, 0.0, "low")
-        other_rules_silent(row, "unregistered_number")
+            check_cell(row, "unregistered_number", 0, 0.0, 0.0, "low")
+        check_other_rules_silent(row, "unregistered_number")
 
 
 def dnc_row(callee: str, added: datetime) -> dict[str, Any]:
@@ -283,16 +283,16 @@ def test_dnc_counts_calls_after_the_entry_only(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows, dnc=[dnc_row("x", at(10)), dnc_row("y", at(12))]))
     got = cells(engine)
-    expect_cell(got[("AFTER", "2025-09-03")], "dnc", 1, 1.0, 85.0, "critical")
-    expect_cell(got[("BEFORE", "2025-09-03")], "dnc", 0, 0.0, 0.0, "low")
-    other_rules_silent(got[("AFTER", "2025-09-03")], "dnc")
+    check_cell(got[("AFTER", "2025-09-03")], "dnc", 1, 1.0, 85.0, "critical")
+    check_cell(got[("BEFORE", "2025-09-03")], "dnc", 0, 0.0, 0.0, "low")
+    check_other_rules_silent(got[("AFTER", "2025-09-03")], "dnc")
 
 
 def test_two_dnc_calls_multiply_in_again(tiny_db: MakeDb) -> None:
     """Zero tolerance scales by count: two DNC calls give 100 × (1 − 0.15²) = 97.75, not 85 and not 100."""
     rows = [call("d1", at(10, 5), callee="x"), call("d2", at(15), callee="x")]
     engine = tiny_db(tables(rows, dnc=[dnc_row("x", at(9))]))
-    expect_cell(cells(engine)[("C1", "2025-09-03")], "dnc", 2, 1.0, 97.75, "critical")
+    check_cell(cells(engine)[("C1", "2025-09-03")], "dnc", 2, 1.0, 97.75, "critical")
 
 
 def hourly(
@@ -316,15 +316,15 @@ def test_over_cap_per_24h_and_per_5min(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows))
     got = cells(engine)
-    expect_cell(got[("D5", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
-    expect_cell(got[("D6", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
+    check_cell(got[("D5", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
+    check_cell(got[("D6", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
     # two extra calls: 100 × (1 − 0.65²) = 57.75
-    expect_cell(got[("D7", "2025-09-03")], "over_cap", 2, 1.0, 57.75, "medium")
-    expect_cell(got[("M3", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
-    expect_cell(got[("M4", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
-    expect_cell(got[("M4X", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
+    check_cell(got[("D7", "2025-09-03")], "over_cap", 2, 1.0, 57.75, "medium")
+    check_cell(got[("M3", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
+    check_cell(got[("M4", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
+    check_cell(got[("M4X", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
     for key in got:
-        other_rules_silent(got[key], "over_cap")
+        check_other_rules_silent(got[key], "over_cap")
 
 
 def test_over_cap_counts_across_caller_numbers(tiny_db: MakeDb) -> None:
@@ -334,9 +334,9 @@ def test_over_cap_counts_across_caller_numbers(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows))
     by_number = cells(engine, entity="caller_number")
-    expect_cell(by_number[("N-A", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
-    expect_cell(by_number[("N-B", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
-    expect_cell(cells(engine)[("C1", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
+    check_cell(by_number[("N-A", "2025-09-03")], "over_cap", 0, 0.0, 0.0, "low")
+    check_cell(by_number[("N-B", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
+    check_cell(cells(engine)[("C1", "2025-09-03")], "over_cap", 1, 1.0, 35.0, "medium")
 
 
 def test_over_cap_across_midnight_and_exactly_24h(tiny_db: MakeDb) -> None:
@@ -360,9 +360,9 @@ def test_over_cap_across_midnight_and_exactly_24h(tiny_db: MakeDb) -> None:
     both = cells(engine, start=DAY, end=nxt)
     next_day = cells(engine, start=nxt, end=nxt)  # the evening before lies outside the period
     for got in (both, next_day):
-        expect_cell(got[("MID", "2025-09-04")], "over_cap", 1, 1.0, 35.0, "medium")
-        expect_cell(got[("EXACT", "2025-09-04")], "over_cap", 0, 0.0, 0.0, "low")
-        expect_cell(got[("INSIDE", "2025-09-04")], "over_cap", 1, 1.0, 35.0, "medium")
+        check_cell(got[("MID", "2025-09-04")], "over_cap", 1, 1.0, 35.0, "medium")
+        check_cell(got[("EXACT", "2025-09-04")], "over_cap", 0, 0.0, 0.0, "low")
+        check_cell(got[("INSIDE", "2025-09-04")], "over_cap", 1, 1.0, 35.0, "medium")
     for camp in ("MID", "EXACT", "INSIDE"):
         assert both[(camp, "2025-09-03")]["n_over_cap"] == 0
 
@@ -378,11 +378,11 @@ def test_recall_after_abandon_within_72h(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows))
     got = cells(engine, start=date(2025, 9, 1), end=date(2025, 9, 7), grain="week")
-    expect_cell(got[("R71", "2025-09-01")], "recall_after_abandon", 1, 1.0, 35.0, "medium")
-    expect_cell(got[("R73", "2025-09-01")], "recall_after_abandon", 0, 0.0, 0.0, "low")
+    check_cell(got[("R71", "2025-09-01")], "recall_after_abandon", 1, 1.0, 35.0, "medium")
+    check_cell(got[("R73", "2025-09-01")], "recall_after_abandon", 0, 0.0, 0.0, "low")
     for key in got:
         # one abandoned call among two answered + abandoned is under min_base: abandon is not judged
-        other_rules_silent(got[key], "recall_after_abandon")
+        check_other_rules_silent(got[key], "recall_after_abandon")
     by_day = cells(engine, start=date(2025, 9, 4), end=date(2025, 9, 4))
     assert by_day[("R71", "2025-09-04")]["n_recall_after_abandon"] == 1
 
@@ -416,16 +416,16 @@ def test_abandon_rate_per_campaign_day(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows))
     got = cells(engine)
-    expect_cell(got[("A29", "2025-09-03")], "abandon", 0, 0.029 / 0.03, 80 * 0.029 / 0.03, "high")
-    expect_cell(got[("A30", "2025-09-03")], "abandon", 0, 1.0, 80.0, "critical")
-    expect_cell(got[("A31", "2025-09-03")], "abandon", 1, 1.0, 80.0, "critical")
+    check_cell(got[("A29", "2025-09-03")], "abandon", 0, 0.029 / 0.03, 80 * 0.029 / 0.03, "high")
+    check_cell(got[("A30", "2025-09-03")], "abandon", 0, 1.0, 80.0, "critical")
+    check_cell(got[("A31", "2025-09-03")], "abandon", 1, 1.0, 80.0, "critical")
     # linear in between: 1.5 % is half way
-    expect_cell(got[("A15", "2025-09-03")], "abandon", 0, 0.5, 40.0, "medium")
+    check_cell(got[("A15", "2025-09-03")], "abandon", 0, 0.5, 40.0, "medium")
     # a week keeps the worst day (1.5 %), not the week's rate (0.75 % → 0.25)
     week = cells(engine, grain="week")
-    expect_cell(week[("A15", "2025-09-01")], "abandon", 0, 0.5, 40.0, "medium")
+    check_cell(week[("A15", "2025-09-01")], "abandon", 0, 0.5, 40.0, "medium")
     for key in got:
-        other_rules_silent(got[key], "abandon")
+        check_other_rules_silent(got[key], "abandon")
 
 
 def test_abandon_days_under_min_base_are_not_judged(tiny_db: MakeDb) -> None:
@@ -437,9 +437,9 @@ def test_abandon_days_under_min_base_are_not_judged(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows))
     got = cells(engine)
-    expect_cell(got[("S29", "2025-09-03")], "abandon", 0, 0.0, 0.0, "low")
-    expect_cell(got[("S30", "2025-09-03")], "abandon", 1, 1.0, 80.0, "critical")
-    expect_cell(got[("NB", "2025-09-03")], "abandon", 0, 0.0, 0.0, "low")
+    check_cell(got[("S29", "2025-09-03")], "abandon", 0, 0.0, 0.0, "low")
+    check_cell(got[("S30", "2025-09-03")], "abandon", 1, 1.0, 80.0, "critical")
+    check_cell(got[("NB", "2025-09-03")], "abandon", 0, 0.0, 0.0, "low")
 
 
 def recorded_calls(
@@ -466,13 +466,13 @@ def test_recording_coverage_of_marketing_calls(tiny_db: MakeDb) -> None:
     camps = [campaign(c) for c in ("R100", "R975", "R95", "R90")] + [campaign("SV", purpose="service")]
     engine = tiny_db(tables(rows, campaigns=camps))
     got = cells(engine)
-    expect_cell(got[("R100", "2025-09-03")], "recording", 0, 0.0, 0.0, "low")
-    expect_cell(got[("R975", "2025-09-03")], "recording", 1, 0.5, 25.0, "low")
-    expect_cell(got[("R95", "2025-09-03")], "recording", 2, 1.0, 50.0, "medium")
-    expect_cell(got[("R90", "2025-09-03")], "recording", 4, 1.0, 50.0, "medium")
-    expect_cell(got[("SV", "2025-09-03")], "recording", 0, 0.0, 0.0, "low")
+    check_cell(got[("R100", "2025-09-03")], "recording", 0, 0.0, 0.0, "low")
+    check_cell(got[("R975", "2025-09-03")], "recording", 1, 0.5, 25.0, "low")
+    check_cell(got[("R95", "2025-09-03")], "recording", 2, 1.0, 50.0, "medium")
+    check_cell(got[("R90", "2025-09-03")], "recording", 4, 1.0, 50.0, "medium")
+    check_cell(got[("SV", "2025-09-03")], "recording", 0, 0.0, 0.0, "low")
     for key in got:
-        other_rules_silent(got[key], "recording")
+        check_other_rules_silent(got[key], "recording")
 
 
 def test_recording_purposes_come_from_the_rules(tiny_db: MakeDb, tmp_path: Path) -> None:
@@ -481,7 +481,7 @@ def test_recording_purposes_come_from_the_rules(tiny_db: MakeDb, tmp_path: Path)
     override.write_text('[recording]\npurposes = ["marketing", "service"]\n', encoding="utf-8")
     engine = tiny_db(tables(recorded_calls("SV", 0, 40), campaigns=[campaign("SV", purpose="service")]))
     got = cells(engine, rules=load_rules(override))
-    expect_cell(got[("SV", "2025-09-03")], "recording", 40, 1.0, 50.0, "medium")
+    check_cell(got[("SV", "2025-09-03")], "recording", 40, 1.0, 50.0, "medium")
 
 
 def number_day(
@@ -523,16 +523,16 @@ def test_marking_risk_per_number_day(tiny_db: MakeDb) -> None:
     for num, _, _, _, marked in MARKING_CASES:
         row = got[(num, "2025-09-03")]
         if marked:
-            expect_cell(row, "marking", 1, 1.0, 60.0, "high")
+            check_cell(row, "marking", 1, 1.0, 60.0, "high")
         else:
-            expect_cell(row, "marking", 0, 0.0, 0.0, "low")
-        other_rules_silent(row, "marking")
+            check_cell(row, "marking", 0, 0.0, 0.0, "low")
+        check_other_rules_silent(row, "marking")
 
 
 def test_a_six_second_call_is_not_short(tiny_db: MakeDb) -> None:
     """Short means talk_seconds < 6: 20 of 40 connected calls at exactly 6 s do not mark the number."""
     engine = tiny_db(tables(number_day("SH6", 100, 40, 20, short_talk=6)))
-    expect_cell(cells(engine, entity="caller_number")[("SH6", "2025-09-03")], "marking", 0, 0.0, 0.0, "low")
+    check_cell(cells(engine, entity="caller_number")[("SH6", "2025-09-03")], "marking", 0, 0.0, 0.0, "low")
 
 
 def test_marked_days_add_up_in_a_week(tiny_db: MakeDb) -> None:
@@ -543,7 +543,7 @@ def test_marked_days_add_up_in_a_week(tiny_db: MakeDb) -> None:
     ]
     engine = tiny_db(tables(rows))
     got = cells(engine, entity="caller_number", grain="week")
-    expect_cell(got[("V201", "2025-09-01")], "marking", 2, 1.0, 84.0, "critical")
+    check_cell(got[("V201", "2025-09-01")], "marking", 2, 1.0, 84.0, "critical")
 
 
 def complaint(cid_: str, channel: str, num: str, call_id: str | None, replied: bool = True) -> dict[str, Any]:
@@ -571,14 +571,14 @@ def test_regulator_complaints_count_12321_and_miit_only(tiny_db: MakeDb) -> None
     ]
     engine = tiny_db(tables(rows, complaints=comps))
     by_number = cells(engine, entity="caller_number")
-    expect_cell(by_number[("P-1", "2025-09-03")], "regulator_complaints", 1, 1.0, 90.0, "critical")
-    expect_cell(by_number[("P-2", "2025-09-03")], "regulator_complaints", 1, 1.0, 90.0, "critical")
-    expect_cell(by_number[("P-3", "2025-09-03")], "regulator_complaints", 0, 0.0, 0.0, "low")
+    check_cell(by_number[("P-1", "2025-09-03")], "regulator_complaints", 1, 1.0, 90.0, "critical")
+    check_cell(by_number[("P-2", "2025-09-03")], "regulator_complaints", 1, 1.0, 90.0, "critical")
+    check_cell(by_number[("P-3", "2025-09-03")], "regulator_complaints", 0, 0.0, 0.0, "low")
     # by campaign, through the call the complaint names
     by_campaign = cells(engine)
     assert [by_campaign[(f"K{i}", "2025-09-03")]["n_regulator_complaints"] for i in (1, 2, 3)] == [1, 1, 0]
     for key in by_number:
-        other_rules_silent(by_number[key], "regulator_complaints")
+        check_other_rules_silent(by_number[key], "regulator_complaints")
 
 
 def test_complaint_reply_rate(tiny_db: MakeDb) -> None:
@@ -589,11 +589,11 @@ def test_complaint_reply_rate(tiny_db: MakeDb) -> None:
     comps += [complaint(f"c{i}", "internal", "Q-3", None, replied=i < 4) for i in range(5)]
     engine = tiny_db(tables(rows, complaints=comps))
     got = cells(engine, entity="caller_number")
-    expect_cell(got[("Q-1", "2025-09-03")], "complaint_reply", 0, 0.0, 0.0, "low")
-    expect_cell(got[("Q-2", "2025-09-03")], "complaint_reply", 1, 0.5, 15.0, "low")
-    expect_cell(got[("Q-3", "2025-09-03")], "complaint_reply", 1, 1.0, 30.0, "medium")
+    check_cell(got[("Q-1", "2025-09-03")], "complaint_reply", 0, 0.0, 0.0, "low")
+    check_cell(got[("Q-2", "2025-09-03")], "complaint_reply", 1, 0.5, 15.0, "low")
+    check_cell(got[("Q-3", "2025-09-03")], "complaint_reply", 1, 1.0, 30.0, "medium")
     for key in got:
-        other_rules_silent(got[key], "complaint_reply")
+        check_other_rules_silent(got[key], "complaint_reply")
 
 
 # --------------------------------------------------------------------------------------------
