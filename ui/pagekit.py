@@ -137,28 +137,7 @@ def static_table(frame: pl.DataFrame, key: str, name: str, lang: str) -> None:
     """A table drawn as static HTML (long text wraps, prints and screenshots whole), with the same
     CSV and Excel downloads as :func:`ui.downloads.table` (keys ``{key}.csv`` / ``{key}.xlsx``)."""
     st.table(frame, hide_index=True, border="horizontal")
-    file_name = downloads.safe_name(name)
-    with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            t("download.csv", lang),
-            data=lambda: downloads.csv_bytes(frame),
-            file_name=f"{file_name}.csv",
-            mime="text/csv",
-            key=f"{key}.csv",
-            on_click="ignore",
-            icon=":material/download:",
-            type="tertiary",
-        )
-        st.download_button(
-            t("download.xlsx", lang),
-            data=lambda: downloads.xlsx_bytes(frame, sheet=file_name[:31]),
-            file_name=f"{file_name}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{key}.xlsx",
-            on_click="ignore",
-            icon=":material/table_view:",
-            type="tertiary",
-        )
+    downloads.table_downloads(frame, key, name, lang=lang)
 
 
 def lazy_tabs(labels: Sequence[str], key: str) -> list[Any]:
