@@ -936,6 +936,15 @@ def compute_bases(
     return out.with_columns(pl.lit(None, dtype=pl.Int64).alias(b) for b in not_applicable)
 
 
+def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+    """Active agents by ``dims``, read once per computation: with ``by=["month"]`` the active and
+    agent-month sources ask for the very same query."""
+    key = "active:" + ",".join(dims)
+    if key not in ctx.cache:
+        ctx.cache[key] = db.read_frame(ctx.engine, select_active(ctx, dims))
+    return ctx.cache[key]
+
+
 def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
     if source == "calls":
         frame = db.read_frame(ctx.engine, select_calls(ctx, by, names))
@@ -944,10 +953,10 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     elif source == "sessions":
         frame = db.read_frame(ctx.engine, select_sessions(ctx, by, names))
     elif source == "active":
-        frame = db.read_frame(ctx.engine, select_active(ctx, by))
+        frame = _active_frame(ctx, by)
     elif source == "agent_months":
         dims = by if "month" in by else [*by, "month"]
-        monthly = _conform_dims(db.read_frame(ctx.engine, select_active(ctx, dims)), dims)
+        monthly = _conform_dims(_active_frame(ctx, dims), dims)
         if by:
             frame = monthly.group_by(by).agg(pl.col("active_agents").sum().alias("agent_months"))
         else:
