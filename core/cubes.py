@@ -10,6 +10,7 @@ source       table(s)                                  dimensions it can cut by
 ============ ========================================= ==========================================
 calls        calls (+ agents, campaigns, numbers, dnc, all twelve
              distinct QA call ids)
+customers    connected outbound calls, per callee      all twelve
 per-callee   calls with window functions per callee    all twelve
 sessions     agent_sessions (+ agents)                 month, day, team, site, agent
 active       sessions ∪ human calls (+ agents)         all twelve (sessions only where they can)
@@ -82,6 +83,12 @@ class _Ctx:
     filters: Filters
     rules: Rules
     cache: dict[str, Any] = field(default_factory=dict)
+    conn: sa.Connection | None = None  # while a computation holds one open (see compute_bases)
+
+    @property
+    def db(self) -> Engine | sa.Connection:
+        """What queries run on: the computation's open connection, else the engine."""
+        return self.conn if self.conn is not None else self.engine
 
 
 # Which source computes each base aggregate.
@@ -93,8 +100,6 @@ BASE_SOURCE: dict[str, str] = {
             "inbound_calls",
             "connected_calls",
             "effective_calls",
-            "reached_customers",
-            "effective_customers",
             "talk_seconds_connected_out",
             "inbound_answered",
             "inbound_abandoned",
@@ -116,6 +121,8 @@ BASE_SOURCE: dict[str, str] = {
             "recorded_connected_purpose",
         )
     },
+    "reached_customers": "customers",
+    "effective_customers": "customers",
     "over_cap_calls": "percallee",
     "recall_after_abandon_72h": "percallee",
     "logged_in_seconds": "sessions",
@@ -137,6 +144,7 @@ BASE_SOURCE: dict[str, str] = {
 
 SOURCE_DIMS: dict[str, set[str]] = {
     "calls": set(DIMENSIONS),
+    "customers": set(DIMENSIONS),
     "percallee": set(DIMENSIONS),
     "sessions": SESSION_DIMS,
     "active": set(DIMENSIONS),
@@ -197,8 +205,8 @@ class _CallFrom:
         d, k = self.ctx.dialect, self.k.c
         t = time_col if time_col is not None else k.started_at
         exprs = {
-            "month": lambda: sql.month(d, t),
-            "day": lambda: sql.day(d, t),
+            "month": lambda: sql.month_key(d, t),
+            "day": lambda: sql.day_key(d, t),
             "hour": lambda: sql.hour(d, t),
             "weekday": lambda: sql.weekday(d, t),
             "team": lambda: self.agents().c.team,
@@ -288,7 +296,7 @@ def _small(ctx: _Ctx, table: str) -> pl.DataFrame:
     key = f"table:{table}"
     if key not in ctx.cache:
         tbl = schema.metadata.tables[table]
-        ctx.cache[key] = db.read_frame(ctx.engine, sa.select(*tbl.columns))
+        ctx.cache[key] = db.read_frame(ctx.db, sa.select(*tbl.columns))
     return ctx.cache[key]
 
 
@@ -307,8 +315,6 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
         "inbound_calls": lambda: sql.count_if(inn),
         "connected_calls": lambda: sql.count_if(sa.and_(out, answered)),
         "effective_calls": lambda: sql.count_if(sa.and_(out, effective)),
-        "reached_customers": lambda: sql.count_distinct_if(c.callee_id, sa.and_(out, answered)),
-        "effective_customers": lambda: sql.count_distinct_if(c.callee_id, sa.and_(out, effective)),
         "talk_seconds_connected_out": lambda: sql.sum_if(c.talk_seconds, sa.and_(out, answered)),
         "inbound_answered": lambda: sql.count_if(sa.and_(inn, answered)),
         "inbound_abandoned": lambda: sql.count_if(sa.and_(inn, c.disposition == "abandoned")),
@@ -343,6 +349,43 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
     )
     query = query.select_from(f.from_clause())
     return query.group_by(*dim_cols) if dim_cols else query
+
+
+def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Exact distinct customers reached (a connected outbound call) and reached effectively.
+
+    Two levels: the connected outbound calls are first grouped by the dimensions and the
+    customer, then the customers are counted per dimension value. This is the same number as
+    ``COUNT(DISTINCT CASE WHEN … THEN callee_id END)`` and three to four times faster on
+    DuckDB, whose distinct aggregates are not parallel; calls without a customer id count
+    for no one.
+    """
+    k = schema.calls
+    f = _CallFrom(k, ctx)
+    c = k.c
+    effective = sa.and_(c.talk_seconds >= 30, c.two_way_voice)
+    dim_cols = [f.dim(d) for d in dims]
+    per_customer = (
+        sa.select(*dim_cols, c.callee_id, sa.func.max(sql.as_int(effective)).label("eff"))
+        .where(
+            c.started_at >= ctx.t0,
+            c.started_at < ctx.t1,
+            c.direction == "out",
+            c.disposition == "answered",
+            c.callee_id.is_not(None),
+            *f.where_filters(),
+        )
+        .select_from(f.from_clause())
+        .group_by(*dim_cols, c.callee_id)
+        .subquery("pc")
+    )
+    exprs = {
+        "reached_customers": lambda: sa.func.count(),
+        "effective_customers": lambda: sa.func.coalesce(sa.func.sum(per_customer.c.eff), 0),
+    }
+    outer_dims = [per_customer.c[f"d_{d}"] for d in dims]
+    query = sa.select(*outer_dims, *[exprs[b]().label(b) for b in bases]).select_from(per_customer)
+    return query.group_by(*outer_dims) if outer_dims else query
 
 
 def _must_record(ctx: _Ctx, f: _CallFrom) -> Any:
@@ -553,8 +596,8 @@ def _campaign_agents(ctx: _Ctx) -> Any:
 def _session_dim(ctx: _Ctx, name: str, s: Any, a: Any) -> Any:
     d = ctx.dialect
     exprs = {
-        "month": lambda: sql.month(d, s.c.login_at),
-        "day": lambda: sql.day(d, s.c.login_at),
+        "month": lambda: sql.month_key(d, s.c.login_at),
+        "day": lambda: sql.day_key(d, s.c.login_at),
         "team": lambda: a.c.team,
         "site": lambda: a.c.site_id,
         "agent": lambda: s.c.agent_id,
@@ -809,7 +852,7 @@ def _roster_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     if ctx.filters.teams:
         agents = agents.filter(pl.col("team").is_in(ctx.filters.teams))
     if ctx.filters.campaigns:
-        ids = db.read_frame(ctx.engine, _campaign_agents(ctx))["agent_id"].to_list()
+        ids = db.read_frame(ctx.db, _campaign_agents(ctx))["agent_id"].to_list()
         agents = agents.filter(pl.col("agent_id").is_in(ids))
     groups = [g for g in ("team", "site") if g in dims]
     col = {"team": "team", "site": "site_id"}
@@ -852,7 +895,7 @@ def _roster_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
 
 def _peak_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     groups = [g for g in ("team", "site", "agent") if g in dims]
-    raw = db.read_frame(ctx.engine, select_peak_pieces(ctx, groups))
+    raw = db.read_frame(ctx.db, select_peak_pieces(ctx, groups))
     epoch0 = date(1970, 1, 1)
     raw = raw.with_columns(
         pl.col("mid")
@@ -890,7 +933,15 @@ def _frame(rows: list[dict[str, Any]], dims: Sequence[str], bases: dict[str, Any
 def _conform_dims(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
     """Rename ``d_*`` columns to the dimension names and give every dimension one type."""
     frame = frame.rename({c: c[2:] for c in frame.columns if c.startswith("d_")})
-    casts = [pl.col(d).cast(pl.Int64 if d in INT_DIMS else pl.String) for d in dims if d in frame.columns]
+    formats = {"month": "%Y-%m", "day": "%Y-%m-%d"}
+    casts = []
+    for d in dims:
+        if d not in frame.columns:
+            continue
+        if d in formats and frame.schema[d].is_temporal():  # DuckDB's month / day keys (sql.month_key)
+            casts.append(pl.col(d).dt.strftime(formats[d]))
+        else:
+            casts.append(pl.col(d).cast(pl.Int64 if d in INT_DIMS else pl.String))
     return frame.with_columns(casts) if casts else frame
 
 
@@ -915,11 +966,16 @@ def compute_bases(
         by_source.setdefault(BASE_SOURCE[b], []).append(b)
     frames: list[pl.DataFrame] = []
     not_applicable: list[str] = []
-    for source, names in by_source.items():
-        if not set(by) <= SOURCE_DIMS[source] or (source == "seats" and (filters.teams or filters.campaigns)):
-            not_applicable += names
-            continue
-        frames.append(_run_source(ctx, source, by, names))
+    with engine.connect() as conn:
+        ctx.conn = conn
+        for source, names in by_source.items():
+            if not set(by) <= SOURCE_DIMS[source] or (
+                source == "seats" and (filters.teams or filters.campaigns)
+            ):
+                not_applicable += names
+                continue
+            frames.append(_run_source(ctx, source, by, names))
+        ctx.conn = None
     if frames:
         out = frames[0]
         for other in frames[1:]:
@@ -941,17 +997,19 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     agent-month sources ask for the very same query."""
     key = "active:" + ",".join(dims)
     if key not in ctx.cache:
-        ctx.cache[key] = db.read_frame(ctx.engine, select_active(ctx, dims))
+        ctx.cache[key] = db.read_frame(ctx.db, select_active(ctx, dims))
     return ctx.cache[key]
 
 
 def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
     if source == "calls":
-        frame = db.read_frame(ctx.engine, select_calls(ctx, by, names))
+        frame = db.read_frame(ctx.db, select_calls(ctx, by, names))
+    elif source == "customers":
+        frame = db.read_frame(ctx.db, select_customers(ctx, by, names))
     elif source == "percallee":
-        frame = db.read_frame(ctx.engine, select_per_callee(ctx, by, names))
+        frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names))
     elif source == "sessions":
-        frame = db.read_frame(ctx.engine, select_sessions(ctx, by, names))
+        frame = db.read_frame(ctx.db, select_sessions(ctx, by, names))
     elif source == "active":
         frame = _active_frame(ctx, by)
     elif source == "agent_months":
@@ -969,9 +1027,9 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     elif source == "roster":
         return _roster_frame(ctx, by).select(*by, *names)
     elif source == "complaints":
-        frame = db.read_frame(ctx.engine, select_complaints(ctx, by, names))
+        frame = db.read_frame(ctx.db, select_complaints(ctx, by, names))
     elif source == "qa":
-        frame = db.read_frame(ctx.engine, select_qa(ctx, by, names))
+        frame = db.read_frame(ctx.db, select_qa(ctx, by, names))
     else:  # pragma: no cover - BASE_SOURCE and this switch are kept in step by a test
         raise KeyError(source)
     frame = _conform_dims(frame, by)
