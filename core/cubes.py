@@ -11,6 +11,7 @@ source       table(s)                                  dimensions it can cut by
 calls        calls (+ agents, campaigns, numbers, dnc, all twelve
              distinct QA call ids)
 customers    connected outbound calls, per callee      all twelve
+dnc          outbound calls after a DNC entry (+ dnc)  all twelve
 per-callee   calls with window functions per callee    all twelve
 sessions     agent_sessions (+ agents)                 month, day, team, site, agent
 active       sessions ∪ human calls (+ agents)         all twelve (sessions only where they can)
@@ -116,11 +117,11 @@ BASE_SOURCE: dict[str, str] = {
             "blocked_region_calls",
             "out_of_coverage_calls",
             "unregistered_number_calls",
-            "dnc_calls",
             "connected_recorded_purpose",
             "recorded_connected_purpose",
         )
     },
+    "dnc_calls": "dnc",
     "reached_customers": "customers",
     "effective_customers": "customers",
     "over_cap_calls": "percallee",
@@ -145,6 +146,7 @@ BASE_SOURCE: dict[str, str] = {
 SOURCE_DIMS: dict[str, set[str]] = {
     "calls": set(DIMENSIONS),
     "customers": set(DIMENSIONS),
+    "dnc": set(DIMENSIONS),
     "percallee": set(DIMENSIONS),
     "sessions": SESSION_DIMS,
     "active": set(DIMENSIONS),
@@ -335,7 +337,6 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
         ),
         "out_of_coverage_calls": lambda: _out_of_coverage(ctx, f),
         "unregistered_number_calls": lambda: _unregistered(ctx, f),
-        "dnc_calls": lambda: _dnc(f),
         # Connected outbound calls of the purposes that must be recorded (rules: recording.purposes).
         "connected_recorded_purpose": lambda: sql.count_if(sa.and_(out, answered, _must_record(ctx, f))),
         "recorded_connected_purpose": lambda: sql.count_if(
@@ -431,12 +432,12 @@ def _unregistered_cond(ctx: _Ctx, f: _CallFrom) -> Any:
     n = schema.numbers.alias("n")
     n = f.join("n", n, n.c.number == c.caller_number)
     d = ctx.dialect
-    day = sql.day(d, c.started_at)
+    day = sql.day_key(d, c.started_at)
     bad = sa.or_(
         n.c.number.is_(None),
         sa.func.coalesce(n.c.registered, sa.false()) == sa.false(),
-        sa.and_(n.c.allocated_on.is_not(None), day < sql.day(d, n.c.allocated_on)),
-        sa.and_(n.c.released_on.is_not(None), day > sql.day(d, n.c.released_on)),
+        sa.and_(n.c.allocated_on.is_not(None), day < sql.day_key(d, n.c.allocated_on)),
+        sa.and_(n.c.released_on.is_not(None), day > sql.day_key(d, n.c.released_on)),
     )
     return sa.and_(c.direction == "out", bad)
 
@@ -456,8 +457,28 @@ def _dnc_cond(f: _CallFrom) -> Any:
     return sa.and_(c.direction == "out", first.c.first_added < c.started_at)
 
 
-def _dnc(f: _CallFrom) -> Any:
-    return sql.count_if(_dnc_cond(f))
+def select_dnc(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """Outbound calls to a customer whose first DNC entry was added before the call.
+
+    An inner join to the (small) DNC list, apart from the other call counts: joined into their
+    query, every call would carry the DNC columns through the grouping.
+    """
+    k = schema.calls
+    f = _CallFrom(k, ctx)
+    c = k.c
+    first = (
+        sa.select(schema.dnc.c.callee_id, sa.func.min(schema.dnc.c.added_at).label("first_added"))
+        .group_by(schema.dnc.c.callee_id)
+        .subquery("dn")
+    )
+    dim_cols = [f.dim(d) for d in dims]
+    conds = [c.started_at >= ctx.t0, c.started_at < ctx.t1, c.direction == "out", *f.where_filters()]
+    query = (
+        sa.select(*dim_cols, *[sa.func.count().label(b) for b in bases])
+        .select_from(f.from_clause().join(first, first.c.callee_id == c.callee_id))
+        .where(*conds, first.c.first_added < c.started_at)
+    )
+    return query.group_by(*dim_cols) if dim_cols else query
 
 
 def rule_condition(ctx: _Ctx, f: _CallFrom, rule_id: str) -> Any:
@@ -506,6 +527,28 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
     k = schema.calls
     d = ctx.dialect
     lookback = max(24, ctx.rules.recall_hours)
+    scope = [
+        k.c.direction == "out",
+        k.c.callee_id.is_not(None),
+        k.c.started_at >= ctx.t0 - timedelta(hours=lookback),
+        k.c.started_at < ctx.t1,
+    ]
+    # Only customers who can breach anything need the window functions (sorting every call by
+    # customer is the dearest step): a call is over a cap only when its customer has more calls in
+    # the window than the smaller cap, and a re-call needs an earlier abandoned call. The rest
+    # would give zero counts, so leaving them out changes no number.
+    n_calls = sa.func.count()
+    candidates = (
+        sa.select(k.c.callee_id)
+        .where(*scope)
+        .group_by(k.c.callee_id)
+        .having(
+            sa.or_(
+                n_calls > min(ctx.rules.caps_per_24h, ctx.rules.caps_per_5min),
+                sa.and_(n_calls >= 2, sql.count_if(k.c.disposition == "abandoned") > 0),
+            )
+        )
+    )
     inner = (
         sa.select(
             k.c.call_id,
@@ -518,12 +561,7 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
             k.c.disposition,
             sql.epoch(d, k.c.started_at).label("ep"),
         )
-        .where(
-            k.c.direction == "out",
-            k.c.callee_id.is_not(None),
-            k.c.started_at >= ctx.t0 - timedelta(hours=lookback),
-            k.c.started_at < ctx.t1,
-        )
+        .where(*scope, k.c.callee_id.in_(candidates))
         .subquery("k0")
     )
     callee, ep = inner.c.callee_id, inner.c.ep
@@ -571,6 +609,18 @@ def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> s
         .where(w.started_at >= ctx.t0, *f.where_filters())
     )
     return query.group_by(*dim_cols) if dim_cols else query
+
+
+def select_per_callee_cells(ctx: _Ctx, dims: Sequence[str]) -> sa.Select[Any]:
+    """The dimension values of the outbound calls :func:`select_per_callee` counts (every call
+    to a known customer in the period, windowed or not)."""
+    k = schema.calls
+    f = _CallFrom(k, ctx)
+    c = k.c
+    dim_cols = [f.dim(x) for x in dims]
+    conds = [c.started_at >= ctx.t0, c.started_at < ctx.t1, c.direction == "out", c.callee_id.is_not(None)]
+    conds += f.where_filters()
+    return sa.select(*dim_cols).select_from(f.from_clause()).where(*conds).group_by(*dim_cols)
 
 
 # --------------------------------------------------------------------------------------------
@@ -964,6 +1014,7 @@ def compute_bases(
     by_source: dict[str, list[str]] = {}
     for b in bases:
         by_source.setdefault(BASE_SOURCE[b], []).append(b)
+    ctx.cache["sources"] = set(by_source)
     frames: list[pl.DataFrame] = []
     not_applicable: list[str] = []
     with engine.connect() as conn:
@@ -1006,8 +1057,15 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
         frame = db.read_frame(ctx.db, select_calls(ctx, by, names))
     elif source == "customers":
         frame = db.read_frame(ctx.db, select_customers(ctx, by, names))
+    elif source == "dnc":
+        frame = db.read_frame(ctx.db, select_dnc(ctx, by, names))
     elif source == "percallee":
         frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names))
+        if by and "calls" not in ctx.cache.get("sources", ()):
+            # Only customers who can breach a rule are windowed (per_callee_windowed); the cells of
+            # everyone else's calls still exist, with zero breaches.
+            cells = _conform_dims(db.read_frame(ctx.db, select_per_callee_cells(ctx, by)), by)
+            frame = cells.join(_conform_dims(frame, by), on=by, how="left", nulls_equal=True)
     elif source == "sessions":
         frame = db.read_frame(ctx.db, select_sessions(ctx, by, names))
     elif source == "active":

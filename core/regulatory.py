@@ -314,6 +314,8 @@ def field_sql(engine: Engine, field: Field, year: int) -> str | None:
                 queries.append(cubes.select_calls(ctx, [], [base]))
             elif source == "customers":
                 queries.append(cubes.select_customers(ctx, [], [base]))
+            elif source == "dnc":
+                queries.append(cubes.select_dnc(ctx, [], [base]))
             elif source == "percallee":
                 queries.append(cubes.select_per_callee(ctx, [], [base]))
             elif source == "sessions":

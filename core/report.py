@@ -36,7 +36,7 @@ from core.i18n import fmt, t
 from core.metrics import METRICS, compute_metrics
 from core.periods import add_months, month_end, previous_period, year_earlier
 from core.quality import Check, quality_score, run_checks
-from core.risk import compute_risk, risk_rules
+from core.risk import compute_risk, compute_risk_all, risk_rules
 from core.rules import Rules, load_rules
 from core.touch import Kpi, compute_kpis
 
@@ -204,8 +204,8 @@ def build_report(
     ).filter(pl.col("outbound_calls") > 0)
     risk = compute_risk(engine, start, end, entity="campaign", grain="day", rules=rules)
     tops = {}
-    for entity in RISK_ENTITIES:
-        frame = compute_risk(engine, start, end, entity=entity, grain="month", rules=rules)
+    monthly = compute_risk_all(engine, start, end, entities=RISK_ENTITIES, grain="month", rules=rules)
+    for entity, frame in monthly.items():
         tops[entity] = (
             frame.filter(pl.col("score") > 0)
             .sort(["score", "entity"], descending=[True, False])

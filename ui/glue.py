@@ -31,7 +31,7 @@ from core.capacity import CapacityData, build_capacity
 from core.home import FilterOptions, Filters, HomeData, build_filter_options, build_home, last_complete_month
 from core.home import latest_call_day as _latest_call_day
 from core.i18n import fmt, t
-from core.risk import RiskRule, compute_risk, read_rule_calls, risk_rules, select_rule_calls
+from core.risk import RiskRule, compute_risk_all, read_rule_calls, risk_rules, select_rule_calls
 from core.risk_lists import rank_by_rule
 from core.rules import Rules, RulesError, load_rules
 from core.schema import TABLES
@@ -282,11 +282,18 @@ def load_staffing(url: str, version: str, start: date, end: date, filters: Filte
 def load_risk(
     url: str, version: str, start: date, end: date, filters: Filters, entity: str, grain: str
 ) -> pl.DataFrame:
-    """Risk per entity and period (see :func:`core.risk.compute_risk`)."""
+    """Risk per entity and period (see :func:`core.risk.compute_risk`), from :func:`load_risk_all`."""
+    return load_risk_all(url, version, start, end, filters, grain)[entity]
+
+
+@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
+def load_risk_all(
+    url: str, version: str, start: date, end: date, filters: Filters, grain: str
+) -> dict[str, pl.DataFrame]:
+    """Risk of every entity at once (:func:`core.risk.compute_risk_all`: one pass over the calls),
+    so that switching the heatmap's entity reads nothing."""
     del version
-    return compute_risk(
-        get_engine(url), start, end, entity=entity, grain=grain, filters=filters, rules=rules_in_force()
-    )
+    return compute_risk_all(get_engine(url), start, end, grain=grain, filters=filters, rules=rules_in_force())
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)

@@ -151,6 +151,22 @@ def test_risk_is_identical_on_every_engine(built: dict[str, sa.Engine], entity: 
         assert ref["top_rules"].to_list() == got["top_rules"].to_list(), kind
 
 
+def test_risk_of_every_entity_at_once_equals_each_alone(built: dict[str, sa.Engine]) -> None:
+    """compute_risk_all reads one fine cube (every entity × day) and sums it per entity: on every
+    engine each entity's frame equals the one its own query gives on DuckDB (team looked up
+    from the agent afterwards, the per-customer windows run once)."""
+    start, end = date(Y, 9, 1), date(Y, 9, 28)
+    alone = {e: risk.compute_risk(built["duckdb"], start, end, entity=e, grain="week") for e in risk.ENTITIES}
+    assert all(frame.height > 0 for frame in alone.values())
+    for kind, engine in built.items():
+        together = risk.compute_risk_all(engine, start, end, grain="week")
+        assert list(together) == list(risk.ENTITIES)
+        for entity, ref in alone.items():
+            got = together[entity]
+            _same(ref.drop("top_rules"), got.drop("top_rules"), f"{kind} {entity}")
+            assert ref["top_rules"].to_list() == got["top_rules"].to_list(), f"{kind} {entity}"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 9)
