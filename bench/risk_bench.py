@@ -25,25 +25,31 @@ from bench import metrics_bench as mb
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
-import json, os, resource, sys, time
+import hashlib, json, os, resource, sys, time
 t0 = time.perf_counter()
 from datetime import date
 from core import db, risk
 eng = db.make_engine(sys.argv[1])
 year, each = int(sys.argv[2]), sys.argv[3] == "each"
 out = {"import_s": time.perf_counter() - t0, "entities": {}}
+def digest(frame):
+    import polars as pl
+    flat = frame.with_columns(pl.col("top_rules").list.join(",")) if frame.height else frame
+    return hashlib.sha1(flat.write_csv().encode()).hexdigest()[:12]
 c0, t = os.times(), time.perf_counter()
 if each:
     for entity in risk.ENTITIES:
         s = time.perf_counter()
         frame = risk.compute_risk(eng, date(year, 1, 1), date(year, 12, 31), entity=entity, grain="week")
         out["entities"][entity] = {"seconds": time.perf_counter() - s, "cells": frame.height,
-                                   "critical": int((frame["band"] == "critical").sum()) if frame.height else 0}
+                                   "critical": int((frame["band"] == "critical").sum()) if frame.height else 0,
+                                   "digest": digest(frame)}
 else:
     frames = risk.compute_risk_all(eng, date(year, 1, 1), date(year, 12, 31), grain="week")
     for entity, frame in frames.items():
         out["entities"][entity] = {"seconds": None, "cells": frame.height,
-                                   "critical": int((frame["band"] == "critical").sum()) if frame.height else 0}
+                                   "critical": int((frame["band"] == "critical").sum()) if frame.height else 0,
+                                   "digest": digest(frame)}
 out["compute_s"] = time.perf_counter() - t
 c1 = os.times()
 out["cpu_s"] = (c1.user - c0.user) + (c1.system - c0.system)
@@ -91,19 +97,27 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nRisk, year {args.year}, every entity weekly; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'engine':8} {'entity':16} {'seconds':>8} {'cells':>7} {'critical':>8}")
+    print(f"{'engine':8} {'entity':16} {'seconds':>8} {'cells':>7} {'critical':>8}  digest")
+    digests: dict[str, dict[str, str]] = {}
     for engine in engines:
         for each in (False, True) if args.each else (False,):
             res = run(engine, paths[engine], args.year, each=each)
+            digests[f"{engine} {'each' if each else 'all'}"] = {
+                e: r["digest"]
+                for e, r in res["entities"].items()  # type: ignore[union-attr]
+            }
             how = "one entity at a time" if each else "every entity at once (compute_risk_all)"
             for entity, r in res["entities"].items():  # type: ignore[union-attr]
                 secs = "" if r["seconds"] is None else f"{r['seconds']:8.2f}"
-                print(f"{engine:8} {entity:16} {secs:>8} {r['cells']:7d} {r['critical']:8d}")
+                print(f"{engine:8} {entity:16} {secs:>8} {r['cells']:7d} {r['critical']:8d}  {r['digest']}")
             print(
                 f"{engine:8} {'TOTAL':16} {res['compute_s']:8.2f}   {how}: process {res['process_s']:.2f} s, "
                 f"CPU {res['cpu_s']:.2f} s, peak {res['peak_mb']:.0f} MB (target: under 3 s on DuckDB)"
             )
-    return 0
+    same = len({tuple(sorted(d.items())) for d in digests.values()}) == 1
+    runs = ", ".join(digests)
+    print(f"agree: {'yes' if same else 'NO'}: every entity's risk frame has the same digest in {runs}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -150,6 +150,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rollup(args: argparse.Namespace) -> int:
+    """Rebuild DuckDB's pre-aggregated rollups (core/rollup.py); imports and ``demo`` do it themselves."""
+    from core import rollup
+
+    url = db.resolve_url(args.db)
+    engine = db.make_engine(url, create_dirs=False)
+    problems = db.check_schema(engine)
+    if problems:
+        raise CliError(
+            f"schema check failed for {db.redact_url(url)}: " + "; ".join(p.message("en") for p in problems)
+        )
+    seconds = rollup.refresh(engine)
+    built = seconds is not None
+    if args.format == "table":
+        sys.stdout.write(
+            f"rollups rebuilt in {seconds:.1f}s\n"
+            if built
+            else f"{db.dialect_of(engine)}: no rollups on this engine (DuckDB only); every metric reads the calls\n"
+        )
+    else:
+        emit([{"engine": db.dialect_of(engine), "built": built, "seconds": seconds}], args.format)
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the schema, print row counts and the data version; exit 2 when tables are missing."""
     url = db.resolve_url(args.db)
@@ -632,6 +656,10 @@ def build_parser() -> argparse.ArgumentParser:
     from core.ingest.command import add_parser as add_import_parser
 
     add_import_parser(sub)  # python -m core import … (core/ingest/command.py)
+
+    p = sub.add_parser("rollup", help="rebuild DuckDB's pre-aggregated rollups (imports and demo do it)")
+    common(p)
+    p.set_defaults(func=cmd_rollup)
 
     p = sub.add_parser("check", help="check the schema; print row counts and the data version")
     common(p)

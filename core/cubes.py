@@ -38,7 +38,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema, sql
+from core import db, rollup, schema, sql
 from core.rules import Rules
 
 DIMENSIONS: tuple[str, ...] = (
@@ -85,6 +85,7 @@ class _Ctx:
     rules: Rules
     cache: dict[str, Any] = field(default_factory=dict)
     conn: sa.Connection | None = None  # while a computation holds one open (see compute_bases)
+    rollup: bool = False  # core.rollup's tables are current and may answer (see compute_bases)
 
     @property
     def db(self) -> Engine | sa.Connection:
@@ -326,6 +327,7 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
             sa.func.coalesce(c.talk_seconds, 0) + sa.func.coalesce(c.wrap_seconds, 0), human
         ),
         "robot_calls": lambda: sql.count_if(sa.and_(out, c.robot)),
+        "human_calls": lambda: sql.count_if(human),  # for core.rollup (active agents)
         "recorded_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.recorded)),
         "short_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.talk_seconds < 6)),
         "abandoned_outbound": lambda: sql.count_if(sa.and_(out, c.disposition == "abandoned")),
@@ -350,6 +352,36 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
     )
     query = query.select_from(f.from_clause())
     return query.group_by(*dim_cols) if dim_cols else query
+
+
+def select_calls_rollup(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """:func:`select_calls` for the bases of :data:`core.rollup.CALL_BASES`, summed from the daily
+    rollup (the same dimensions and filters; no hour)."""
+    r = rollup.calls_daily
+    f = _CallFrom(r, ctx)
+    dim_cols = [f.dim(d) for d in dims]
+    query = sa.select(*dim_cols, *[sa.func.sum(r.c[b]).label(b) for b in bases]).where(
+        r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1, *f.where_filters()
+    )
+    query = query.select_from(f.from_clause())
+    return query.group_by(*dim_cols) if dim_cols else query
+
+
+def _customers_from_rollup(ctx: _Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
+    """Distinct customers from :data:`core.rollup.customer_months`, when the cut allows it."""
+    span = rollup.whole_months(ctx.start, ctx.end)
+    if span is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
+        return None
+    year, first, last = span
+    row = db.read_frame(ctx.db, rollup.select_customers(year, first, last, bool(by))).row(0, named=True)
+    if not by:
+        return pl.DataFrame({n: [int(row[n] or 0)] for n in names})
+    months = [m for m in range(first, last + 1) if (row[f"reached_{m:02d}"] or 0) > 0]
+    keys = {"reached_customers": "reached", "effective_customers": "effective"}
+    data: dict[str, list[Any]] = {"month": [f"{year}-{m:02d}" for m in months]}
+    for n in names:
+        data[n] = [int(row[f"{keys[n]}_{m:02d}"] or 0) for m in months]
+    return pl.DataFrame(data, schema={"month": pl.String, **{n: pl.Int64 for n in names}})
 
 
 def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
@@ -686,15 +718,23 @@ def select_sessions(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def select_active(ctx: _Ctx, dims: Sequence[str]) -> sa.Select[Any]:
-    """Distinct agents with a session or a human call in the period, and how many are outsourced."""
-    k = schema.calls
+def select_active(ctx: _Ctx, dims: Sequence[str], *, from_rollup: bool = False) -> sa.Select[Any]:
+    """Distinct agents with a session or a human call in the period, and how many are outsourced.
+
+    With ``from_rollup`` the human calls are read from :data:`core.rollup.calls_daily` (its rows
+    with human calls), which only DuckDB has and whose dimensions exclude the hour.
+    """
+    k = rollup.calls_daily if from_rollup else schema.calls
     f = _CallFrom(k, ctx)
+    human = (
+        [k.c.human_calls > 0]
+        if from_rollup
+        else [k.c.agent_id.is_not(None), sa.func.coalesce(k.c.robot, sa.false()) == sa.false()]
+    )
     call_part = sa.select(*[f.dim(x) for x in dims], k.c.agent_id.label("agent_id")).where(
         k.c.started_at >= ctx.t0,
         k.c.started_at < ctx.t1,
-        k.c.agent_id.is_not(None),
-        sa.func.coalesce(k.c.robot, sa.false()) == sa.false(),
+        *human,
         *f.where_filters(),
     )
     call_part = call_part.select_from(f.from_clause()).distinct()
@@ -1019,6 +1059,7 @@ def compute_bases(
     not_applicable: list[str] = []
     with engine.connect() as conn:
         ctx.conn = conn
+        ctx.rollup = rollup.current(conn)
         for source, names in by_source.items():
             if not set(by) <= SOURCE_DIMS[source] or (
                 source == "seats" and (filters.teams or filters.campaigns)
@@ -1048,14 +1089,29 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     agent-month sources ask for the very same query."""
     key = "active:" + ",".join(dims)
     if key not in ctx.cache:
-        ctx.cache[key] = db.read_frame(ctx.db, select_active(ctx, dims))
+        quick = ctx.rollup and set(dims) <= rollup.DIMS
+        ctx.cache[key] = db.read_frame(ctx.db, select_active(ctx, dims, from_rollup=quick))
     return ctx.cache[key]
 
 
 def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
     if source == "calls":
-        frame = db.read_frame(ctx.db, select_calls(ctx, by, names))
+        rolled = [n for n in names if n in rollup.CALL_BASES] if ctx.rollup and set(by) <= rollup.DIMS else []
+        rest = [n for n in names if n not in rolled]
+        parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
+        if rest:
+            parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest)))
+        frame = _conform_dims(parts[0], by)
+        for other in parts[1:]:
+            other = _conform_dims(other, by)
+            if by:
+                frame = frame.join(other, on=by, how="full", coalesce=True, nulls_equal=True)
+            else:
+                frame = pl.concat([frame, other], how="horizontal")
     elif source == "customers":
+        quick = _customers_from_rollup(ctx, by, names) if ctx.rollup else None
+        if quick is not None:
+            return quick.select(*by, *names)
         frame = db.read_frame(ctx.db, select_customers(ctx, by, names))
     elif source == "dnc":
         frame = db.read_frame(ctx.db, select_dnc(ctx, by, names))

@@ -202,13 +202,21 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
         if chpath and create_dirs:
             Path(str(chpath)).mkdir(parents=True, exist_ok=True)
     try:
-        return sa.create_engine(parsed, **kwargs)
+        engine = sa.create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
             f"不支持的数据库类型或缺少驱动:{parsed.drivername}({exc})。请安装 requirements.txt 中的驱动。",
             f"Unsupported database type or missing driver: {parsed.drivername} ({exc}). "
             "Install the drivers in requirements.txt.",
         ) from None
+    if backend == "duckdb":
+        sa.event.listen(engine, "connect", _duckdb_session)
+    return engine
+
+
+def _duckdb_session(dbapi_conn: Any, _record: Any) -> None:
+    """No progress bar: DuckDB would draw one on the terminal during a long query (a rollup, an import)."""
+    dbapi_conn.execute("SET enable_progress_bar = false")
 
 
 def connect_error(exc: Exception, url: str) -> DatabaseError:

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from core import db, schema
+from core import db, rollup, schema
 from core import demo_plan as plan
 
 ProgressFn = Callable[[str, float], None]
@@ -1143,5 +1143,7 @@ def build_demo(
             written["report_submissions"] += db.load_frame(engine, "report_submissions", subs, conn=conn)
     say("建立索引 / building indexes", 0.92)
     db.create_indexes(engine)
+    say("汇总表 / rollups", 0.97)
+    rollup.refresh(engine)
     say("完成 / done", 1.0)
     return written

@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from core import rollup
 from core.db import DatabaseError
 from core.i18n import fmt, t
 from core.ingest import FORMATS, IngestError, ProgressFn, import_files
@@ -77,6 +78,8 @@ def run_import(
             rejects_dir=folder / "rejects",
             progress=progress,
         )
+        if report.inserted:
+            rollup.refresh(target)  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         data = report.to_dict()
         # The folder is about to go: show names as uploaded, not the temporary paths.

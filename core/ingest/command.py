@@ -73,6 +73,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         raise CliError(exc.en) from None
+    if report.inserted:
+        from core import rollup  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
+
+        rollup.refresh(url)
     if args.report == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

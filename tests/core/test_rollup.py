@@ -1,0 +1,162 @@
+"""DuckDB's pre-aggregated rollups (core/rollup.py): the same numbers as the calls, by hand and on the demo.
+
+The hand-worked metric tests also run on a rolled-up DuckDB (``duckdb-rollup`` in
+test_metrics_defs.py); the engine parity tests compare a rolled-up DuckDB with four engines that read
+the calls. Here: the customer-month flags by hand, staleness, the CLI, and the demo cut every way with
+and without the rollups.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from core import cli, db, rollup
+from core.cubes import Filters
+from core.metrics import METRIC_KEYS, compute_metrics
+from tests.core.conftest import DEMO_Y, Demo, frame_for
+
+MakeDb = Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]
+
+
+def call(
+    call_id: str, started: datetime, callee: str, *, talk: int = 60, answered: bool = True
+) -> dict[str, Any]:
+    return {
+        "call_id": call_id,
+        "direction": "out",
+        "started_at": started,
+        "answered_at": started + timedelta(seconds=3) if answered else None,
+        "ended_at": started + timedelta(seconds=3 + talk),
+        "ring_seconds": 3,
+        "talk_seconds": talk if answered else 0,
+        "wrap_seconds": 0,
+        "two_way_voice": answered,
+        "disposition": "answered" if answered else "no_answer",
+        "agent_id": "A1",
+        "campaign_id": "C1",
+        "caller_number": "0571-XXXX0001",
+        "callee_id": callee,
+        "callee_province": "浙江",
+        "recorded": True,
+        "robot": False,
+    }
+
+
+# Customer a: reached effectively in January, reached briefly (10 s) in February.
+# Customer b: reached effectively in February only; not answered in January.
+# Customer c: never answered. A call of 2024 (customer a) belongs to the year before.
+CALLS = [
+    call("k1", datetime(2025, 1, 5, 10), "a"),
+    call("k2", datetime(2025, 2, 7, 11), "a", talk=10),
+    call("k3", datetime(2025, 1, 9, 12), "b", answered=False),
+    call("k4", datetime(2025, 2, 27, 23, 59, 59), "b"),
+    call("k5", datetime(2025, 3, 1, 9), "c", answered=False),
+    call("k6", datetime(2024, 12, 31, 23, 59, 59), "a"),
+]
+
+
+def test_customer_months_by_hand(tiny_db: MakeDb) -> None:
+    engine = tiny_db({"calls": CALLS})
+    seconds = rollup.refresh(engine)
+    if db.dialect_of(engine) != "duckdb":
+        assert seconds is None  # no rollups off DuckDB: the numbers below come from the calls
+    else:
+        assert seconds is not None
+        flags = db.read_frame(engine, sa.select(rollup.customer_months).order_by("year", "callee_id"))
+        assert flags.select("year", "callee_id", "r01", "r02", "e01", "e02").rows() == [
+            (2024, "a", 0, 0, 0, 0),  # k6 is in December 2024
+            (2025, "a", 1, 1, 1, 0),
+            (2025, "b", 0, 1, 0, 1),
+        ]
+        with engine.connect() as conn:
+            assert rollup.current(conn)
+    keys = ["reached_customers", "effective_customers"]
+    year = compute_metrics(engine, date(2025, 1, 1), date(2025, 12, 31), metrics=keys)
+    assert year.row(0, named=True) == {"reached_customers": 2, "effective_customers": 2}
+    q1 = compute_metrics(engine, date(2025, 1, 1), date(2025, 3, 31), by=["month"], metrics=keys)
+    assert q1.rows() == [("2025-01", 1, 1), ("2025-02", 2, 1)]  # March: no one reached, no row
+    feb = compute_metrics(engine, date(2025, 2, 1), date(2025, 2, 28), metrics=keys)
+    assert feb.row(0, named=True) == {"reached_customers": 2, "effective_customers": 1}
+    # Not whole months: read from the calls, the same definition.
+    part = compute_metrics(engine, date(2025, 1, 6), date(2025, 2, 27), metrics=keys)
+    assert part.row(0, named=True) == {"reached_customers": 2, "effective_customers": 1}
+    # Across the year end: a (Dec 2024 and Jan 2025) counts once.
+    span = compute_metrics(engine, date(2024, 12, 1), date(2025, 1, 31), metrics=keys)
+    assert span.row(0, named=True) == {"reached_customers": 1, "effective_customers": 1}
+
+
+def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) -> None:
+    engine = tiny_db({"calls": CALLS})
+    if db.dialect_of(engine) != "duckdb":
+        pytest.skip("rollups are DuckDB's")
+    rollup.refresh(engine)
+    keys = ["outbound_calls", "connected_calls", "reached_customers"]
+    jan_feb = (date(2025, 1, 1), date(2025, 2, 28))
+    assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(4, 3, 2)]
+    db.load_frame(engine, "calls", frame_for("calls", [call("k7", datetime(2025, 2, 10, 10), "d")]))
+    with engine.connect() as conn:
+        assert not rollup.current(conn)  # one more call: the fingerprint moved
+    assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
+    rollup.refresh(engine)
+    with engine.connect() as conn:
+        assert rollup.current(conn)
+    assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
+
+
+def test_cli_rollup_builds_on_duckdb_and_explains_elsewhere(
+    tiny_db: MakeDb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = tiny_db({"calls": CALLS})
+    url = engine.url.render_as_string(hide_password=False)
+    assert cli.main(["rollup", "--db", url, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    duck = db.dialect_of(engine) == "duckdb"
+    assert out[0]["engine"] == db.dialect_of(engine)
+    assert out[0]["built"] is duck
+    assert (out[0]["seconds"] is not None) is duck
+
+
+CUTS: list[tuple[list[str], date, date, Filters]] = [
+    ([], date(DEMO_Y, 1, 1), date(DEMO_Y, 12, 31), Filters()),
+    (["month"], date(DEMO_Y, 1, 1), date(DEMO_Y, 12, 31), Filters()),
+    (["campaign"], date(DEMO_Y, 9, 1), date(DEMO_Y, 9, 30), Filters()),
+    (["team", "month"], date(DEMO_Y - 1, 11, 1), date(DEMO_Y, 2, 28), Filters()),
+    (["site", "weekday"], date(DEMO_Y, 3, 10), date(DEMO_Y, 5, 20), Filters()),
+    (["purpose", "client"], date(DEMO_Y, 6, 1), date(DEMO_Y, 6, 30), Filters(teams=("营销一组",))),
+    (["caller_number", "day"], date(DEMO_Y, 9, 1), date(DEMO_Y, 9, 14), Filters(campaigns=("C01", "C03"))),
+    (["agent", "callee_province"], date(DEMO_Y, 4, 1), date(DEMO_Y, 4, 30), Filters(sites=("S1",))),
+    (["hour"], date(DEMO_Y, 1, 1), date(DEMO_Y, 12, 31), Filters()),
+    (["month"], date(DEMO_Y, 7, 1), date(DEMO_Y, 9, 30), Filters(campaigns=("C02",))),
+]
+
+
+@pytest.mark.parametrize(("by", "start", "end", "filters"), CUTS)
+def test_every_metric_on_the_demo_is_the_same_with_and_without_rollups(
+    demo_company: Demo, by: list[str], start: date, end: date, filters: Filters
+) -> None:
+    engine = demo_company.engine
+    with engine.connect() as conn:
+        assert rollup.current(conn), "build_demo builds the rollups"
+    fast = compute_metrics(engine, start, end, by=by, filters=filters)
+    with rollup.disabled():
+        with engine.connect() as conn:
+            assert not rollup.current(conn)
+        slow = compute_metrics(engine, start, end, by=by, filters=filters)
+    assert fast.columns == slow.columns == [*by, *METRIC_KEYS]
+    assert fast.height == slow.height > 0
+    assert fast["outbound_calls"].sum() > 0
+    for col in fast.columns:
+        a, b = fast[col], slow[col]
+        if a.dtype == pl.Float64:
+            for u, v in zip(a.to_list(), b.to_list(), strict=True):
+                assert (u is None) == (v is None), col
+                assert u is None or v == pytest.approx(u, rel=1e-12), col
+        else:
+            assert a.to_list() == b.to_list(), col
