@@ -211,6 +211,7 @@ class _CallFrom:
             "month": lambda: sql.month_key(d, t),
             "day": lambda: sql.day_key(d, t),
             "hour": lambda: sql.hour(d, t),
+            "hour_start": lambda: sa.func.date_trunc("hour", t),  # DuckDB only: core.rollup's hourly cube
             "weekday": lambda: sql.weekday(d, t),
             "team": lambda: self.agents().c.team,
             "site": lambda: self.agents().c.site_id,
@@ -356,8 +357,8 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
 
 def select_calls_rollup(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """:func:`select_calls` for the bases of :data:`core.rollup.CALL_BASES`, summed from the daily
-    rollup (the same dimensions and filters; no hour)."""
-    r = rollup.calls_daily
+    rollup, or from the hourly one for the hour (the same dimensions and filters)."""
+    r = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
     f = _CallFrom(r, ctx)
     dim_cols = [f.dim(d) for d in dims]
     query = sa.select(*dim_cols, *[sa.func.sum(r.c[b]).label(b) for b in bases]).where(
@@ -724,7 +725,9 @@ def select_active(ctx: _Ctx, dims: Sequence[str], *, from_rollup: bool = False) 
     With ``from_rollup`` the human calls are read from :data:`core.rollup.calls_daily` (its rows
     with human calls), which only DuckDB has and whose dimensions exclude the hour.
     """
-    k = rollup.calls_daily if from_rollup else schema.calls
+    k = schema.calls
+    if from_rollup:
+        k = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
     f = _CallFrom(k, ctx)
     human = (
         [k.c.human_calls > 0]
@@ -1089,14 +1092,15 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     agent-month sources ask for the very same query."""
     key = "active:" + ",".join(dims)
     if key not in ctx.cache:
-        quick = ctx.rollup and set(dims) <= rollup.DIMS
+        quick = ctx.rollup and (set(dims) <= rollup.DIMS or set(dims) <= rollup.HOURLY_DIMS)
         ctx.cache[key] = db.read_frame(ctx.db, select_active(ctx, dims, from_rollup=quick))
     return ctx.cache[key]
 
 
 def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
     if source == "calls":
-        rolled = [n for n in names if n in rollup.CALL_BASES] if ctx.rollup and set(by) <= rollup.DIMS else []
+        cubed = set(by) <= rollup.DIMS or set(by) <= rollup.HOURLY_DIMS
+        rolled = [n for n in names if n in rollup.CALL_BASES] if ctx.rollup and cubed else []
         rest = [n for n in names if n not in rolled]
         parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
         if rest:

@@ -11,6 +11,9 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     human calls (for active agents). Its ``started_at`` is the day's midnight, so the query builders
     of :mod:`core.cubes` run on it unchanged: any period of whole days, every dimension but the hour,
     every filter.
+``rollup_calls_hourly``
+    The same counts by hour × agent × campaign: the hour-of-day and weekday heatmaps, by any
+    dimension but caller number and province, with every filter.
 ``rollup_customer_months``
     One row per customer and calendar year, with a 0/1 flag per month: reached (a connected outbound
     call) and reached effectively. The distinct customers of whole months of one year, in total or
@@ -72,6 +75,10 @@ DIMS: frozenset[str] = frozenset(
         "callee_province",
     }
 )
+#: The dimensions the hourly rollup can cut by (the hour, without caller number and province).
+HOURLY_DIMS: frozenset[str] = frozenset(
+    {"month", "day", "hour", "weekday", "team", "agent", "site", "campaign", "purpose", "client"}
+)
 MONTHS = range(1, 13)
 
 metadata = sa.MetaData()
@@ -86,6 +93,15 @@ calls_daily = sa.Table(
     *[sa.Column(b, sa.BigInteger, nullable=False) for b in CALL_BASES],
     sa.Column("human_calls", sa.BigInteger, nullable=False),
 )
+calls_hourly = sa.Table(
+    "rollup_calls_hourly",
+    metadata,
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("agent_id", sa.String(32)),
+    sa.Column("campaign_id", sa.String(32)),
+    *[sa.Column(b, sa.BigInteger, nullable=False) for b in CALL_BASES],
+    sa.Column("human_calls", sa.BigInteger, nullable=False),
+)
 customer_months = sa.Table(
     "rollup_customer_months",
     metadata,
@@ -93,6 +109,9 @@ customer_months = sa.Table(
     sa.Column("callee_id", sa.String(64), nullable=False),
     *[sa.Column(f"r{m:02d}", sa.SmallInteger, nullable=False) for m in MONTHS],
     *[sa.Column(f"e{m:02d}", sa.SmallInteger, nullable=False) for m in MONTHS],
+    # The same flags as bits (bit m−1 for month m): "any month of the period" is one AND.
+    sa.Column("rmask", sa.Integer, nullable=False),
+    sa.Column("emask", sa.Integer, nullable=False),
 )
 state = sa.Table(
     "rollup_state",
@@ -177,6 +196,21 @@ def refresh(target: Engine | str | None) -> float | None:
                     ),
                 )
             )
+            hourly = cubes.select_calls(
+                ctx, ["hour_start", "agent", "campaign"], [*CALL_BASES, "human_calls"]
+            )
+            hourly = hourly.subquery("h")
+            conn.execute(
+                calls_hourly.insert().from_select(
+                    [c.name for c in calls_hourly.columns],
+                    sa.select(
+                        hourly.c.d_hour_start,
+                        hourly.c.d_agent,
+                        hourly.c.d_campaign,
+                        *[sa.func.coalesce(hourly.c[b], 0) for b in (*CALL_BASES, "human_calls")],
+                    ),
+                )
+            )
             conn.execute(
                 customer_months.insert().from_select(
                     [c.name for c in customer_months.columns], _select_customer_months()
@@ -192,6 +226,7 @@ def _select_customer_months() -> sa.Select[Any]:
     k = schema.calls.c
     month = sa.extract("month", k.started_at)
     effective = sa.and_(k.talk_seconds >= 30, k.two_way_voice)
+    bit = sa.cast(sa.literal(1).op("<<")(sa.cast(month, sa.Integer) - 1), sa.Integer)
 
     def flag(m: int, cond: Any = None) -> Any:
         hit = month == m if cond is None else sa.and_(month == m, cond)
@@ -203,6 +238,8 @@ def _select_customer_months() -> sa.Select[Any]:
             k.callee_id,
             *[flag(m).label(f"r{m:02d}") for m in MONTHS],
             *[flag(m, effective).label(f"e{m:02d}") for m in MONTHS],
+            sa.func.bit_or(bit).label("rmask"),
+            sa.func.bit_or(sa.case((effective, bit), else_=0)).label("emask"),
         )
         .where(k.direction == "out", k.disposition == "answered", k.callee_id.is_not(None))
         .group_by(sa.extract("year", k.started_at), k.callee_id)
@@ -230,8 +267,9 @@ def select_customers(year: int, first: int, last: int, by_month: bool) -> sa.Sel
             cols.append(sa.func.sum(t[f"r{m:02d}"]).label(f"reached_{m:02d}"))
             cols.append(sa.func.sum(t[f"e{m:02d}"]).label(f"effective_{m:02d}"))
         return sa.select(*cols).where(t.year == year)
-    any_r = sa.or_(*[t[f"r{m:02d}"] == 1 for m in months])
-    any_e = sa.or_(*[t[f"e{m:02d}"] == 1 for m in months])
+    bits = sum(1 << (m - 1) for m in months)
+    any_r = t.rmask.op("&")(bits) != 0
+    any_e = t.emask.op("&")(bits) != 0
     return sa.select(
         sa.func.sum(sa.case((any_r, 1), else_=0)).label("reached_customers"),
         sa.func.sum(sa.case((any_e, 1), else_=0)).label("effective_customers"),

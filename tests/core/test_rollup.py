@@ -70,10 +70,12 @@ def test_customer_months_by_hand(tiny_db: MakeDb) -> None:
     else:
         assert seconds is not None
         flags = db.read_frame(engine, sa.select(rollup.customer_months).order_by("year", "callee_id"))
-        assert flags.select("year", "callee_id", "r01", "r02", "e01", "e02").rows() == [
-            (2024, "a", 0, 0, 0, 0),  # k6 is in December 2024
-            (2025, "a", 1, 1, 1, 0),
-            (2025, "b", 0, 1, 0, 1),
+        assert flags.select(
+            "year", "callee_id", "r01", "r02", "r12", "e01", "e02", "rmask", "emask"
+        ).rows() == [
+            (2024, "a", 0, 0, 1, 0, 0, 2048, 2048),  # k6 is in December 2024: bit 11
+            (2025, "a", 1, 1, 0, 1, 0, 0b11, 0b01),
+            (2025, "b", 0, 1, 0, 0, 1, 0b10, 0b10),
         ]
         with engine.connect() as conn:
             assert rollup.current(conn)
@@ -133,6 +135,8 @@ CUTS: list[tuple[list[str], date, date, Filters]] = [
     (["caller_number", "day"], date(DEMO_Y, 9, 1), date(DEMO_Y, 9, 14), Filters(campaigns=("C01", "C03"))),
     (["agent", "callee_province"], date(DEMO_Y, 4, 1), date(DEMO_Y, 4, 30), Filters(sites=("S1",))),
     (["hour"], date(DEMO_Y, 1, 1), date(DEMO_Y, 12, 31), Filters()),
+    (["hour", "weekday"], date(DEMO_Y, 5, 1), date(DEMO_Y, 5, 31), Filters(teams=("营销一组", "夜班组"))),
+    (["hour", "campaign"], date(DEMO_Y, 2, 3), date(DEMO_Y, 2, 16), Filters(sites=("S2",))),
     (["month"], date(DEMO_Y, 7, 1), date(DEMO_Y, 9, 30), Filters(campaigns=("C02",))),
 ]
 
