@@ -361,7 +361,27 @@ def select_calls_rollup(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) ->
     r = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
     f = _CallFrom(r, ctx)
     dim_cols = [f.dim(d) for d in dims]
-    query = sa.select(*dim_cols, *[sa.func.sum(r.c[b]).label(b) for b in bases]).where(
+
+    def only(cond: Any, base: str) -> Any:
+        return sa.func.sum(sa.case((cond, r.c[base]), else_=0))
+
+    # Rule-dependent bases whose condition is a function of the cube's own columns (province, caller
+    # number and day, campaign): sums of the matching rows' counts (daily cube only).
+    derived = {
+        "blocked_region_calls": lambda: only(
+            r.c.callee_province.in_(ctx.rules.blocked_provinces), "outbound_calls"
+        ),
+        "out_of_coverage_calls": lambda: only(
+            _out_of_coverage_cond(ctx, f, outbound=False), "outbound_calls"
+        ),
+        "unregistered_number_calls": lambda: only(
+            _unregistered_cond(ctx, f, outbound=False), "outbound_calls"
+        ),
+        "connected_recorded_purpose": lambda: only(_must_record(ctx, f), "connected_calls"),
+        "recorded_connected_purpose": lambda: only(_must_record(ctx, f), "recorded_connected_calls"),
+    }
+    aggs = [(derived[b]() if b in derived else sa.func.sum(r.c[b])).label(b) for b in bases]
+    query = sa.select(*dim_cols, *aggs).where(
         r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1, *f.where_filters()
     )
     query = query.select_from(f.from_clause())
@@ -442,7 +462,7 @@ def _outside_hours(ctx: _Ctx, f: _CallFrom) -> Any:
     return sql.count_if(_outside_hours_cond(ctx, f))
 
 
-def _out_of_coverage_cond(ctx: _Ctx, f: _CallFrom) -> Any:
+def _out_of_coverage_cond(ctx: _Ctx, f: _CallFrom, *, outbound: bool = True) -> Any:
     c = f.k.c
     coverage = _coverage(ctx)
     if coverage is None:
@@ -450,7 +470,7 @@ def _out_of_coverage_cond(ctx: _Ctx, f: _CallFrom) -> Any:
     cond = c.callee_province.is_not(None)
     if coverage:
         cond = sa.and_(cond, c.callee_province.not_in(coverage))
-    return sa.and_(c.direction == "out", cond)
+    return sa.and_(c.direction == "out", cond) if outbound else cond
 
 
 def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
@@ -460,7 +480,7 @@ def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
     return sql.count_if(_out_of_coverage_cond(ctx, f))
 
 
-def _unregistered_cond(ctx: _Ctx, f: _CallFrom) -> Any:
+def _unregistered_cond(ctx: _Ctx, f: _CallFrom, *, outbound: bool = True) -> Any:
     c = f.k.c
     n = schema.numbers.alias("n")
     n = f.join("n", n, n.c.number == c.caller_number)
@@ -472,7 +492,7 @@ def _unregistered_cond(ctx: _Ctx, f: _CallFrom) -> Any:
         sa.and_(n.c.allocated_on.is_not(None), day < sql.day_key(d, n.c.allocated_on)),
         sa.and_(n.c.released_on.is_not(None), day > sql.day_key(d, n.c.released_on)),
     )
-    return sa.and_(c.direction == "out", bad)
+    return sa.and_(c.direction == "out", bad) if outbound else bad
 
 
 def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
@@ -1099,8 +1119,11 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
 
 def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
     if source == "calls":
-        cubed = set(by) <= rollup.DIMS or set(by) <= rollup.HOURLY_DIMS
-        rolled = [n for n in names if n in rollup.CALL_BASES] if ctx.rollup and cubed else []
+        rolled = []
+        if ctx.rollup and set(by) <= rollup.DIMS:
+            rolled = [n for n in names if n in rollup.CALL_BASES or n in rollup.DERIVED_BASES]
+        elif ctx.rollup and set(by) <= rollup.HOURLY_DIMS:
+            rolled = [n for n in names if n in rollup.CALL_BASES]
         rest = [n for n in names if n not in rolled]
         parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
         if rest:

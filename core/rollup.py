@@ -59,6 +59,15 @@ CALL_BASES: tuple[str, ...] = (
     "abandoned_outbound",
     "connected_all",
 )
+#: Rule-dependent call bases that the daily rollup answers from its own columns (the rules and the
+#: reference tables are applied at query time): see :func:`core.cubes.select_calls_rollup`.
+DERIVED_BASES: tuple[str, ...] = (
+    "blocked_region_calls",
+    "out_of_coverage_calls",
+    "unregistered_number_calls",
+    "connected_recorded_purpose",
+    "recorded_connected_purpose",
+)
 #: The dimensions the daily rollup can cut by (all but the hour of day).
 DIMS: frozenset[str] = frozenset(
     {

@@ -1,7 +1,8 @@
 """Fixtures for the compliance-core tests (risk, material changes, fields, calendar, rules).
 
 * ``tiny_db``: a factory that loads hand-made rows into a fresh DuckDB or SQLite file (the test runs
-  once per engine) through :func:`core.db.create_schema` and :func:`core.db.load_frame`.
+  once per engine, and once more on DuckDB with its rollups built: core/rollup.py) through
+  :func:`core.db.create_schema` and :func:`core.db.load_frame`.
 * ``demo``: the demo company at the default scale in a DuckDB file, built once per test session
   and shared by ``test_risk.py`` and ``test_regulatory.py`` (about a minute on two cores).
 """
@@ -19,7 +20,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, demo, schema
+from core import db, demo, rollup, schema
 
 DEMO_END = date(2026, 10, 31)  # fixed so the expectations do not move with today's date
 DEMO_Y = 2025  # the last complete calendar year in range for DEMO_END
@@ -55,7 +56,7 @@ def frame_for(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     )
 
 
-@pytest.fixture(params=["duckdb", "sqlite"])
+@pytest.fixture(params=["duckdb", "sqlite", "duckdb-rollup"])
 def tiny_db(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]]:
@@ -64,12 +65,15 @@ def tiny_db(
 
     def make(tables: dict[str, list[dict[str, Any]]]) -> sa.Engine:
         n = next(_counter)
-        url = f"{request.param}:///{tmp_path / f'tiny{n}.{request.param}'}"
+        kind = request.param.split("-")[0]
+        url = f"{kind}:///{tmp_path / f'tiny{n}.{kind}'}"
         engine = db.make_engine(url)
         db.create_schema(engine, indexes=False)  # tables only: a few rows need no index, and it is 4× faster
         for name, rows in tables.items():
             if rows:
                 db.load_frame(engine, name, frame_for(name, rows))
+        if request.param == "duckdb-rollup":  # the same expectations with DuckDB's rollups in use
+            rollup.refresh(engine)
         engines.append(engine)
         return engine
 
