@@ -574,6 +574,32 @@ def rule_condition(ctx: _Ctx, f: _CallFrom, rule_id: str) -> Any:
     raise KeyError(f"no per-call condition for rule {rule_id!r}")
 
 
+def _rollup_candidates(ctx: _Ctx, lookback: int, least_cap: int) -> Any | None:
+    """A superset of the customers who can breach a cap or be re-called, from the per-customer
+    year counts of :data:`core.rollup.callee_years` (no grouping of the calls): customers with
+    more outbound calls in the period's year than the smaller cap, or two calls and an abandoned
+    one, plus everyone called in the look-back before that year's first day. ``None`` when there
+    is no current rollup or the period spans years."""
+    if not ctx.rollup:
+        return None
+    year = (ctx.t1 - timedelta(seconds=1)).year
+    first = datetime(year, 1, 1)
+    if ctx.t0 < first:
+        return None
+    r = rollup.callee_years.c
+    k = schema.calls.c
+    in_year = sa.select(r.callee_id).where(
+        r.year == year, sa.or_(r.out_calls > least_cap, sa.and_(r.out_calls >= 2, r.abandoned > 0))
+    )
+    since = ctx.t0 - timedelta(hours=lookback)
+    if since >= first:
+        return in_year
+    spill = sa.select(k.callee_id).where(
+        k.direction == "out", k.callee_id.is_not(None), k.started_at >= since, k.started_at < first
+    )
+    return sa.union(in_year, spill)
+
+
 def per_callee_windowed(ctx: _Ctx) -> Any:
     """Outbound calls with per-callee window counts: ``n24``, ``n5`` (ties ordered by call_id) and
     ``ab_before`` (abandoned calls to the callee in the preceding ``abandon.recall_hours``)."""
@@ -591,17 +617,20 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
     # the window than the smaller cap, and a re-call needs an earlier abandoned call. The rest
     # would give zero counts, so leaving them out changes no number.
     n_calls = sa.func.count()
-    candidates = (
-        sa.select(k.c.callee_id)
-        .where(*scope)
-        .group_by(k.c.callee_id)
-        .having(
-            sa.or_(
-                n_calls > min(ctx.rules.caps_per_24h, ctx.rules.caps_per_5min),
-                sa.and_(n_calls >= 2, sql.count_if(k.c.disposition == "abandoned") > 0),
+    least_cap = min(ctx.rules.caps_per_24h, ctx.rules.caps_per_5min)
+    candidates: Any = _rollup_candidates(ctx, lookback, least_cap)
+    if candidates is None:
+        candidates = (
+            sa.select(k.c.callee_id)
+            .where(*scope)
+            .group_by(k.c.callee_id)
+            .having(
+                sa.or_(
+                    n_calls > least_cap,
+                    sa.and_(n_calls >= 2, sql.count_if(k.c.disposition == "abandoned") > 0),
+                )
             )
         )
-    )
     inner = (
         sa.select(
             k.c.call_id,
@@ -656,10 +685,12 @@ def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> s
         "recall_after_abandon_72h": lambda: sql.count_if(w.ab_before > 0),
     }
     dim_cols = [f.dim(x) for x in dims]
+    # The filters first: a site or team filter adds the agents join, which from_clause() must see
+    # (built the other way round, the agents table was cross-joined: every call counted once per
+    # agent of the filtered team; pinned in tests/core/test_metrics_defs.py).
+    conds = [w.started_at >= ctx.t0, *f.where_filters()]
     query = (
-        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases])
-        .select_from(f.from_clause())
-        .where(w.started_at >= ctx.t0, *f.where_filters())
+        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases]).select_from(f.from_clause()).where(*conds)
     )
     return query.group_by(*dim_cols) if dim_cols else query
 

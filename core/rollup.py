@@ -14,6 +14,10 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
 ``rollup_calls_hourly``
     The same counts by hour × agent × campaign: the hour-of-day and weekday heatmaps, by any
     dimension but caller number and province, with every filter.
+``rollup_callee_years``
+    Outbound calls and abandoned calls per customer and year: the customers who can breach a
+    per-customer cap or be re-called after an abandoned call (a superset; the exact windows then
+    run over their calls only).
 ``rollup_customer_months``
     One row per customer and calendar year, with a 0/1 flag per month: reached (a connected outbound
     call) and reached effectively. The distinct customers of whole months of one year, in total or
@@ -110,6 +114,14 @@ calls_hourly = sa.Table(
     sa.Column("campaign_id", sa.String(32)),
     *[sa.Column(b, sa.BigInteger, nullable=False) for b in CALL_BASES],
     sa.Column("human_calls", sa.BigInteger, nullable=False),
+)
+callee_years = sa.Table(
+    "rollup_callee_years",
+    metadata,
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("callee_id", sa.String(64), nullable=False),
+    sa.Column("out_calls", sa.BigInteger, nullable=False),
+    sa.Column("abandoned", sa.BigInteger, nullable=False),
 )
 customer_months = sa.Table(
     "rollup_customer_months",
@@ -220,6 +232,19 @@ def refresh(target: Engine | str | None) -> float | None:
                     ),
                 )
             )
+            k = schema.calls.c
+            year = sa.cast(sa.extract("year", k.started_at), sa.Integer)
+            per_year = (
+                sa.select(
+                    year,
+                    k.callee_id,
+                    sa.func.count(),
+                    sa.func.sum(sa.case((k.disposition == "abandoned", 1), else_=0)),
+                )
+                .where(k.direction == "out", k.callee_id.is_not(None))
+                .group_by(year, k.callee_id)
+            )
+            conn.execute(callee_years.insert().from_select([c.name for c in callee_years.columns], per_year))
             conn.execute(
                 customer_months.insert().from_select(
                     [c.name for c in customer_months.columns], _select_customer_months()

@@ -1141,6 +1141,48 @@ def test_over_cap_each_extra_call_counts_once(make_db: MakeDb) -> None:
     assert total(e, ["over_cap_calls"]) == {"over_cap_calls": 3 + 1}
 
 
+def test_over_cap_under_a_team_filter_counts_each_call_once(make_db: MakeDb) -> None:
+    """Regression: with a site or team filter the agents table was cross-joined into the per-callee
+    query (its join was added after the FROM clause was built), so each breach counted once per
+    agent of the team: 3 × 3 = 9 instead of 3 for team 甲 below."""
+    e = make_db(
+        calls=table(
+            "calls",
+            """
+            call_id | direction | started_at          | disposition | callee_id | agent_id
+            z1      | out       | 2025-03-03 10:00:00 | no_answer   | z         | A1
+            z2      | out       | 2025-03-03 10:00:30 | no_answer   | z         | A1
+            z3      | out       | 2025-03-03 10:01:00 | no_answer   | z         | A1
+            z4      | out       | 2025-03-03 10:01:30 | no_answer   | z         | A1
+            z5      | out       | 2025-03-03 10:02:00 | no_answer   | z         | A1
+            z6      | out       | 2025-03-03 10:02:30 | answered    | z         | A1
+            y1      | out       | 2025-03-04 10:00:00 | no_answer   | y         | A2
+            y2      | out       | 2025-03-04 10:00:00 | no_answer   | y         | A2
+            y3      | out       | 2025-03-04 10:00:00 | no_answer   | y         | A2
+            y4      | out       | 2025-03-04 10:00:00 | answered    | y         | A2
+            """,
+        ),
+        agents=table(
+            "agents",
+            """
+            agent_id | team | site_id
+            A1       | 甲   | S1
+            A2       | 乙   | S2
+            A3       | 甲   | S1
+            A4       | 甲   | S1
+            A5       | 乙   | S2
+            """,
+        ),
+    )
+    keys = ["over_cap_calls", "outbound_calls"]
+    # z4, z5, z6 (team 甲, site S1); y4 (team 乙, site S2).
+    assert total(e, keys, filters=Filters(teams=("甲",))) == {"over_cap_calls": 3, "outbound_calls": 6}
+    assert total(e, keys, filters=Filters(teams=("乙",))) == {"over_cap_calls": 1, "outbound_calls": 4}
+    assert total(e, keys, filters=Filters(sites=("S1", "S2"))) == {"over_cap_calls": 4, "outbound_calls": 10}
+    by_team = cut(e, ["over_cap_calls"], "team", filters=Filters(teams=("甲", "乙")))
+    assert by_team == {"甲": {"over_cap_calls": 3}, "乙": {"over_cap_calls": 1}}
+
+
 def test_recall_after_abandon_72h(make_db: MakeDb) -> None:
     """recall_after_abandon_72h: a call 71 h after an abandoned call to the callee counts, 73 h does not."""
     e = make_db(

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, db, rollup
+from core import cli, db, risk, rollup
 from core.cubes import Filters
 from core.metrics import METRIC_KEYS, compute_metrics
 from tests.core.conftest import DEMO_Y, Demo, frame_for
@@ -164,3 +164,27 @@ def test_every_metric_on_the_demo_is_the_same_with_and_without_rollups(
                 assert u is None or v == pytest.approx(u, rel=1e-12), col
         else:
             assert a.to_list() == b.to_list(), col
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "grain"),
+    [
+        (date(DEMO_Y, 1, 1), date(DEMO_Y, 12, 31), "week"),  # the look-back reaches into Y−1
+        (date(DEMO_Y, 9, 1), date(DEMO_Y, 9, 30), "day"),
+        (date(DEMO_Y - 1, 12, 1), date(DEMO_Y, 1, 31), "month"),  # across the year end: no rollup
+    ],
+)
+def test_risk_on_the_demo_is_the_same_with_and_without_rollups(
+    demo_company: Demo, start: date, end: date, grain: str
+) -> None:
+    engine = demo_company.engine
+    fast = risk.compute_risk_all(engine, start, end, grain=grain)
+    with rollup.disabled():
+        slow = risk.compute_risk_all(engine, start, end, grain=grain)
+    if grain == "week":  # the planted cap breaches (September Y) are seen
+        assert sum(f["n_over_cap"].sum() for f in fast.values()) > 0
+    for entity in risk.ENTITIES:
+        a, b = fast[entity], slow[entity]
+        assert a.height == b.height > 0, entity
+        assert a.drop("top_rules").equals(b.drop("top_rules")), entity
+        assert a["top_rules"].to_list() == b["top_rules"].to_list(), entity
