@@ -1,10 +1,11 @@
-"""``python -m bench demo|metrics|import [options]``: on-demand benchmarks that print side-by-side figures.
+"""``python -m bench demo|metrics|import|pages [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
 * ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process.
 * ``metrics``: every metric of the touch and capacity pages on a year of about 20 million calls, on
   DuckDB, SQLite and a naive pandas baseline, with their agreement.
 * ``import``: rows per second and peak memory importing Asterisk Master.csv files of growing size.
+* ``pages``: warm page changes of the app in Chromium (per page: each change, median and max).
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import import_bench
 
         return import_bench.main(rest)
-    print(f"unknown benchmark {command!r}; choose demo, metrics or import", file=sys.stderr)
+    if command == "pages":
+        from bench import pages_bench
+
+        return pages_bench.main(rest)
+    print(f"unknown benchmark {command!r}; choose demo, risk, metrics, import or pages", file=sys.stderr)
     return 2
 
 
