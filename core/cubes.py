@@ -304,8 +304,20 @@ def _small(ctx: _Ctx, table: str) -> pl.DataFrame:
     return ctx.cache[key]
 
 
-def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
-    """Counts and sums over calls started in the period, grouped by ``dims``."""
+#: Bases that count the calls meeting one condition: a query of only these can skip every other call.
+_COUNT_CONDITIONS: dict[str, Any] = {
+    "outside_hours_calls": lambda ctx, f: _outside_hours_cond(ctx, f),
+}
+
+
+def select_calls(
+    ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, matching_only: bool = False
+) -> sa.Select[Any]:
+    """Counts and sums over calls started in the period, grouped by ``dims``.
+
+    ``matching_only`` (all ``bases`` in :data:`_COUNT_CONDITIONS`): group only the calls that
+    some base counts; cells where every base is 0 are then absent (the rollup's cells stand in).
+    """
     k = schema.calls
     f = _CallFrom(k, ctx)
     c = k.c
@@ -351,6 +363,8 @@ def select_calls(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Sel
     query = sa.select(*dim_cols, *aggs).where(
         c.started_at >= ctx.t0, c.started_at < ctx.t1, *f.where_filters()
     )
+    if matching_only:
+        query = query.where(sa.or_(*[_COUNT_CONDITIONS[b](ctx, f) for b in bases]))
     query = query.select_from(f.from_clause())
     return query.group_by(*dim_cols) if dim_cols else query
 
@@ -575,29 +589,35 @@ def rule_condition(ctx: _Ctx, f: _CallFrom, rule_id: str) -> Any:
 
 
 def _rollup_candidates(ctx: _Ctx, lookback: int, least_cap: int) -> Any | None:
-    """A superset of the customers who can breach a cap or be re-called, from the per-customer
-    year counts of :data:`core.rollup.callee_years` (no grouping of the calls): customers with
-    more outbound calls in the period's year than the smaller cap, or two calls and an abandoned
-    one, plus everyone called in the look-back before that year's first day. ``None`` when there
-    is no current rollup or the period spans years."""
+    """A superset of the customers who can breach a cap or be re-called, without grouping the
+    calls: from the per-customer year counts of :data:`core.rollup.callee_years`, the customers
+    with more outbound calls in a year of the window than the smaller cap, or two calls and an
+    abandoned one, plus everyone called within the look-back of a new year's first day inside
+    the window (a breach whose calls straddle the year end). ``None`` without a current rollup.
+    """
     if not ctx.rollup:
         return None
-    year = (ctx.t1 - timedelta(seconds=1)).year
-    first = datetime(year, 1, 1)
-    if ctx.t0 < first:
-        return None
+    since = ctx.t0 - timedelta(hours=lookback)
+    years = list(range(since.year, (ctx.t1 - timedelta(seconds=1)).year + 1))
     r = rollup.callee_years.c
     k = schema.calls.c
-    in_year = sa.select(r.callee_id).where(
-        r.year == year, sa.or_(r.out_calls > least_cap, sa.and_(r.out_calls >= 2, r.abandoned > 0))
-    )
-    since = ctx.t0 - timedelta(hours=lookback)
-    if since >= first:
-        return in_year
-    spill = sa.select(k.callee_id).where(
-        k.direction == "out", k.callee_id.is_not(None), k.started_at >= since, k.started_at < first
-    )
-    return sa.union(in_year, spill)
+    parts: list[Any] = [
+        sa.select(r.callee_id).where(
+            r.year.in_(years), sa.or_(r.out_calls > least_cap, sa.and_(r.out_calls >= 2, r.abandoned > 0))
+        )
+    ]
+    reach = timedelta(hours=lookback)
+    for year in years[1:]:
+        first = datetime(year, 1, 1)
+        parts.append(
+            sa.select(k.callee_id).where(
+                k.direction == "out",
+                k.callee_id.is_not(None),
+                k.started_at >= max(since, first - reach),
+                k.started_at < min(ctx.t1, first + reach),
+            )
+        )
+    return sa.union(*parts) if len(parts) > 1 else parts[0]
 
 
 def per_callee_windowed(ctx: _Ctx) -> Any:
@@ -1158,7 +1178,8 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
         rest = [n for n in names if n not in rolled]
         parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
         if rest:
-            parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest)))
+            narrow = bool(parts) and all(n in _COUNT_CONDITIONS for n in rest)
+            parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
         frame = _conform_dims(parts[0], by)
         for other in parts[1:]:
             other = _conform_dims(other, by)

@@ -188,3 +188,17 @@ def test_risk_on_the_demo_is_the_same_with_and_without_rollups(
         assert a.height == b.height > 0, entity
         assert a.drop("top_rules").equals(b.drop("top_rules")), entity
         assert a["top_rules"].to_list() == b["top_rules"].to_list(), entity
+
+
+def test_a_cap_breach_across_the_year_end_is_found_with_rollups(tiny_db: MakeDb) -> None:
+    """Four calls to w in 3 minutes around midnight of 31 December: two in each year, so neither
+    year's count (2) exceeds the smaller cap (3); the candidates near the year end still catch it."""
+    night = datetime(2024, 12, 31, 23, 58)
+    rows = [call(f"w{i}", night + timedelta(minutes=i), "w", answered=False) for i in range(4)]
+    engine = tiny_db({"calls": rows})
+    keys = ["over_cap_calls"]
+    assert compute_metrics(engine, date(2025, 1, 1), date(2025, 1, 31), metrics=keys).rows() == [(1,)]
+    assert compute_metrics(engine, date(2024, 12, 1), date(2025, 1, 31), metrics=keys).rows() == [(1,)]
+    assert compute_metrics(engine, date(2024, 12, 1), date(2024, 12, 31), metrics=keys).rows() == [(0,)]
+    weekly = risk.compute_risk(engine, date(2024, 12, 30), date(2025, 1, 5), entity="campaign", grain="week")
+    assert weekly.select("entity", "period", "n_over_cap").rows() == [("C1", "2024-12-30", 1)]
