@@ -685,7 +685,9 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
     ).subquery("w")
 
 
-def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+def select_per_callee(
+    ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, breaches_only: bool = False
+) -> sa.Select[Any]:
     """Over-cap calls and re-calls after an abandoned call, with window functions per callee.
 
     A call is over the cap when, counting it, more calls to the same callee started in the
@@ -709,6 +711,8 @@ def select_per_callee(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> s
     # (built the other way round, the agents table was cross-joined: every call counted once per
     # agent of the filtered team; pinned in tests/core/test_metrics_defs.py).
     conds = [w.started_at >= ctx.t0, *f.where_filters()]
+    if breaches_only:  # another source gives the cells; group only the calls that count
+        conds.append(sa.or_(w.n24 > ctx.rules.caps_per_24h, w.n5 > ctx.rules.caps_per_5min, w.ab_before > 0))
     query = (
         sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases]).select_from(f.from_clause()).where(*conds)
     )
@@ -1143,12 +1147,7 @@ def compute_bases(
             frames.append(_run_source(ctx, source, by, names))
         ctx.conn = None
     if frames:
-        out = frames[0]
-        for other in frames[1:]:
-            if by:
-                out = out.join(other, on=by, how="full", coalesce=True, nulls_equal=True)
-            else:
-                out = pl.concat([out, other], how="horizontal")
+        out = _merge(frames, by)
         applicable = [b for b in bases if b not in not_applicable]
         out = out.with_columns(pl.col(b).fill_null(0).cast(pl.Int64) for b in applicable)
     else:
@@ -1156,6 +1155,22 @@ def compute_bases(
     if not by and out.height == 0:
         out = pl.DataFrame([{}])
     return out.with_columns(pl.lit(None, dtype=pl.Int64).alias(b) for b in not_applicable)
+
+
+def _merge(frames: list[pl.DataFrame], by: Sequence[str]) -> pl.DataFrame:
+    """Frames of different bases side by side, one row per combination of ``by`` found in any
+    (outer joins; a missing value is null, filled by the caller). The small frames are joined
+    to each other first, so a large cube is rebuilt once, not once per small frame."""
+    if len(frames) == 1:
+        return frames[0]
+    if not by:
+        return pl.concat(frames, how="horizontal")
+    ordered = sorted(frames, key=lambda f: f.height)
+    out = ordered[0]
+    for other in ordered[1:]:
+        out = out.join(other, on=list(by), how="full", coalesce=True, nulls_equal=True)
+    columns = [*by, *[c for f in frames for c in f.columns if c not in by]]
+    return out.select(columns)
 
 
 def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
@@ -1180,13 +1195,7 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
         if rest:
             narrow = bool(parts) and all(n in _COUNT_CONDITIONS for n in rest)
             parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
-        frame = _conform_dims(parts[0], by)
-        for other in parts[1:]:
-            other = _conform_dims(other, by)
-            if by:
-                frame = frame.join(other, on=by, how="full", coalesce=True, nulls_equal=True)
-            else:
-                frame = pl.concat([frame, other], how="horizontal")
+        frame = _merge([_conform_dims(part, by) for part in parts], by)
     elif source == "customers":
         quick = _customers_from_rollup(ctx, by, names) if ctx.rollup else None
         if quick is not None:
@@ -1195,8 +1204,9 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     elif source == "dnc":
         frame = db.read_frame(ctx.db, select_dnc(ctx, by, names))
     elif source == "percallee":
-        frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names))
-        if by and "calls" not in ctx.cache.get("sources", ()):
+        cells_elsewhere = "calls" in ctx.cache.get("sources", ())
+        frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names, breaches_only=cells_elsewhere))
+        if by and not cells_elsewhere:
             # Only customers who can breach a rule are windowed (per_callee_windowed); the cells of
             # everyone else's calls still exist, with zero breaches.
             cells = _conform_dims(db.read_frame(ctx.db, select_per_callee_cells(ctx, by)), by)
