@@ -40,6 +40,29 @@ logger = logging.getLogger(__name__)
 
 PAGE_ICON = ":material/support_agent:"
 
+#: Print styles (browser "print to PDF"): only the page itself, on landscape A4. The sidebar,
+#: Streamlit's header and toolbar, download buttons and chart toolbars are screen controls; charts,
+#: cards and table rows are not split across two sheets, and colours print as on screen.
+PRINT_CSS = """<style>
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  html, body { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"],
+  [data-testid="stStatusWidget"], [data-testid="stDownloadButton"], [data-testid="stElementToolbar"],
+  .modebar-container { display: none !important; }
+  [data-testid="stMainBlockContainer"] { padding: 0 !important; max-width: 100% !important; }
+  /* Elements keep the pixel widths they were drawn with on screen (charts, grids); drawn at 75 %
+     they fit a landscape sheet from screens up to 1920 px wide. Columns stack, as Streamlit prints them. */
+  [data-testid="stMain"] { zoom: 0.75; }
+  [data-testid="stPlotlyChart"], [data-testid="stMetric"], [data-testid="stTable"] tr,
+  [data-testid="stAlert"], [data-testid="stVerticalBlockBorderWrapper"] {
+    break-inside: avoid; page-break-inside: avoid;
+  }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+}
+</style>"""
+
 
 @dataclass(frozen=True)
 class PageContext:
@@ -67,6 +90,7 @@ def configure(lang: str | None = None) -> str:
     st.set_page_config(
         page_title=t("app.title", lang), page_icon=PAGE_ICON, layout="wide", initial_sidebar_state="expanded"
     )
+    st.html(PRINT_CSS)  # style only: Streamlit adds it to the page without taking any space
     return filters.render_language_switch(lang)
 
 
