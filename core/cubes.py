@@ -1122,8 +1122,12 @@ def compute_bases(
     bases: Sequence[str],
     filters: Filters,
     rules: Rules,
+    sparse: bool = False,
 ) -> pl.DataFrame:
     """Every requested base aggregate by ``by``, one query per source, joined on the dimensions.
+
+    ``sparse``: the caller joins the result onto cells it has from elsewhere, so combinations
+    where every base is 0 may be left out (fewer rows grouped and returned).
 
     Count-like bases are 0 (not null) where a source has no rows for a dimension value that
     another source has; bases whose source cannot cut by one of the dimensions are null.
@@ -1133,6 +1137,7 @@ def compute_bases(
     for b in bases:
         by_source.setdefault(BASE_SOURCE[b], []).append(b)
     ctx.cache["sources"] = set(by_source)
+    ctx.cache["sparse"] = sparse
     frames: list[pl.DataFrame] = []
     not_applicable: list[str] = []
     with engine.connect() as conn:
@@ -1193,7 +1198,9 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
         rest = [n for n in names if n not in rolled]
         parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
         if rest:
-            narrow = bool(parts) and all(n in _COUNT_CONDITIONS for n in rest)
+            narrow = (bool(parts) or ctx.cache.get("sparse", False)) and all(
+                n in _COUNT_CONDITIONS for n in rest
+            )
             parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
         frame = _merge([_conform_dims(part, by) for part in parts], by)
     elif source == "customers":
@@ -1204,7 +1211,7 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     elif source == "dnc":
         frame = db.read_frame(ctx.db, select_dnc(ctx, by, names))
     elif source == "percallee":
-        cells_elsewhere = "calls" in ctx.cache.get("sources", ())
+        cells_elsewhere = "calls" in ctx.cache.get("sources", ()) or ctx.cache.get("sparse", False)
         frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names, breaches_only=cells_elsewhere))
         if by and not cells_elsewhere:
             # Only customers who can breach a rule are windowed (per_callee_windowed); the cells of
