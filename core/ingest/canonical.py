@@ -229,11 +229,10 @@ def _customer(raw: pl.Series, key: bytes) -> tuple[pl.Series, pl.Series]:
     """Ids already hashed are kept (lower case); anything else is a number, normalised and hashed."""
     low = raw.str.to_lowercase()
     hashed = low.str.contains(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$").fill_null(False)
-    norm, bad = numbers.normalise_exprs(pl.col("n"))
-    parts = pl.DataFrame({"n": raw.set(hashed, None)}).select(norm.alias("norm"), bad.alias("bad"))
-    ids = numbers.hash_series(parts["norm"], key)
+    norm, bad = numbers.normalise_series(raw.set(hashed, None))
+    ids = numbers.hash_series(norm, key)
     value = pl.select(pl.when(pl.lit(hashed)).then(pl.lit(low)).otherwise(pl.lit(ids))).to_series()
-    return value.alias("callee_id"), parts["bad"]
+    return value.alias("callee_id"), bad
 
 
 def infer_two_way_voice(calls: pl.DataFrame, min_talk_seconds: int) -> pl.DataFrame:

