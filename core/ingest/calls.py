@@ -46,28 +46,75 @@ LEG_COLUMNS: tuple[str, ...] = ("_key", "_talk", "_bridged", "_queue", "_seq", "
 def fold_legs(legs: pl.DataFrame) -> pl.DataFrame:
     """One row per family (``_key``) from its legs; ``_legs`` is how many legs it had.
 
-    Exact duplicate legs must already be gone (see :func:`drop_duplicate_legs`).
+    Exact duplicate legs must already be gone (see :func:`drop_duplicate_legs`). Families of one
+    leg (most calls) take the same values without grouping: each aggregate of one leg is that leg's
+    value. Rows come out families of one leg first, then the others by key.
     """
+    many = legs.select(pl.col("_key").is_duplicated()).to_series()
+    if not many.any():
+        return _fold_single(legs)
+    folded = _fold_many(legs.filter(many))
+    if many.all():
+        return folded
+    single = _fold_single(legs.filter(~many))
+    return pl.concat([single, folded.select(single.columns)], how="vertical")
+
+
+def _disposition(direction: pl.Expr, person: pl.Expr, queued: pl.Expr, rank: pl.Expr) -> pl.Expr:
+    abandoned = (direction == "in") & ~person & queued
+    return (
+        pl.when(abandoned)
+        .then(pl.lit("abandoned"))
+        .otherwise(rank.replace_strict(_BY_RANK, return_dtype=pl.String))
+        .alias("disposition")
+    )
+
+
+def _rank() -> pl.Expr:
+    return pl.col("disposition").replace_strict(_RANK, default=5, return_dtype=pl.Int8)
+
+
+def _fold_single(legs: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_fold_many` for families of one leg: the aggregates of one value, written out."""
     answered = pl.col("disposition") == "answered"
     person = answered & pl.col("_bridged")
-    rank = pl.col("disposition").replace_strict(_RANK, default=5, return_dtype=pl.Int8)
+    return legs.select(
+        "_key",
+        "call_id",
+        *_FIRST_NON_NULL,
+        "started_at",
+        "ended_at",
+        pl.when(answered).then(pl.col("answered_at")).alias("answered_at"),
+        pl.when(answered).then(pl.col("_talk")).otherwise(0).cast(pl.Int64).alias("_talk"),
+        "agent_id",
+        "wrap_seconds",
+        "two_way_voice",
+        pl.lit(1, dtype=pl.UInt32).alias("_legs"),
+        "_file",
+        "_line",
+        _disposition(pl.col("direction"), person, pl.col("_queue"), _rank()),
+    )
+
+
+_FIRST_NON_NULL: tuple[str, ...] = (
+    "direction",
+    "campaign_id",
+    "caller_number",
+    "callee_id",
+    "callee_province",
+    "hangup_by",
+    "recorded",
+    "robot",
+)
+
+
+def _fold_many(legs: pl.DataFrame) -> pl.DataFrame:
+    answered = pl.col("disposition") == "answered"
+    person = answered & pl.col("_bridged")
     ordered = legs.sort(["_key", "started_at", "_seq", "_file", "_line"])
-    first_non_null = {
-        c: pl.col(c).drop_nulls().first()
-        for c in (
-            "direction",
-            "campaign_id",
-            "caller_number",
-            "callee_id",
-            "callee_province",
-            "hangup_by",
-            "recorded",
-            "robot",
-        )
-    }
     folded = ordered.group_by("_key", maintain_order=True).agg(
         pl.col("call_id").first(),
-        *[e.alias(c) for c, e in first_non_null.items()],
+        *[pl.col(c).drop_nulls().first().alias(c) for c in _FIRST_NON_NULL],
         pl.col("started_at").min(),
         pl.col("ended_at").max(),
         pl.when(person.any())
@@ -81,7 +128,7 @@ def fold_legs(legs: pl.DataFrame) -> pl.DataFrame:
         pl.coalesce(
             pl.col("agent_id").filter(person).drop_nulls().first(), pl.col("agent_id").drop_nulls().first()
         ).alias("agent_id"),
-        rank.min().alias("_rank"),
+        _rank().min().alias("_rank"),
         person.any().alias("_person"),
         pl.col("_queue").any().alias("_queued"),
         pl.col("wrap_seconds").max(),
@@ -90,12 +137,8 @@ def fold_legs(legs: pl.DataFrame) -> pl.DataFrame:
         pl.col("_file").first(),
         pl.col("_line").first(),
     )
-    abandoned = (pl.col("direction") == "in") & ~pl.col("_person") & pl.col("_queued")
     return folded.with_columns(
-        pl.when(abandoned)
-        .then(pl.lit("abandoned"))
-        .otherwise(pl.col("_rank").replace_strict(_BY_RANK, return_dtype=pl.String))
-        .alias("disposition")
+        _disposition(pl.col("direction"), pl.col("_person"), pl.col("_queued"), pl.col("_rank"))
     ).drop("_rank", "_person", "_queued")
 
 

@@ -2,13 +2,18 @@
 
 * customer ids: the per-column HMAC-SHA256 equals RFC 4231's published values and :func:`customer_id`;
 * number normalisation: values already in canonical digits skip the rule chain, with the same result;
+* folding: families of one leg skip the group-by, with the same call as the general fold.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import polars as pl
 
+from core.ingest.calls import _fold_many, fold_legs
 from core.ingest.numbers import customer_id, hash_series, normalise_number, normalise_series
+from core.ingest.pipeline import LEG_SCHEMA
 
 
 def test_hash_series_is_hmac_sha256_of_rfc_4231() -> None:
@@ -70,3 +75,67 @@ def test_normalise_series_equals_the_rule_chain() -> None:
     stripped, _bad = normalise_series(pl.Series(WRITTEN, dtype=pl.String), ["9"])
     assert stripped.to_list()[-1] == "138000000000"
     assert stripped.to_list() == [normalise_number(w, ["9"]) for w in WRITTEN]
+
+
+def _leg(key: str, line: int, **values: object) -> dict[str, object]:
+    leg: dict[str, object] = {
+        "call_id": key,
+        "_key": key,
+        "direction": "out",
+        "started_at": datetime(2024, 5, 6, 10, 0, line),
+        "answered_at": None,
+        "ended_at": datetime(2024, 5, 6, 10, 5, 0),
+        "_talk": 0,
+        "disposition": "no_answer",
+        "agent_id": "8001",
+        "campaign_id": "C01",
+        "caller_number": "95000",
+        "callee_id": "id",
+        "callee_province": None,
+        "hangup_by": None,
+        "recorded": None,
+        "robot": None,
+        "wrap_seconds": None,
+        "two_way_voice": None,
+        "_bridged": False,
+        "_queue": False,
+        "_seq": 0,
+        "_fp": line,
+        "_file": 0,
+        "_line": line,
+    }
+    leg.update(values)
+    return leg
+
+
+def test_single_leg_families_fold_as_the_group_by_does() -> None:
+    """Each kind of lone leg gives the call the general fold gives; the two-leg family is folded whole."""
+    answer = datetime(2024, 5, 6, 10, 0, 30)
+    legs = pl.DataFrame(
+        [
+            _leg("a", 1, disposition="answered", answered_at=answer, _talk=40, _bridged=True),
+            _leg("b", 2, disposition="answered", answered_at=answer, _talk=7),  # answered by an IVR
+            _leg("c", 3, direction="in", _queue=True),  # caller left the queue: abandoned
+            _leg("d", 4, direction="in", disposition="busy", answered_at=answer, _talk=9),
+            _leg("e", 5, direction=None, agent_id=None),
+            _leg("f", 6, disposition="answered", answered_at=answer, _talk=20, _bridged=True),
+            _leg("f", 7, agent_id="8002"),
+        ],
+        schema=LEG_SCHEMA,
+    )
+    fast = fold_legs(legs).sort("_key")
+    general = _fold_many(legs).sort("_key").select(fast.columns)
+    assert fast.schema == general.schema
+    assert fast.equals(general)
+    by_key = {row["_key"]: row for row in fast.iter_rows(named=True)}
+    assert [by_key[k]["disposition"] for k in "abcdef"] == [
+        "answered",
+        "answered",
+        "abandoned",
+        "busy",
+        "no_answer",
+        "answered",
+    ]
+    assert [by_key[k]["_talk"] for k in "abcdef"] == [40, 7, 0, 0, 0, 20]
+    assert by_key["d"]["answered_at"] is None  # a busy leg's answer time is not the call's
+    assert [by_key[k]["_legs"] for k in "af"] == [1, 2]
