@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core import db
 
@@ -122,11 +123,22 @@ def choose(page: Page, key: str, option: str) -> None:
 
     Choosing the option already shown is a no-op (the page may open on that very cell).
     """
+    wait_for_run(page)  # a rerun still in flight would close the list as it opens
     box = page.locator(f".st-key-{key.replace('.', '-')}")
     if option in box.inner_text().split("\n"):
         return
-    box.get_by_role("combobox").click()
-    page.get_by_role("option", name=option, exact=True).click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(3):
+        box.get_by_role("combobox").click()
+        page.keyboard.type(option)  # the list filters as one types: the option is the first shown
+        try:
+            wanted.click(timeout=TIMEOUT_MS // 3)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_for_run(page)
     wait_for_run(page)
 
 
