@@ -14,7 +14,7 @@ spans lines falls back to Python's ``csv`` module; formats whose records never s
 rest of the file.
 
 Encodings: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312), judged on the
-first megabyte, or as the mapping's ``[source] encoding`` says. Windows line ends are accepted;
+first megabyte (see :func:`detect_encoding`), or as the mapping's ``[source] encoding`` says. Windows line ends are accepted;
 bytes that do not decode make their record a reject.
 """
 
@@ -78,16 +78,32 @@ def empty_rows(names: list[str]) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def detect_encoding(head: bytes) -> str:
-    """``utf-8-sig``, ``utf-8`` or ``gb18030`` for the first bytes of a file.
+def _decode_errors(head: bytes, codec: str, *, cut: bool) -> tuple[str, int]:
+    """``head`` decoded with replacement characters, and how many bytes did not decode. ``cut``: the
+    sample stops inside the file, so a character cut at its end is left out (not an error)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    text = decoder.decode(head, final=not cut)
+    return text, text.count("\ufffd")
 
-    UTF-8 unless its non-ASCII text is mostly invalid UTF-8 (GBK text is; a UTF-8 file with a
-    stray bad byte is not, and stays UTF-8: the bad byte's record alone is rejected).
+
+def detect_encoding(head: bytes) -> str:
+    """``utf-8-sig``, ``utf-8`` or ``gb18030`` for the first bytes of a file (the whole file when
+    shorter than :data:`SAMPLE_BYTES`).
+
+    The same bytes always give the same answer:
+
+    1. a UTF-8 BOM means ``utf-8-sig``;
+    2. a sample that decodes as UTF-8 is UTF-8 (a character cut by the end of a sample taken from a
+       longer file is not held against it: the sample ends at the last whole character);
+    3. otherwise GB18030 only when both hold: GB18030 decodes the sample with fewer bad bytes than
+       UTF-8 does, and fewer than two in three of its non-ASCII characters are valid UTF-8. GBK
+       text is both; UTF-8 text with a stray bad byte is neither (a byte such as ``\\xff`` is
+       bad in both encodings), and stays UTF-8: the bad byte's record alone is rejected.
 
     >>> detect_encoding("通话".encode("gbk")), detect_encoding(b"\\xef\\xbb\\xbfa,b"), detect_encoding(b"a,b")
     ('gb18030', 'utf-8-sig', 'utf-8')
-    >>> detect_encoding("北京".encode() + b"\\xff")
-    'utf-8'
+    >>> detect_encoding("北京".encode() + b"\\xff"), detect_encoding("北京".encode() + b"\\xff" * 2)
+    ('utf-8', 'utf-8')
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -96,15 +112,13 @@ def detect_encoding(head: bytes) -> str:
             "文件是 UTF-16 编码,请另存为 UTF-8(或 GBK)后再导入",
             "The file is UTF-16 encoded; save it as UTF-8 (or GBK) and import again",
         )
-    # A multi-byte character cut at the end of the sample is not evidence against UTF-8.
-    body = head[:-3] if len(head) >= SAMPLE_BYTES else head
-    text = body.decode("utf-8", errors="replace")
-    errors = text.count("\ufffd")
+    cut = len(head) >= SAMPLE_BYTES
+    text, errors = _decode_errors(head, "utf-8", cut=cut)
     if errors == 0:
         return "utf-8"
-    # GBK text almost never forms valid UTF-8 sequences; UTF-8 text with a stray byte mostly does.
+    _gb_text, gb_errors = _decode_errors(head, "gb18030", cut=cut)
     valid = sum(1 for ch in text if ord(ch) >= 0x80) - errors
-    return "utf-8" if valid >= 2 * errors else "gb18030"
+    return "gb18030" if gb_errors < errors and valid < 2 * errors else "utf-8"
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
