@@ -11,7 +11,7 @@ are true.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import polars as pl
@@ -22,6 +22,9 @@ from core.ingest.mapping import DirectionRule, FieldRule
 BEIJING = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC", "Etc/GMT-8", "")
 
 DATETIME_FORMATS: tuple[str, ...] = (
+    # Whole seconds first: the usual export, and parsed about 4x faster than the same format with an
+    # optional fraction (which gives the same time wherever this one parses).
+    "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M:%S%.f",
     "%Y-%m-%dT%H:%M:%S%.f",
     "%Y/%m/%d %H:%M:%S%.f",
@@ -157,6 +160,17 @@ def quoted(value: pl.Series, limit: int = 40) -> pl.Expr:
 # --------------------------------------------------------------------------------------------
 
 
+def by_distinct(values: pl.Series, fn: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    """``fn(values)`` (a text → text function, value by value), computed once per distinct value when
+    the column repeats itself (a caller id on every row), else directly. Nulls stay null."""
+    if values.len() < 1_000 or values.n_unique() * 4 > values.len():
+        return fn(values).alias(values.name)
+    distinct = values.drop_nulls().unique()
+    return values.replace_strict(distinct, fn(distinct), default=None, return_dtype=pl.String).alias(
+        values.name
+    )
+
+
 def direction_values(frame: pl.DataFrame, rule: DirectionRule) -> pl.Series:
     """``in``/``out`` per row from the direction rule; null where no rule matched and ``otherwise``
     is ``reject``."""
@@ -196,7 +210,8 @@ def field_values(frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, nam
             .to_series()
         )
     if rule.pattern:
-        values = values.str.extract(rule.pattern, 1).str.strip_chars()
+        pattern = rule.pattern
+        values = by_distinct(values, lambda v: v.str.extract(pattern, 1).str.strip_chars())
     if rule.ignore:
         values = values.set(values.is_in(list(rule.ignore)).fill_null(False), None)
     if rule.values:
