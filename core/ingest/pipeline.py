@@ -19,6 +19,7 @@ memory bounded by the partition size (about ``chunk_rows`` legs each).
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import tempfile
@@ -242,22 +243,30 @@ class _Spill:
         self.files: dict[int, Any] = {}
         self.schema = pl.DataFrame(schema=LEG_SCHEMA).to_arrow().schema
 
-    def add(self, legs: pl.DataFrame) -> None:
+    def split(self, legs: pl.DataFrame) -> dict[int, Any]:
+        """``legs`` cut into their partitions, as Arrow tables (no state touched: runs in the
+        worker threads, so that the main thread only writes)."""
         legs = legs.select([pl.col(c).cast(t) for c, t in LEG_SCHEMA.items()])
         if self.n == 1:
-            self.frames.append(legs)
-            return
-        if self.dir is None:
-            self.dir = tempfile.TemporaryDirectory(prefix="callcenter-import-")
+            return {0: legs}
         parts = legs.with_columns((pl.col("_key").hash() % self.n).alias("_p")).partition_by(
             "_p", as_dict=True, include_key=False
         )
-        for (p,), sub in parts.items():
+        return {int(p): sub.to_arrow().cast(self.schema) for (p,), sub in parts.items()}
+
+    def write(self, parts: dict[int, Any]) -> None:
+        """Append the partitions made by :meth:`split`."""
+        if self.n == 1:
+            self.frames.extend(parts.values())
+            return
+        if self.dir is None:
+            self.dir = tempfile.TemporaryDirectory(prefix="callcenter-import-")
+        for p, table in sorted(parts.items()):
             if p not in self.writers:
                 fh = open(Path(self.dir.name) / f"p{p}.arrows", "wb")  # noqa: SIM115 - open until parts()
                 self.files[p] = fh
                 self.writers[p] = ipc.new_stream(fh, self.schema)
-            self.writers[p].write_table(sub.to_arrow().cast(self.schema))
+            self.writers[p].write_table(table)
 
     def parts(self) -> Iterator[pl.DataFrame]:
         if self.n == 1:
@@ -476,15 +485,16 @@ def _run(
             if plan.layout is None:
                 done += plan.source.size
                 continue
-            for batch, converted in _converted(plan, mapping, key, chunk_rows):
+            prepare = functools.partial(_split, spill, plan.index) if spill is not None else None
+            for batch, converted, parts in _converted(plan, mapping, key, chunk_rows, prepare):
                 fr.read += batch.read
                 fr.rejected += batch.bad.height + converted.rejects.height
                 report.count(plan.table, "read", batch.read)
                 report.count(plan.table, "rejected", batch.bad.height + converted.rejects.height)
                 rejects.add(plan.path.name, pl.concat([batch.bad, converted.rejects]).sort("_line"))
-                rows = converted.rows.with_columns(pl.lit(plan.index, dtype=pl.Int64).alias("_file"))
+                rows = converted.rows if spill is not None else _with_file(converted.rows, plan.index)
                 if spill is not None:
-                    spill.add(rows)
+                    spill.write(parts)
                 elif fmt in CALL_FORMATS:
                     writer.put_calls(finish_calls(rows, mapping.min_talk_seconds))
                 elif plan.table == "calls":
@@ -499,41 +509,45 @@ def _run(
             done += plan.source.size
         if spill is not None:
             n = spill.n
-            for k, legs in enumerate(spill.parts(), start=1):
+
+            def fold(legs: pl.DataFrame) -> tuple[int, int, pl.DataFrame]:
                 kept, repeated = drop_duplicate_legs(legs)
-                report.count("calls", "duplicates", repeated)
                 calls = fold_legs(kept)
-                report.count("calls", "merged", kept.height - calls.height)
+                finished = finish_calls(calls.drop("_legs"), mapping.min_talk_seconds)
+                return repeated, kept.height - calls.height, finished
+
+            for k, (repeated, merged, calls) in enumerate(_in_threads(fold, spill.parts()), start=1):
+                report.count("calls", "duplicates", repeated)
+                report.count("calls", "merged", merged)
                 # Partitions split families by key: no call of this one was written by another.
-                writer.put_calls(finish_calls(calls.drop("_legs"), mapping.min_talk_seconds), staged=False)
+                writer.put_calls(calls, staged=False)
                 say(f"合并分叉记录 / folding forks {k}/{n}", share + (0.97 - share) * k / n)
     finally:
         if spill is not None:
             spill.close()
 
 
-def _converted(
-    plan: _Plan, mapping: Mapping, key: bytes, chunk_rows: int
-) -> Iterator[tuple[Batch, Converted]]:
-    """Each chunk of a file parsed and converted, in file order. Up to :data:`WORKERS` chunks are
-    worked on at once in threads (polars and DuckDB release the GIL), while this thread reads the
-    next chunk and writes the previous one; memory holds at most ``WORKERS + 1`` chunks."""
-    assert plan.layout is not None
-    layout = plan.layout
+def _with_file(rows: pl.DataFrame, index: int) -> pl.DataFrame:
+    return rows.with_columns(pl.lit(index, dtype=pl.Int64).alias("_file"))
 
-    def work(job: Callable[[], Batch]) -> tuple[Batch, Converted]:
-        batch = job()
-        return batch, plan.handler.convert(batch.rows, layout, mapping, key)
 
+def _split(spill: _Spill, index: int, converted: Converted) -> dict[int, Any]:
+    return spill.split(_with_file(converted.rows, index))
+
+
+def _in_threads(fn: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:
+    """``fn`` of each item, in order, with up to :data:`WORKERS` items worked on at once in threads
+    (polars and DuckDB release the GIL) while this thread takes the results; memory holds at most
+    ``WORKERS + 1`` items."""
     if WORKERS < 2:
-        for job in plan.source.chunks(layout.names, chunk_rows):
-            yield work(job)
+        for item in items:
+            yield fn(item)
         return
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="import") as pool:
-        pending: deque[Future[tuple[Batch, Converted]]] = deque()
+        pending: deque[Future[Any]] = deque()
         try:
-            for job in plan.source.chunks(layout.names, chunk_rows):
-                pending.append(pool.submit(work, job))
+            for item in items:
+                pending.append(pool.submit(fn, item))
                 if len(pending) >= WORKERS:
                     yield pending.popleft().result()
             while pending:
@@ -541,6 +555,26 @@ def _converted(
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _converted(
+    plan: _Plan,
+    mapping: Mapping,
+    key: bytes,
+    chunk_rows: int,
+    prepare: Callable[[Converted], Any] | None = None,
+) -> Iterator[tuple[Batch, Converted, Any]]:
+    """Each chunk of a file parsed and converted (then ``prepare`` d, in the same worker), in file
+    order, while this thread reads the next chunk and writes the previous one."""
+    assert plan.layout is not None
+    layout = plan.layout
+
+    def work(job: Callable[[], Batch]) -> tuple[Batch, Converted, Any]:
+        batch = job()
+        converted = plan.handler.convert(batch.rows, layout, mapping, key)
+        return batch, converted, prepare(converted) if prepare is not None else None
+
+    yield from _in_threads(work, plan.source.chunks(layout.names, chunk_rows))
 
 
 def _log(sink: Sink, report: ImportReport, plans: list[_Plan]) -> None:

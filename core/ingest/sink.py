@@ -76,6 +76,7 @@ class Sink:
         self.staged: dict[str, sa.Table] = {}  # table name → its staging table, in attach order
         self.files: dict[str, list[Path]] = {}  # DuckDB: table name → staged Parquet files, in order
         self.folder: tempfile.TemporaryDirectory[str] | None = None
+        self.empty_tables: dict[str, bool] = {}  # staging dialects: table name → empty at start
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -193,6 +194,8 @@ class Sink:
         assert self.conn is not None
         if keys.height == 0:
             return keys
+        if not staged and self.staging and self._empty(table):
+            return keys.clear()
         if self.dialect == "duckdb":
             return self._existing_duckdb(table, keys, staged=staged)
         sources = [table] + ([self.staged[table.name]] if staged and table.name in self.staged else [])
@@ -221,6 +224,15 @@ class Sink:
             return keys.clear()
         stored = _like(pl.concat(found, how="vertical_relaxed"), keys)
         return keys.join(stored.unique(), on=names, how="semi", nulls_equal=True)
+
+    def _empty(self, table: sa.Table) -> bool:
+        """Whether ``table`` held no row when first asked. Staging dialects write nothing to the
+        table itself before :meth:`commit`, so the answer holds for the whole import."""
+        assert self.conn is not None
+        if table.name not in self.empty_tables:
+            query = sa.select(sa.literal(1)).select_from(table).limit(1)
+            self.empty_tables[table.name] = not self.conn.execute(query).fetchall()  # fetched to the end
+        return self.empty_tables[table.name]
 
     def _existing_duckdb(self, table: sa.Table, keys: pl.DataFrame, *, staged: bool) -> pl.DataFrame:
         assert self.conn is not None
