@@ -283,12 +283,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(url: str, log_path: Path, *, deadline_s: float = 120) -> Iterator[str]:
-    """``streamlit run app.py`` on database ``url``; yields its base URL, stops it at the end."""
+def streamlit_server(
+    url: str, log_path: Path, *, deadline_s: float = 120, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``streamlit run app.py`` on database ``url``; yields its base URL, stops it at the end.
+
+    The benchmark and the browser tests (tests/e2e) start their servers with this.
+    """
     from core import db
 
     port = free_port()
-    env = {**os.environ, db.ENV_VAR: url}
+    env = {**os.environ, db.ENV_VAR: url, **(extra_env or {})}
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -312,7 +317,9 @@ def streamlit_server(url: str, log_path: Path, *, deadline_s: float = 120) -> It
         end = time.monotonic() + deadline_s
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()}")
+                raise RuntimeError(
+                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}"
+                )
             try:
                 with urllib.request.urlopen(health, timeout=2) as response:
                     if response.status == 200:
@@ -320,7 +327,9 @@ def streamlit_server(url: str, log_path: Path, *, deadline_s: float = 120) -> It
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > end:
-                raise RuntimeError(f"streamlit not healthy after {deadline_s}s:\n{log_path.read_text()}")
+                raise RuntimeError(
+                    f"streamlit not healthy after {deadline_s}s:\n{log_path.read_text(errors='replace')}"
+                )
             time.sleep(0.25)
         yield f"http://127.0.0.1:{port}"
     finally:

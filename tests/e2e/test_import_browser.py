@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.pages_bench import streamlit_server
 from core import db
 from tests.ingest import samples
 
@@ -43,37 +41,9 @@ TIMEOUT_MS: int = _shell.TIMEOUT_MS
 def empty_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """A streamlit server on an empty DuckDB file (own salt file); yields (base URL, database URL)."""
     url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
-    port = _shell._free_port()
-    log = tmp_path / "streamlit.log"
-    env = {**os.environ, db.ENV_VAR: url, "CALLCENTER_SALT_FILE": str(tmp_path / "salt")}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-            ],
-            cwd=_shell.ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _shell._wait_healthy(port, proc, log)
-        yield f"http://127.0.0.1:{port}", url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    salt = {"CALLCENTER_SALT_FILE": str(tmp_path / "salt")}
+    with streamlit_server(url, tmp_path / "streamlit.log", extra_env=salt) as base:
+        yield base, url
 
 
 def _calls_in(url: str) -> int:

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -16,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from bench.pages_bench import streamlit_server
 from core import db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,29 +27,6 @@ DEMO_END = date(2025, 6, 30)
 TIMEOUT_MS = 60_000
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(port: int, proc: subprocess.Popen[bytes], log: Path, deadline_s: float = 90) -> None:
-    """Poll /_stcore/health until the server answers (or fail with its log)."""
-    url = f"http://127.0.0.1:{port}/_stcore/health"
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"streamlit not healthy after {deadline_s}s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small demo DuckDB (the real generator at 2% volume), shared by the tests of this module."""
@@ -71,37 +42,8 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def server(demo_url: str, tmp_path: Path) -> Iterator[str]:
     """A fresh streamlit server on a free port, on the demo database; yields its base URL."""
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    env = {**os.environ, db.ENV_VAR: demo_url}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_healthy(port, proc, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with streamlit_server(demo_url, tmp_path / "streamlit.log") as base:
+        yield base
 
 
 @pytest.fixture
