@@ -96,26 +96,36 @@ HOURLY_DIMS: frozenset[str] = frozenset(
 MONTHS = range(1, 13)
 
 metadata = sa.MetaData()
-calls_daily = sa.Table(
+#: Columns of both call cubes after their keys: every rule-independent count, and the human calls.
+CUBE_COUNTS: tuple[str, ...] = (*CALL_BASES, "human_calls")
+
+
+def _calls_cube(name: str, *keys: sa.Column[Any]) -> sa.Table:
+    """A call cube: ``started_at`` (the day's or the hour's start), ``keys``, then the counts."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        *keys,
+        *[sa.Column(b, sa.BigInteger, nullable=False) for b in CUBE_COUNTS],
+    )
+
+
+calls_daily = _calls_cube(
     "rollup_calls_daily",
-    metadata,
-    sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("agent_id", sa.String(32)),
     sa.Column("campaign_id", sa.String(32)),
     sa.Column("caller_number", sa.String(32)),
     sa.Column("callee_province", sa.String(16)),
-    *[sa.Column(b, sa.BigInteger, nullable=False) for b in CALL_BASES],
-    sa.Column("human_calls", sa.BigInteger, nullable=False),
 )
-calls_hourly = sa.Table(
-    "rollup_calls_hourly",
-    metadata,
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("agent_id", sa.String(32)),
-    sa.Column("campaign_id", sa.String(32)),
-    *[sa.Column(b, sa.BigInteger, nullable=False) for b in CALL_BASES],
-    sa.Column("human_calls", sa.BigInteger, nullable=False),
+calls_hourly = _calls_cube(
+    "rollup_calls_hourly", sa.Column("agent_id", sa.String(32)), sa.Column("campaign_id", sa.String(32))
 )
+#: The query dimensions (core.cubes) each cube is filled by, in its key columns' order.
+CUBE_DIMS: dict[str, tuple[str, ...]] = {
+    calls_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
+    calls_hourly.name: ("hour_start", "agent", "campaign"),
+}
 callee_years = sa.Table(
     "rollup_callee_years",
     metadata,
@@ -211,36 +221,15 @@ def refresh(target: Engine | str | None) -> float | None:
         if lo is not None:
             start, end = _as_date(lo), _as_date(hi)
             ctx = cubes.make_ctx(engine, start, end, cubes.Filters(), load_rules())
-            dims = ["day", "agent", "campaign", "caller_number", "callee_province"]
-            daily = cubes.select_calls(ctx, dims, [*CALL_BASES, "human_calls"]).subquery("d")
-            conn.execute(
-                calls_daily.insert().from_select(
-                    [c.name for c in calls_daily.columns],
-                    sa.select(
-                        sa.cast(daily.c.d_day, sa.DateTime),
-                        daily.c.d_agent,
-                        daily.c.d_campaign,
-                        daily.c.d_caller_number,
-                        daily.c.d_callee_province,
-                        *[sa.func.coalesce(daily.c[b], 0) for b in (*CALL_BASES, "human_calls")],
-                    ),
+            for cube in (calls_daily, calls_hourly):
+                dims = CUBE_DIMS[cube.name]
+                q = cubes.select_calls(ctx, dims, CUBE_COUNTS).subquery("q")
+                filled = sa.select(
+                    sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
+                    *[q.c[f"d_{d}"] for d in dims[1:]],
+                    *[sa.func.coalesce(q.c[b], 0) for b in CUBE_COUNTS],
                 )
-            )
-            hourly = cubes.select_calls(
-                ctx, ["hour_start", "agent", "campaign"], [*CALL_BASES, "human_calls"]
-            )
-            hourly = hourly.subquery("h")
-            conn.execute(
-                calls_hourly.insert().from_select(
-                    [c.name for c in calls_hourly.columns],
-                    sa.select(
-                        hourly.c.d_hour_start,
-                        hourly.c.d_agent,
-                        hourly.c.d_campaign,
-                        *[sa.func.coalesce(hourly.c[b], 0) for b in (*CALL_BASES, "human_calls")],
-                    ),
-                )
-            )
+                conn.execute(cube.insert().from_select([c.name for c in cube.columns], filled))
             k = schema.calls.c
             year = sa.cast(sa.extract("year", k.started_at), sa.Integer)
             per_year = (
