@@ -513,13 +513,19 @@ def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
     return sql.count_if(_unregistered_cond(ctx, f))
 
 
-def _dnc_cond(f: _CallFrom) -> Any:
-    c = f.k.c
-    first = (
-        sa.select(schema.dnc.c.callee_id, sa.func.min(schema.dnc.c.added_at).label("first_added"))
-        .group_by(schema.dnc.c.callee_id)
+def _dnc_first() -> Any:
+    """Each DNC customer's first entry (one row per customer: joining it multiplies no call)."""
+    d = schema.dnc.c
+    return (
+        sa.select(d.callee_id, sa.func.min(d.added_at).label("first_added"))
+        .group_by(d.callee_id)
         .subquery("dn")
     )
+
+
+def _dnc_cond(f: _CallFrom) -> Any:
+    c = f.k.c
+    first = _dnc_first()
     first = f.join("dn", first, first.c.callee_id == c.callee_id)
     return sa.and_(c.direction == "out", first.c.first_added < c.started_at)
 
@@ -533,11 +539,7 @@ def select_dnc(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Selec
     k = schema.calls
     f = _CallFrom(k, ctx)
     c = k.c
-    first = (
-        sa.select(schema.dnc.c.callee_id, sa.func.min(schema.dnc.c.added_at).label("first_added"))
-        .group_by(schema.dnc.c.callee_id)
-        .subquery("dn")
-    )
+    first = _dnc_first()
     dim_cols = [f.dim(d) for d in dims]
     conds = [c.started_at >= ctx.t0, c.started_at < ctx.t1, c.direction == "out", *f.where_filters()]
     query = (
