@@ -8,31 +8,20 @@ DuckDB file without any table (the import creates them).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from bench.pages_bench import streamlit_server
 from core import db
+from tests.e2e import test_shell_browser
 from tests.ingest import samples
 
-
-def _shell_module() -> Any:
-    path = Path(__file__).with_name("test_shell_browser.py")
-    spec = importlib.util.spec_from_file_location("_shell_browser_helpers_import", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_shell = _shell_module()
+_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
 browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
 TIMEOUT_MS: int = _shell.TIMEOUT_MS
 

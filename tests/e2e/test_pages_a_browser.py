@@ -8,26 +8,15 @@ openpyxl opens, and a full-page screenshot of each page goes to ``artifacts/scre
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e import test_shell_browser
 
-def _shell_module() -> Any:
-    """The shell's browser-test module, loaded by path (test folders are not packages)."""
-    path = Path(__file__).with_name("test_shell_browser.py")
-    spec = importlib.util.spec_from_file_location("_shell_browser_helpers_a", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_shell = _shell_module()
+_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
 demo_url = _shell.demo_url  # fixture: the 2 % demo ending 2025-06-30 (report year 2024)
 server = _shell.server  # fixture: a fresh `streamlit run app.py` on that demo
 browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN

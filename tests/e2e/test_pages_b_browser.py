@@ -8,7 +8,6 @@ C08, caller number 0551-XXXX0003).
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from datetime import date
 from pathlib import Path
@@ -19,19 +18,9 @@ from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core import db
+from tests.e2e import test_shell_browser
 
-
-def _shell_module() -> Any:
-    """The shell's browser-test module, loaded by path (test folders are not packages)."""
-    path = Path(__file__).with_name("test_shell_browser.py")
-    spec = importlib.util.spec_from_file_location("_shell_browser_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_shell = _shell_module()
+_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
 server = _shell.server  # fixture: a fresh `streamlit run app.py` on CALLCENTER_DB_URL=demo_url
 browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
 wait_for_run = _shell._wait_for_run
