@@ -590,69 +590,49 @@ def rule_condition(ctx: _Ctx, f: _CallFrom, rule_id: str) -> Any:
     raise KeyError(f"no per-call condition for rule {rule_id!r}")
 
 
-def _rollup_candidates(ctx: _Ctx, lookback: int, least_cap: int) -> Any | None:
-    """A superset of the customers who can breach a cap or be re-called, without grouping the
-    calls: from the per-customer year counts of :data:`core.rollup.callee_years`, the customers
-    with more outbound calls in a year of the window than the smaller cap, or two calls and an
-    abandoned one, plus everyone called within the look-back of a new year's first day inside
-    the window (a breach whose calls straddle the year end). ``None`` without a current rollup.
+def _stored_windows(ctx: _Ctx) -> Any | None:
+    """:func:`per_callee_windowed` from :data:`core.rollup.callee_windows`, when it is current and
+    holds every call that can breach under ``ctx.rules`` (caps of at least one call, a re-call
+    look-back of at most :data:`core.rollup.MAX_RECALL_HOURS`); else ``None``.
+
+    The stored counts are the live ones (the windows look back only, so computing them over all
+    the calls or over the period and its look-back gives the same numbers); ``ab_before`` is 1 when
+    an abandoned call to the customer started in ``[t − recall_hours, t)``, else 0.
     """
-    if not ctx.rollup:
+    if not ctx.rollup or not rollup.windows_cover(ctx.rules):
         return None
-    since = ctx.t0 - timedelta(hours=lookback)
-    years = list(range(since.year, (ctx.t1 - timedelta(seconds=1)).year + 1))
-    r = rollup.callee_years.c
-    k = schema.calls.c
-    parts: list[Any] = [
-        sa.select(r.callee_id).where(
-            r.year.in_(years), sa.or_(r.out_calls > least_cap, sa.and_(r.out_calls >= 2, r.abandoned > 0))
+    r = rollup.callee_windows.c
+    lookback = max(24, ctx.rules.recall_hours)
+    recent = sa.and_(r.since_abandon.is_not(None), r.since_abandon <= ctx.rules.recall_hours * 3600)
+    return (
+        sa.select(
+            r.call_id,
+            r.callee_id,
+            r.agent_id,
+            r.campaign_id,
+            r.caller_number,
+            r.callee_province,
+            r.started_at,
+            r.disposition,
+            r.n24,
+            r.n5,
+            sa.case((recent, 1), else_=0).label("ab_before"),
         )
-    ]
-    reach = timedelta(hours=lookback)
-    for year in years[1:]:
-        first = datetime(year, 1, 1)
-        parts.append(
-            sa.select(k.callee_id).where(
-                k.direction == "out",
-                k.callee_id.is_not(None),
-                k.started_at >= max(since, first - reach),
-                k.started_at < min(ctx.t1, first + reach),
-            )
-        )
-    return sa.union(*parts) if len(parts) > 1 else parts[0]
+        .where(r.started_at >= ctx.t0 - timedelta(hours=lookback), r.started_at < ctx.t1)
+        .subquery("w")
+    )
 
 
-def per_callee_windowed(ctx: _Ctx) -> Any:
-    """Outbound calls with per-callee window counts: ``n24``, ``n5`` (ties ordered by call_id) and
-    ``ab_before`` (abandoned calls to the callee in the preceding ``abandon.recall_hours``)."""
+def windowed_calls(ctx: _Ctx, scope: list[Any], candidates: Any | None, *, since: bool = False) -> Any:
+    """Outbound calls to known customers within ``scope`` (conditions on the calls) whose customer is
+    in ``candidates`` (a subquery of ``callee_id``; ``None``: every customer), with the per-callee window counts ``n24`` and ``n5`` (calls to the
+    customer in the preceding 24 h and 5 minutes, counting this one; calls at the same second
+    ordered by call_id) and either ``ab_before`` (abandoned calls to the customer in
+    ``[t − recall_hours, t)``) or, with ``since``, ``since_abandon`` (seconds since the latest
+    abandoned call to the customer that started at least a second earlier; null without one: the
+    rule-free form :mod:`core.rollup` stores)."""
     k = schema.calls
     d = ctx.dialect
-    lookback = max(24, ctx.rules.recall_hours)
-    scope = [
-        k.c.direction == "out",
-        k.c.callee_id.is_not(None),
-        k.c.started_at >= ctx.t0 - timedelta(hours=lookback),
-        k.c.started_at < ctx.t1,
-    ]
-    # Only customers who can breach anything need the window functions (sorting every call by
-    # customer is the dearest step): a call is over a cap only when its customer has more calls in
-    # the window than the smaller cap, and a re-call needs an earlier abandoned call. The rest
-    # would give zero counts, so leaving them out changes no number.
-    n_calls = sa.func.count()
-    least_cap = min(ctx.rules.caps_per_24h, ctx.rules.caps_per_5min)
-    candidates: Any = _rollup_candidates(ctx, lookback, least_cap)
-    if candidates is None:
-        candidates = (
-            sa.select(k.c.callee_id)
-            .where(*scope)
-            .group_by(k.c.callee_id)
-            .having(
-                sa.or_(
-                    n_calls > least_cap,
-                    sa.and_(n_calls >= 2, sql.count_if(k.c.disposition == "abandoned") > 0),
-                )
-            )
-        )
     inner = (
         sa.select(
             k.c.call_id,
@@ -665,7 +645,12 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
             k.c.disposition,
             sql.epoch(d, k.c.started_at).label("ep"),
         )
-        .where(*scope, k.c.callee_id.in_(candidates))
+        .where(
+            k.c.direction == "out",
+            k.c.callee_id.is_not(None),
+            *scope,
+            *([] if candidates is None else [k.c.callee_id.in_(candidates)]),
+        )
         .subquery("k0")
     )
     callee, ep = inner.c.callee_id, inner.c.ep
@@ -676,15 +661,48 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
     later_peers = peers - peer_rank
     n24 = sa.func.count().over(partition_by=callee, order_by=ep, range_=(-(24 * 3600 - 1), 0)) - later_peers
     n5 = sa.func.count().over(partition_by=callee, order_by=ep, range_=(-(5 * 60 - 1), 0)) - later_peers
-    ab = sa.func.sum(sql.as_int(inner.c.disposition == "abandoned")).over(
-        partition_by=callee, order_by=ep, range_=(-(ctx.rules.recall_hours * 3600), -1)
+    abandoned = inner.c.disposition == "abandoned"
+    if since:
+        last = sa.func.max(sa.case((abandoned, ep), else_=None)).over(
+            partition_by=callee, order_by=ep, range_=(None, -1)
+        )
+        tail = (ep - last).label("since_abandon")
+    else:
+        ab = sa.func.sum(sql.as_int(abandoned)).over(
+            partition_by=callee, order_by=ep, range_=(-(ctx.rules.recall_hours * 3600), -1)
+        )
+        tail = sa.func.coalesce(ab, 0).label("ab_before")
+    return sa.select(inner, n24.label("n24"), n5.label("n5"), tail).subquery("w")
+
+
+def per_callee_windowed(ctx: _Ctx) -> Any:
+    """Outbound calls with per-callee window counts: ``n24``, ``n5`` (ties ordered by call_id) and
+    ``ab_before`` (> 0 when an abandoned call to the callee started in the preceding
+    ``abandon.recall_hours``): see :func:`windowed_calls`. From the rollup when it can answer."""
+    stored = _stored_windows(ctx)
+    if stored is not None:
+        return stored
+    k = schema.calls
+    lookback = max(24, ctx.rules.recall_hours)
+    scope = [k.c.started_at >= ctx.t0 - timedelta(hours=lookback), k.c.started_at < ctx.t1]
+    # Only customers who can breach anything need the window functions (sorting every call by
+    # customer is the dearest step): a call is over a cap only when its customer has more calls in
+    # the window than the smaller cap, and a re-call needs an earlier abandoned call. The rest
+    # would give zero counts, so leaving them out changes no number.
+    n_calls = sa.func.count()
+    least_cap = min(ctx.rules.caps_per_24h, ctx.rules.caps_per_5min)
+    candidates = (
+        sa.select(k.c.callee_id)
+        .where(k.c.direction == "out", k.c.callee_id.is_not(None), *scope)
+        .group_by(k.c.callee_id)
+        .having(
+            sa.or_(
+                n_calls > least_cap,
+                sa.and_(n_calls >= 2, sql.count_if(k.c.disposition == "abandoned") > 0),
+            )
+        )
     )
-    return sa.select(
-        inner,
-        n24.label("n24"),
-        n5.label("n5"),
-        sa.func.coalesce(ab, 0).label("ab_before"),
-    ).subquery("w")
+    return windowed_calls(ctx, scope, candidates)
 
 
 def select_per_callee(

@@ -445,6 +445,8 @@ def select_rule_calls(
     t0, t1 = cubes.period_bounds(start, end)
     ctx = cubes.make_ctx(engine, start, end, Filters(), rules)
     if rule_id in ("over_cap", "recall_after_abandon"):
+        with engine.connect() as conn:
+            ctx.rollup = rollup.current(conn)  # the stored window counts, when current
         base = cubes.per_callee_windowed(ctx)
         f = cubes.CallFrom(base, ctx)
         w = base.c

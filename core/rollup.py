@@ -2,7 +2,7 @@
 
 A year of twenty million calls is read in a few hundred milliseconds per pass, but the exact number of
 distinct customers (one hash-table entry per customer, millions of them) and the agents active per
-month cost a second or more each, every time a page or the monthly report asks. Two tables, built
+month cost a second or more each, every time a page or the monthly report asks. A few tables, built
 after each import and by ``python -m core rollup``, answer the common cuts without reading the calls:
 
 ``rollup_calls_daily``
@@ -14,10 +14,12 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
 ``rollup_calls_hourly``
     The same counts by hour × agent × campaign: the hour-of-day and weekday heatmaps, by any
     dimension but caller number and province, with every filter.
-``rollup_callee_years``
-    Outbound calls and abandoned calls per customer and year: the customers who can breach a
-    per-customer cap or be re-called after an abandoned call (a superset; the exact windows then
-    run over their calls only).
+``rollup_callee_windows``
+    The outbound calls that can breach a per-customer cap or be a re-call after an abandoned call
+    under any rules (a cap of at least one call, a re-call look-back of at most a week): the calls
+    with another call to the customer in the preceding 24 h or an abandoned one in the preceding
+    week, with their window counts (``n24``, ``n5``) and the seconds since that abandoned call.
+    The risk figures and the calls behind a cap or re-call cell then need no window function.
 ``rollup_customer_months``
     One row per customer and calendar year, with a 0/1 flag per month: reached (a connected outbound
     call) and reached effectively. The distinct customers of whole months of one year, in total or
@@ -126,13 +128,22 @@ CUBE_DIMS: dict[str, tuple[str, ...]] = {
     calls_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
     calls_hourly.name: ("hour_start", "agent", "campaign"),
 }
-callee_years = sa.Table(
-    "rollup_callee_years",
+#: The longest re-call look-back (``abandon.recall_hours``) :data:`callee_windows` can answer.
+MAX_RECALL_HOURS = 168
+callee_windows = sa.Table(
+    "rollup_callee_windows",
     metadata,
-    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("call_id", sa.String(64), nullable=False),
     sa.Column("callee_id", sa.String(64), nullable=False),
-    sa.Column("out_calls", sa.BigInteger, nullable=False),
-    sa.Column("abandoned", sa.BigInteger, nullable=False),
+    sa.Column("agent_id", sa.String(32)),
+    sa.Column("campaign_id", sa.String(32)),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_province", sa.String(16)),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("disposition", sa.String(16)),
+    sa.Column("n24", sa.BigInteger, nullable=False),
+    sa.Column("n5", sa.BigInteger, nullable=False),
+    sa.Column("since_abandon", sa.BigInteger),
 )
 customer_months = sa.Table(
     "rollup_customer_months",
@@ -230,19 +241,11 @@ def refresh(target: Engine | str | None) -> float | None:
                     *[sa.func.coalesce(q.c[b], 0) for b in CUBE_COUNTS],
                 )
                 conn.execute(cube.insert().from_select([c.name for c in cube.columns], filled))
-            k = schema.calls.c
-            year = sa.cast(sa.extract("year", k.started_at), sa.Integer)
-            per_year = (
-                sa.select(
-                    year,
-                    k.callee_id,
-                    sa.func.count(),
-                    sa.func.sum(sa.case((k.disposition == "abandoned", 1), else_=0)),
-                )
-                .where(k.direction == "out", k.callee_id.is_not(None))
-                .group_by(year, k.callee_id)
+            windows = _select_windows(ctx)
+            keep = sa.select(*[windows.c[c.name] for c in callee_windows.columns]).where(
+                sa.or_(windows.c.n24 >= 2, windows.c.since_abandon <= MAX_RECALL_HOURS * 3600)
             )
-            conn.execute(callee_years.insert().from_select([c.name for c in callee_years.columns], per_year))
+            conn.execute(callee_windows.insert().from_select([c.name for c in callee_windows.columns], keep))
             conn.execute(
                 customer_months.insert().from_select(
                     [c.name for c in customer_months.columns], _select_customer_months()
@@ -252,6 +255,46 @@ def refresh(target: Engine | str | None) -> float | None:
             state.insert().values(name="calls", fingerprint=fingerprint(conn), built_at=datetime.now())
         )
     return time.perf_counter() - t
+
+
+def windows_cover(rules: Any) -> bool:
+    """Whether :data:`callee_windows` holds every call that can breach a cap or be a re-call under
+    ``rules``: a call over a cap of at least one call has another call within 24 h, and a re-call
+    look-back of at most :data:`MAX_RECALL_HOURS` is within the stored ones."""
+    return min(rules.caps_per_24h, rules.caps_per_5min) >= 1 and 0 <= rules.recall_hours <= MAX_RECALL_HOURS
+
+
+def _select_windows(ctx: Any) -> Any:
+    """Every outbound call of the customers who have two calls within 24 h or a call within
+    :data:`MAX_RECALL_HOURS` after an abandoned one, with its window counts
+    (:func:`core.cubes.windowed_calls`, rule-free form).
+
+    Those customers are found first with one sort of all outbound calls by a 64-bit hash of the
+    customer (cheaper to sort than the 64-character id): a hash shared by two customers can only
+    add customers, whose exact windows are then computed on their own ids.
+    """
+    from core import cubes, sql
+
+    k = schema.calls.c
+    ep = sql.epoch("duckdb", k.started_at)
+    h = sa.func.hash(k.callee_id)
+    per_call = (
+        sa.select(h.label("h"), ep.label("ep"), (k.disposition == "abandoned").label("ab"))
+        .where(k.direction == "out", k.callee_id.is_not(None))
+        .subquery("p")
+    )
+    p = per_call.c
+    gap = p.ep - sa.func.lag(p.ep).over(partition_by=p.h, order_by=p.ep)
+    last_ab = sa.func.max(sa.case((p.ab, p.ep), else_=None)).over(
+        partition_by=p.h, order_by=p.ep, range_=(None, -1)
+    )
+    marked = sa.select(p.h, gap.label("gap"), (p.ep - last_ab).label("since")).subquery("g")
+    close = (
+        sa.select(marked.c.h)
+        .where(sa.or_(marked.c.gap < 24 * 3600, marked.c.since <= MAX_RECALL_HOURS * 3600))
+        .distinct()
+    )
+    return cubes.windowed_calls(ctx, [h.in_(close)], None, since=True)
 
 
 def _select_customer_months() -> sa.Select[Any]:

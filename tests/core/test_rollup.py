@@ -210,3 +210,88 @@ def test_a_cap_breach_across_the_year_end_is_found_with_rollups(tiny_db: MakeDb)
     assert compute_metrics(engine, date(2024, 12, 1), date(2024, 12, 31), metrics=keys).rows() == [(0,)]
     weekly = risk.compute_risk(engine, date(2024, 12, 30), date(2025, 1, 5), entity="campaign", grain="week")
     assert weekly.select("entity", "period", "n_over_cap").rows() == [("C1", "2024-12-30", 1)]
+
+
+def _rules(tmp_path: Any, text: str) -> Any:
+    from core.rules import load_rules
+
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_rules(path)
+
+
+def test_stored_windows_answer_re_calls_up_to_a_week_and_fall_back_beyond(
+    tiny_db: MakeDb, tmp_path: Any
+) -> None:
+    """An abandoned call to x, then calls 72 h, 168 h and 169 h after it (one customer, three caller
+    numbers). With a look-back of R hours a call at h hours counts when h ≤ R; the rollup stores the
+    seconds since the abandoned call up to a week (168 h) and a longer look-back reads the calls."""
+    t = datetime(2025, 3, 3, 10)
+    dropped = call("x0", t, "x", answered=False) | {"disposition": "abandoned"}
+    later = [
+        call(f"x{h}", t + timedelta(hours=h), "x") | {"caller_number": f"0571-XXXX000{i}"}
+        for i, h in enumerate((72, 168, 169), start=2)
+    ]
+    engine = tiny_db({"calls": [dropped, *later]})
+    keys = ["recall_after_abandon_72h"]
+    month = (date(2025, 3, 1), date(2025, 3, 31))
+    expected = {71: 0, 72: 1, 167: 1, 168: 2, 169: 3, 200: 3}
+    for hours, n in expected.items():
+        rules = _rules(tmp_path, f"[abandon]\nrecall_hours = {hours}\n")
+        assert rollup.windows_cover(rules) == (hours <= rollup.MAX_RECALL_HOURS)
+        got = compute_metrics(engine, *month, metrics=keys, rules=rules).rows()
+        with rollup.disabled():
+            live = compute_metrics(engine, *month, metrics=keys, rules=rules).rows()
+        assert got == live == [(n,)], hours
+
+
+def test_stored_windows_keep_caps_of_one_call_and_read_the_calls_for_a_cap_of_none(
+    tiny_db: MakeDb, tmp_path: Any
+) -> None:
+    """Calls to y at 10:00, 10:02 and 11:00 the next day (25 h later). A 24-hour cap of 1 call makes
+    the 10:02 call over it (2 calls in 24 h); the 5-minute cap of 1 the same call; a cap of 0 makes
+    every call over it, which the stored windows (calls with another call within 24 h) cannot say."""
+    t = datetime(2025, 3, 3, 10)
+    rows = [
+        call("y1", t, "y"),
+        call("y2", t + timedelta(minutes=2), "y"),
+        call("y3", t + timedelta(hours=25), "y"),
+    ]
+    engine = tiny_db({"calls": rows})
+    keys = ["over_cap_calls"]
+    month = (date(2025, 3, 1), date(2025, 3, 31))
+    for caps, n, stored in (
+        ("per_24h = 1\nper_5min = 9", 1, True),
+        ("per_24h = 9\nper_5min = 1", 1, True),
+        ("per_24h = 0\nper_5min = 9", 3, False),
+        ("per_24h = 2\nper_5min = 9", 0, True),
+    ):
+        rules = _rules(tmp_path, f"[caps]\n{caps}\n")
+        assert rollup.windows_cover(rules) is stored
+        got = compute_metrics(engine, *month, metrics=keys, rules=rules).rows()
+        with rollup.disabled():
+            live = compute_metrics(engine, *month, metrics=keys, rules=rules).rows()
+        assert got == live == [(n,)], caps
+
+
+def test_stored_windows_hold_only_calls_that_can_breach(tiny_db: MakeDb) -> None:
+    """The rollup keeps a call when another call to its customer came within 24 h before it (or the
+    same second with a smaller id) or an abandoned one within a week before; z's first call, the
+    lone call to v and the call 8 days after an abandoned one are not kept."""
+    t = datetime(2025, 3, 3, 10)
+    rows = [
+        call("z1", t, "z"),
+        call("z2", t + timedelta(hours=23, minutes=59, seconds=59), "z"),  # 86,399 s later: n24 = 2
+        call("z3", t + timedelta(hours=47, minutes=59, seconds=59), "z"),  # 24 h after z2: outside its window
+        call("v1", t, "v") | {"disposition": "abandoned", "answered_at": None, "talk_seconds": 0},
+        call("v2", t + timedelta(days=8), "v"),
+        call("s2", t, "s"),
+        call("s1", t, "s"),  # the same second as s2: ordered by id, s1 first, so s2 has n24 = 2
+    ]
+    engine = tiny_db({"calls": rows})
+    if not rollup.supported(engine):
+        pytest.skip("rollups are DuckDB's")
+    rollup.refresh(engine)
+    w = rollup.callee_windows.c
+    got = db.read_frame(engine, sa.select(w.call_id, w.n24, w.n5, w.since_abandon).order_by(w.call_id))
+    assert got.rows() == [("s2", 2, 2, None), ("z2", 2, 1, None)]
