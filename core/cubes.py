@@ -264,13 +264,18 @@ class _CallFrom:
         return out
 
 
-def _windows_case(ctx: _Ctx, k: Any) -> tuple[Any, Any]:
-    """(start, end) minute-of-day expressions of the allowed window of each call's campaign."""
-    camps = _small(ctx, "campaigns")
+def _window_groups(ctx: _Ctx) -> dict[tuple[int, int], list[str]]:
+    """The campaigns by their allowed window (start, end minutes of the day)."""
     groups: dict[tuple[int, int], list[str]] = {}
-    for row in camps.iter_rows(named=True):
+    for row in _small(ctx, "campaigns").iter_rows(named=True):
         w = ctx.rules.window_for(purpose=row["purpose"], industry=row["client_industry"])
         groups.setdefault(w, []).append(row["campaign_id"])
+    return groups
+
+
+def _windows_case(ctx: _Ctx, k: Any) -> tuple[Any, Any]:
+    """(start, end) minute-of-day expressions of the allowed window of each call's campaign."""
+    groups = _window_groups(ctx)
     default = ctx.rules.default_window
     special = [(w, ids) for w, ids in groups.items() if w != default]
     if not special:
@@ -341,6 +346,13 @@ def select_calls(
         ),
         "robot_calls": lambda: sql.count_if(sa.and_(out, c.robot)),
         "human_calls": lambda: sql.count_if(human),  # for core.rollup (active agents)
+        # for core.rollup (calls outside whole-hour windows): outbound calls by hour of day
+        **{
+            f"out_h{h:02d}": (
+                lambda h=h: sql.count_if(sa.and_(out, sql.hour(ctx.dialect, c.started_at) == h))
+            )
+            for h in range(24)
+        },
         "recorded_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.recorded)),
         "short_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.talk_seconds < 6)),
         "abandoned_outbound": lambda: sql.count_if(sa.and_(out, c.disposition == "abandoned")),
@@ -394,12 +406,33 @@ def select_calls_rollup(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) ->
         "connected_recorded_purpose": lambda: only(_must_record(ctx, f), "connected_calls"),
         "recorded_connected_purpose": lambda: only(_must_record(ctx, f), "recorded_connected_calls"),
     }
+    if r is rollup.calls_daily:
+        derived["outside_hours_calls"] = lambda: _outside_hours_rollup(ctx, r)
     aggs = [(derived[b]() if b in derived else sa.func.sum(r.c[b])).label(b) for b in bases]
     query = sa.select(*dim_cols, *aggs).where(
         r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1, *f.where_filters()
     )
     query = query.select_from(f.from_clause())
     return query.group_by(*dim_cols) if dim_cols else query
+
+
+def _outside_hours_rollup(ctx: _Ctx, r: Any) -> Any:
+    """Outbound calls outside their campaign's window, summed from the daily cube's hour columns
+    (the caller checked every window starts and ends on a whole hour: core.rollup.daily_bases)."""
+
+    def outside(window: tuple[int, int]) -> Any:
+        start, end = window
+        cols = [r.c[f"out_h{h:02d}"] for h in range(24) if (h + 1) * 60 <= start or h * 60 >= end]
+        return sum(cols[1:], cols[0]) if cols else sa.literal(0)
+
+    groups = _window_groups(ctx)
+    default = ctx.rules.default_window
+    special = [(w, ids) for w, ids in groups.items() if w != default]
+    if not special:
+        return sa.func.sum(outside(default))
+    return sa.func.sum(
+        sa.case(*[(r.c.campaign_id.in_(ids), outside(w)) for w, ids in special], else_=outside(default))
+    )
 
 
 def _customers_from_rollup(ctx: _Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
@@ -530,12 +563,25 @@ def _dnc_cond(f: _CallFrom) -> Any:
     return sa.and_(c.direction == "out", first.c.first_added < c.started_at)
 
 
-def select_dnc(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+def select_dnc(
+    ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, stored: bool = False
+) -> sa.Select[Any]:
     """Outbound calls to a customer whose first DNC entry was added before the call.
 
     An inner join to the (small) DNC list, apart from the other call counts: joined into their
-    query, every call would carry the DNC columns through the grouping.
+    query, every call would carry the DNC columns through the grouping. ``stored``: summed from
+    :data:`core.rollup.dnc_daily` instead (the caller checked it is current and cuts by its keys).
     """
+    if stored:
+        r = rollup.dnc_daily
+        fr = _CallFrom(r, ctx)
+        cols = [fr.dim(d) for d in dims]
+        q = (
+            sa.select(*cols, *[sa.func.sum(r.c.dnc_calls).label(b) for b in bases])
+            .where(r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1, *fr.where_filters())
+            .select_from(fr.from_clause())
+        )
+        return q.group_by(*cols) if cols else q
     k = schema.calls
     f = _CallFrom(k, ctx)
     c = k.c
@@ -1134,7 +1180,7 @@ def _conform_dims(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
 
 
 def compute_bases(
-    engine: Engine,
+    engine: Engine | sa.Connection,
     start: date,
     end: date,
     *,
@@ -1143,8 +1189,13 @@ def compute_bases(
     filters: Filters,
     rules: Rules,
     sparse: bool = False,
+    rolled: bool | None = None,
 ) -> pl.DataFrame:
     """Every requested base aggregate by ``by``, one query per source, joined on the dimensions.
+
+    ``engine`` may be an open connection (used and left open: a caller computing several cuts opens
+    the database once). ``rolled``: whether :mod:`core.rollup`'s tables are current, when the caller
+    has just checked on that connection (``None``: checked here).
 
     ``sparse``: the caller joins the result onto cells it has from elsewhere, so combinations
     where every base is 0 may be left out (fewer rows grouped and returned).
@@ -1152,7 +1203,7 @@ def compute_bases(
     Count-like bases are 0 (not null) where a source has no rows for a dimension value that
     another source has; bases whose source cannot cut by one of the dimensions are null.
     """
-    ctx = make_ctx(engine, start, end, filters, rules)
+    ctx = make_ctx(engine.engine if isinstance(engine, sa.Connection) else engine, start, end, filters, rules)
     by_source: dict[str, list[str]] = {}
     for b in bases:
         by_source.setdefault(BASE_SOURCE[b], []).append(b)
@@ -1160,9 +1211,9 @@ def compute_bases(
     ctx.cache["sparse"] = sparse
     frames: list[pl.DataFrame] = []
     not_applicable: list[str] = []
-    with engine.connect() as conn:
+    with db.connection(engine) as conn:
         ctx.conn = conn
-        ctx.rollup = rollup.current(conn)
+        ctx.rollup = rollup.current(conn) if rolled is None else rolled
         for source, names in by_source.items():
             if not set(by) <= SOURCE_DIMS[source] or (
                 source == "seats" and (filters.teams or filters.campaigns)
@@ -1212,7 +1263,7 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     if source == "calls":
         rolled = []
         if ctx.rollup and set(by) <= rollup.DIMS:
-            rolled = [n for n in names if n in rollup.CALL_BASES or n in rollup.DERIVED_BASES]
+            rolled = [n for n in names if n in rollup.daily_bases(ctx.rules)]
         elif ctx.rollup and set(by) <= rollup.HOURLY_DIMS:
             rolled = [n for n in names if n in rollup.CALL_BASES]
         rest = [n for n in names if n not in rolled]
@@ -1229,7 +1280,10 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
             return quick.select(*by, *names)
         frame = db.read_frame(ctx.db, select_customers(ctx, by, names))
     elif source == "dnc":
-        frame = db.read_frame(ctx.db, select_dnc(ctx, by, names))
+        stored = (
+            ctx.rollup and set(by) <= rollup.DIMS and ctx.conn is not None and rollup.dnc_current(ctx.conn)
+        )
+        frame = db.read_frame(ctx.db, select_dnc(ctx, by, names, stored=bool(stored)))
     elif source == "percallee":
         cells_elsewhere = "calls" in ctx.cache.get("sources", ()) or ctx.cache.get("sparse", False)
         frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names, breaches_only=cells_elsewhere))

@@ -442,7 +442,7 @@ def read_frame(
     as ``Int64`` and other decimals as ``Float64``, so that every engine returns the same types.
     """
     dialect = dialect_of(engine)
-    with _connection(engine) as conn:
+    with connection(engine) as conn:
         if dialect == "duckdb":
             compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
             raw = conn.connection.driver_connection
@@ -460,7 +460,9 @@ def read_frame(
 
 
 @contextlib.contextmanager
-def _connection(engine: Engine | sa.Connection) -> Iterator[sa.Connection]:
+def connection(engine: Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """``engine``'s new connection, closed after the block; or ``engine`` itself, when it is an open
+    connection (left open: it belongs to the caller)."""
     if isinstance(engine, sa.Connection):
         yield engine
     else:

@@ -227,26 +227,40 @@ def compute_risk_all(
     # Whole weeks and months: widen the period to the grain's edges so every cell is complete.
     lo, hi = _widen(start, end, grain)
     filters = filters or Filters()
+    # One connection for every query (opening a large DuckDB file costs tens of ms each time).
     with engine.connect() as conn:
-        rolled = len(entities) > 1 and rollup.current(conn)
-    if rolled:
+        return _risk_all(conn, start, lo, hi, entities, grain, filters, rules)
+
+
+def _risk_all(
+    conn: sa.Connection,
+    start: date,
+    lo: date,
+    hi: date,
+    entities: list[str],
+    grain: str,
+    filters: Filters,
+    rules: Rules,
+) -> dict[str, pl.DataFrame]:
+    current = rollup.current(conn)
+    if len(entities) > 1 and current:
         # DuckDB with current rollups: the counts the rollup holds are summed per entity in the
         # database (one small query each); the rest (per-customer windows, DNC, outside hours,
         # complaints) is read once for every entity together, only where it is not zero.
-        quick = [b for b in DAILY_BASES if b in rollup.CALL_BASES or b in rollup.DERIVED_BASES]
+        quick = [b for b in DAILY_BASES if b in rollup.daily_bases(rules)]
         rest = [b for b in DAILY_BASES if b not in quick]
-        fine = _fine_cube(engine, lo, hi, entities, rest, filters, rules, sparse=True)
+        fine = _fine_cube(conn, lo, hi, entities, rest, filters, rules, sparse=True, rolled=current)
         out: dict[str, pl.DataFrame] = {}
         for entity in entities:
             own = cubes.compute_bases(
-                engine, lo, hi, by=[entity, "day"], bases=quick, filters=filters, rules=rules
+                conn, lo, hi, by=[entity, "day"], bases=quick, filters=filters, rules=rules, rolled=current
             )
             extra = fine.group_by(entity, "day").agg(pl.col(b).sum() for b in rest)
             daily = own.join(extra, on=[entity, "day"], how="full", coalesce=True, nulls_equal=True)
             daily = daily.with_columns(pl.col(b).fill_null(0) for b in DAILY_BASES)
             out[entity] = _score_entity(daily, entity, start, grain, rules)
         return out
-    fine = _fine_cube(engine, lo, hi, entities, list(DAILY_BASES), filters, rules)
+    fine = _fine_cube(conn, lo, hi, entities, list(DAILY_BASES), filters, rules, rolled=current)
     out = {}
     for entity in entities:
         daily = (
@@ -259,7 +273,7 @@ def compute_risk_all(
 
 
 def _fine_cube(
-    engine: Engine,
+    engine: Engine | sa.Connection,
     lo: date,
     hi: date,
     entities: list[str],
@@ -268,6 +282,7 @@ def _fine_cube(
     rules: Rules,
     *,
     sparse: bool = False,
+    rolled: bool | None = None,
 ) -> pl.DataFrame:
     """``bases`` by day and every entity at once. Team is the agent's team: with the agent among
     the dimensions it is looked up afterwards (as the query's join would: no team for calls
@@ -277,11 +292,21 @@ def _fine_cube(
     if team_later and "agent" not in dims:
         dims.append("agent")
     fine = cubes.compute_bases(
-        engine, lo, hi, by=[*dims, "day"], bases=bases, filters=filters, rules=rules, sparse=sparse
+        engine,
+        lo,
+        hi,
+        by=[*dims, "day"],
+        bases=bases,
+        filters=filters,
+        rules=rules,
+        sparse=sparse,
+        rolled=rolled,
     )
     if team_later:
         roster = sa.select(schema.agents.c.agent_id.label("agent"), schema.agents.c.team)
-        fine = fine.join(db.read_frame(engine, roster).unique("agent"), on="agent", how="left")
+        # Typed: an empty roster read from some engines has columns of no type (polars' Null).
+        teams = db.read_frame(engine, roster).cast({"agent": pl.String, "team": pl.String}).unique("agent")
+        fine = fine.with_columns(pl.col("agent").cast(pl.String)).join(teams, on="agent", how="left")
     return fine
 
 

@@ -20,6 +20,10 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     with another call to the customer in the preceding 24 h or an abandoned one in the preceding
     week, with their window counts (``n24``, ``n5``) and the seconds since that abandoned call.
     The risk figures and the calls behind a cap or re-call cell then need no window function.
+``rollup_dnc_daily``
+    Outbound calls to a customer after their first DNC entry, by the daily cube's keys. The DNC list
+    changes apart from the calls, so this one is used only while the list is as it was too (its
+    row count and a sum of row hashes, in ``rollup_state``).
 ``rollup_customer_months``
     One row per customer and calendar year, with a 0/1 flag per month: reached (a connected outbound
     call) and reached effectively. The distinct customers of whole months of one year, in total or
@@ -102,14 +106,19 @@ metadata = sa.MetaData()
 CUBE_COUNTS: tuple[str, ...] = (*CALL_BASES, "human_calls")
 
 
-def _calls_cube(name: str, *keys: sa.Column[Any]) -> sa.Table:
+#: Extra columns of the daily cube: outbound calls started in each hour of the day (00 to 23), for
+#: the calls outside the allowed window when every window starts and ends on a whole hour.
+HOUR_COUNTS: tuple[str, ...] = tuple(f"out_h{h:02d}" for h in range(24))
+
+
+def _calls_cube(name: str, *keys: sa.Column[Any], extra: tuple[str, ...] = ()) -> sa.Table:
     """A call cube: ``started_at`` (the day's or the hour's start), ``keys``, then the counts."""
     return sa.Table(
         name,
         metadata,
         sa.Column("started_at", sa.DateTime, nullable=False),
         *keys,
-        *[sa.Column(b, sa.BigInteger, nullable=False) for b in CUBE_COUNTS],
+        *[sa.Column(b, sa.BigInteger, nullable=False) for b in (*CUBE_COUNTS, *extra)],
     )
 
 
@@ -119,14 +128,26 @@ calls_daily = _calls_cube(
     sa.Column("campaign_id", sa.String(32)),
     sa.Column("caller_number", sa.String(32)),
     sa.Column("callee_province", sa.String(16)),
+    extra=HOUR_COUNTS,
 )
 calls_hourly = _calls_cube(
     "rollup_calls_hourly", sa.Column("agent_id", sa.String(32)), sa.Column("campaign_id", sa.String(32))
+)
+dnc_daily = sa.Table(
+    "rollup_dnc_daily",
+    metadata,
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("agent_id", sa.String(32)),
+    sa.Column("campaign_id", sa.String(32)),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_province", sa.String(16)),
+    sa.Column("dnc_calls", sa.BigInteger, nullable=False),
 )
 #: The query dimensions (core.cubes) each cube is filled by, in its key columns' order.
 CUBE_DIMS: dict[str, tuple[str, ...]] = {
     calls_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
     calls_hourly.name: ("hour_start", "agent", "campaign"),
+    dnc_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
 }
 #: The longest re-call look-back (``abandon.recall_hours``) :data:`callee_windows` can answer.
 MAX_RECALL_HOURS = 168
@@ -200,6 +221,27 @@ def fingerprint(conn: sa.Connection) -> str:
     return f"{_layout()}|{n}|{lo}|{hi}"
 
 
+def dnc_fingerprint(conn: sa.Connection) -> str:
+    """The rollups' layout, and the row count and a sum of row hashes of the DNC list (which changes
+    apart from the calls: :data:`dnc_daily` is used only while both are as they were)."""
+    d = schema.dnc.c
+    n, total = conn.execute(
+        sa.select(
+            sa.func.count(), sa.func.sum(sa.cast(sa.func.hash(d.callee_id, d.added_at), sa.Numeric(38, 0)))
+        )
+    ).one()
+    return f"{_layout()}|{n}|{total}"
+
+
+def dnc_current(conn: sa.Connection) -> bool:
+    """Whether :data:`dnc_daily` was built from the DNC list as it is now (call with :func:`current`
+    true: the calls are checked there)."""
+    if _disabled or not supported(conn) or not sa.inspect(conn).has_table(state.name):
+        return False
+    stored = conn.execute(sa.select(state.c.fingerprint).where(state.c.name == "dnc")).scalar_one_or_none()
+    return stored is not None and stored == dnc_fingerprint(conn)
+
+
 def current(conn: sa.Connection) -> bool:
     """Whether the rollups exist and were built from the calls as they are now."""
     if _disabled or not supported(conn) or not sa.inspect(conn).has_table(state.name):
@@ -232,13 +274,18 @@ def refresh(target: Engine | str | None) -> float | None:
         if lo is not None:
             start, end = _as_date(lo), _as_date(hi)
             ctx = cubes.make_ctx(engine, start, end, cubes.Filters(), load_rules())
-            for cube in (calls_daily, calls_hourly):
+            for cube in (calls_daily, calls_hourly, dnc_daily):
                 dims = CUBE_DIMS[cube.name]
-                q = cubes.select_calls(ctx, dims, CUBE_COUNTS).subquery("q")
+                if cube is dnc_daily:
+                    counts: tuple[str, ...] = ("dnc_calls",)
+                    q = cubes.select_dnc(ctx, dims, counts).subquery("q")
+                else:
+                    counts = (*CUBE_COUNTS, *HOUR_COUNTS) if cube is calls_daily else CUBE_COUNTS
+                    q = cubes.select_calls(ctx, dims, counts).subquery("q")
                 filled = sa.select(
                     sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
                     *[q.c[f"d_{d}"] for d in dims[1:]],
-                    *[sa.func.coalesce(q.c[b], 0) for b in CUBE_COUNTS],
+                    *[sa.func.coalesce(q.c[b], 0) for b in counts],
                 )
                 conn.execute(cube.insert().from_select([c.name for c in cube.columns], filled))
             windows = _select_windows(ctx)
@@ -251,10 +298,26 @@ def refresh(target: Engine | str | None) -> float | None:
                     [c.name for c in customer_months.columns], _select_customer_months()
                 )
             )
-        conn.execute(
-            state.insert().values(name="calls", fingerprint=fingerprint(conn), built_at=datetime.now())
-        )
+        now = datetime.now()
+        conn.execute(state.insert().values(name="calls", fingerprint=fingerprint(conn), built_at=now))
+        conn.execute(state.insert().values(name="dnc", fingerprint=dnc_fingerprint(conn), built_at=now))
     return time.perf_counter() - t
+
+
+def whole_hour_windows(rules: Any) -> bool:
+    """Whether every calling window of ``rules`` starts and ends on a whole hour (then the daily
+    cube's hour columns give the calls outside them)."""
+    w = rules.data["window"]
+    named = [*w.get("by_industry", {}), *w.get("by_purpose", {})]
+    windows = [rules.default_window]
+    windows += [rules.window_for(purpose=n, industry=n) for n in named]
+    return all(start % 60 == 0 and end % 60 == 0 for start, end in windows)
+
+
+def daily_bases(rules: Any) -> frozenset[str]:
+    """The bases the daily cube answers under ``rules``."""
+    extra = ("outside_hours_calls",) if whole_hour_windows(rules) else ()
+    return frozenset((*CALL_BASES, *DERIVED_BASES, *extra))
 
 
 def windows_cover(rules: Any) -> bool:

@@ -937,3 +937,14 @@ def test_cli_risk_rejects_an_unknown_entity(demo_company: Any) -> None:
     code = cli.main(["risk", "--db", demo_company.url, "--by", "province"], stderr=errors.append)
     assert code == 2
     assert len(errors) == 1 and "callee_province" in errors[0]
+
+
+def test_every_entity_at_once_with_an_empty_roster(tiny_db: MakeDb) -> None:
+    """Regression: compute_risk_all looks the team up from the roster; an empty agents table read
+    from SQLite has untyped columns, and the join failed (polars SchemaError) instead of giving
+    the calls no team. One call at 21:00: one outside-hours breach, under no team."""
+    engine = tiny_db(tables([call("late", at(21))]))
+    got = risk.compute_risk_all(engine, DAY, DAY, grain="day")
+    assert got["campaign"].select("entity", "n_outside_hours").rows() == [("C1", 1)]
+    assert got["team"].select("entity", "n_outside_hours").rows() == [(None, 1)]
+    assert got["agent"].select("entity", "n_outside_hours").rows() == [("A1", 1)]

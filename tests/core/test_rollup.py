@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, db, risk, rollup
+from core import cli, db, risk, rollup, schema
 from core.cubes import Filters
 from core.metrics import METRIC_KEYS, compute_metrics
 from tests.core.conftest import DEMO_Y, Demo, frame_for
@@ -112,9 +112,10 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
     # Rollups built by another version of core/rollup.py (other tables) never pass for current.
     with engine.begin() as conn:
-        stored = conn.execute(sa.select(rollup.state.c.fingerprint)).scalar_one()
+        calls_row = rollup.state.c.name == "calls"
+        stored = conn.execute(sa.select(rollup.state.c.fingerprint).where(calls_row)).scalar_one()
         older = "00000000|" + stored.split("|", 1)[1]
-        conn.execute(sa.update(rollup.state).values(fingerprint=older))
+        conn.execute(sa.update(rollup.state).where(calls_row).values(fingerprint=older))
     with engine.connect() as conn:
         assert not rollup.current(conn)
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
@@ -295,3 +296,69 @@ def test_stored_windows_hold_only_calls_that_can_breach(tiny_db: MakeDb) -> None
     w = rollup.callee_windows.c
     got = db.read_frame(engine, sa.select(w.call_id, w.n24, w.n5, w.since_abandon).order_by(w.call_id))
     assert got.rows() == [("s2", 2, 2, None), ("z2", 2, 1, None)]
+
+
+@pytest.mark.parametrize(
+    ("window", "whole_hours", "expected"),
+    [
+        ('["08:00", "21:00"]', True, 2),  # 07:59:59 and 21:00
+        ('["09:00", "20:00"]', True, 8),  # every call: four before 09:00, four from 20:00
+        ('["08:30", "20:30"]', False, 6),  # 07:59:59, 08:00, 08:29:59 and 20:30, 20:59:59, 21:00
+    ],
+)
+def test_calls_outside_the_window_from_the_hour_columns_or_the_calls(
+    tiny_db: MakeDb, tmp_path: Any, window: str, whole_hours: bool, expected: int
+) -> None:
+    """The daily cube counts outbound calls per hour of the day: windows on whole hours are summed
+    from those columns, a window starting or ending at half past reads the calls; both agree."""
+    day = datetime(2025, 3, 3)
+    times = [
+        (7, 59, 59),
+        (8, 0, 0),
+        (8, 29, 59),
+        (8, 30, 0),
+        (20, 29, 59),
+        (20, 30, 0),
+        (20, 59, 59),
+        (21, 0, 0),
+    ]
+    rows = [
+        call(f"t{i}", day.replace(hour=h, minute=m, second=s), f"c{i}") for i, (h, m, s) in enumerate(times)
+    ]
+    engine = tiny_db({"calls": rows})
+    rules = _rules(tmp_path, f"[window]\ndefault = {window}\n")
+    assert rollup.whole_hour_windows(rules) is whole_hours
+    assert ("outside_hours_calls" in rollup.daily_bases(rules)) is whole_hours
+    keys = ["outside_hours_calls"]
+    got = compute_metrics(engine, date(2025, 3, 1), date(2025, 3, 31), metrics=keys, rules=rules).rows()
+    weekly = risk.compute_risk_all(engine, date(2025, 3, 3), date(2025, 3, 9), grain="week", rules=rules)
+    with rollup.disabled():
+        live = compute_metrics(engine, date(2025, 3, 1), date(2025, 3, 31), metrics=keys, rules=rules).rows()
+    assert got == live == [(expected,)]
+    assert weekly["caller_number"].select("entity", "n_outside_hours").rows() == [("0571-XXXX0001", expected)]
+
+
+def test_the_dnc_rollup_is_used_only_while_the_dnc_list_is_unchanged(tiny_db: MakeDb) -> None:
+    """Calls to d at 10:00 and 12:00; d entered the DNC list at 11:00: one DNC call. Adding an
+    earlier entry (09:00) after the rollup was built makes both calls DNC calls at once (the stored
+    count no longer matches the list, so the calls are read); a refresh stores the new count."""
+    t = datetime(2025, 3, 3, 10)
+    rows = [call("d1", t, "d"), call("d2", t + timedelta(hours=2), "d")]
+    engine = tiny_db(
+        {"calls": rows, "dnc": [{"callee_id": "d", "added_at": t + timedelta(hours=1), "source": "x"}]}
+    )
+    keys = ["dnc_calls"]
+    month = (date(2025, 3, 1), date(2025, 3, 31))
+    assert compute_metrics(engine, *month, metrics=keys).rows() == [(1,)]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(schema.dnc).values(callee_id="d", added_at=t - timedelta(hours=1), source="y"))
+        fresh = rollup.dnc_current(conn) if rollup.supported(engine) else False
+    assert not fresh
+    assert compute_metrics(engine, *month, metrics=keys).rows() == [(2,)]
+    if rollup.supported(engine):
+        rollup.refresh(engine)
+        with engine.connect() as conn:
+            assert rollup.dnc_current(conn)
+        w = rollup.dnc_daily.c
+        assert db.read_frame(engine, sa.select(sa.func.sum(w.dnc_calls).label("n"))).item() == 2
+    assert compute_metrics(engine, *month, metrics=keys).rows() == [(2,)]
