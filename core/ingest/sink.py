@@ -25,9 +25,11 @@ has written so far (the same transaction, or the staging tables), by primary key
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,23 @@ from core import db
 from core.ingest.common import IngestError
 
 STAGING_DIALECTS = ("duckdb", "clickhouse")
+#: DuckDB's memory limit while an import's rows go into tables without indexes (Sink._bounded_memory).
+COMMIT_MEMORY_LIMIT = "256MB"
 STAGING_PREFIX = "_import_"
 
 #: Keys per ``IN (…)`` look-up (SQLite allows 32,766 bound values; the others many more).
 LOOKUP_BATCH = 5_000
+
+
+_UNITS = {"B": 1, "BYTES": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_UNITS.update({"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40})
+
+
+def _bytes(shown: str) -> int:
+    """A DuckDB size as it shows it (``2.7 GiB``, rounded down to 0.1) in bytes, halfway up the
+    rounding (it would read ``GiB`` back as ``GB``)."""
+    number, _, unit = shown.strip().partition(" ")
+    return int((float(number) + 0.05) * _UNITS.get(unit.strip().upper() or "B", 1))
 
 
 def _lock_error(exc: Exception, url: str) -> IngestError | None:
@@ -108,9 +123,10 @@ class Sink:
         if self.conn.in_transaction():
             self.conn.commit()
         if self.dialect == "duckdb":
-            with self.conn.begin():
+            with self._memory_limits() as limit_for, self.conn.begin():
                 for table, files in self.files.items():
                     listed = ", ".join(f"'{f}'" for f in files)
+                    limit_for(table)
                     self.conn.execute(
                         sa.text(
                             f'INSERT INTO "{table}" BY NAME SELECT * FROM read_parquet([{listed}], union_by_name = true)'
@@ -125,6 +141,46 @@ class Sink:
                 self.conn.execute(sa.text(f"DROP TABLE IF EXISTS `{staging.name}`"))
             self.conn.commit()
         self.staged.clear()
+
+    @contextlib.contextmanager
+    def _memory_limits(self) -> Iterator[Callable[[str], None]]:
+        """For the final inserts on DuckDB: a function that, given the table about to receive rows,
+        sets DuckDB's memory limit to :data:`COMMIT_MEMORY_LIMIT` when the table has neither an
+        index nor a key (see ``core.db.DUCKDB_UNKEYED``), else back to the instance's own. Without
+        an index the insert streams, and DuckDB would otherwise keep what it wrote cached up to
+        80 % of the machine's memory; a table with an index needs memory for the index entries of
+        every row inserted, which a limit could make fail. The instance's limit (shared by every
+        connection of this process: the app's too, when it imports) is restored afterwards."""
+        assert self.conn is not None
+        raw: Any = self.conn.connection.driver_connection
+        setting = "SELECT current_setting('memory_limit')"
+        before = raw.execute(setting).fetchone()[0]
+        raw.execute("RESET memory_limit")
+        # DuckDB shows a limit rounded down to 0.1 of its unit and reads "2.7 GiB" back as GB: the
+        # default comes back with RESET, a limit set by hand within 0.05 of its unit (_bytes).
+        own = (
+            f"SET memory_limit = '{_bytes(before)}B'"
+            if raw.execute(setting).fetchone()[0] != before
+            else None
+        )
+
+        def limit_for(table: str) -> None:
+            indexed = raw.execute(
+                "SELECT (SELECT count(*) FROM duckdb_indexes() WHERE table_name = $1) + (SELECT count(*) "
+                "FROM duckdb_constraints() WHERE table_name = $1 AND constraint_type IN ('PRIMARY KEY', 'UNIQUE'))",
+                [table],
+            ).fetchone()[0]
+            if not indexed:
+                raw.execute(f"SET memory_limit = '{COMMIT_MEMORY_LIMIT}'")
+            else:
+                raw.execute(own or "RESET memory_limit")
+
+        try:
+            if own:
+                raw.execute(own)
+            yield limit_for
+        finally:
+            raw.execute(own or "RESET memory_limit")
 
     def rollback(self) -> None:
         if self.conn is None:

@@ -56,7 +56,9 @@ def create_tables(engine: Engine) -> None:
                 conn.execute(sa.text(db.clickhouse_ddl(table)))
             conn.commit()
         return
-    metadata.create_all(engine)
+    db.create_tables(engine, TABLES)
+    if db.dialect_of(engine) != "duckdb":
+        metadata.create_all(engine)  # their indexes, if any
 
 
 def has_table(engine: Engine, name: str) -> bool:

@@ -6,7 +6,7 @@ first)"), not read from :mod:`core.schema`, so a column dropped or renamed there
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -224,17 +224,74 @@ def test_columns_come_back_in_schema_order(any_engine: sa.Engine) -> None:
 
 
 def test_primary_keys_exist_in_the_database(any_engine: sa.Engine) -> None:
-    """The database reports the key of every table (ClickHouse: the MergeTree sorting key)."""
+    """The database reports the key of every table (ClickHouse: the MergeTree sorting key; DuckDB:
+    every table but calls, see db.DUCKDB_UNKEYED)."""
     expected = dict(PRIMARY_KEYS)
     if db.dialect_of(any_engine) == "clickhouse":
         expected.update({t: list(cols) for t, cols in schema.CLICKHOUSE_ORDER_BY.items()})
+    if db.dialect_of(any_engine) == "duckdb":
+        del expected["calls"]
     assert _reflected_primary_keys(any_engine) == expected
 
 
+def expected_indexes(kind: str) -> dict[str, set[str]]:
+    """The secondary indexes an engine gets: none on ClickHouse (tables sorted by their key), none
+    on DuckDB's calls (see db.DUCKDB_UNKEYED), all of :data:`INDEXES` elsewhere."""
+    if kind == "clickhouse":
+        return {}
+    if kind == "duckdb":
+        return {t: names for t, names in INDEXES.items() if t not in db.DUCKDB_UNKEYED}
+    return INDEXES
+
+
 def test_dashboard_indexes_exist_in_the_database(any_engine: sa.Engine) -> None:
-    """The secondary indexes exist (none on ClickHouse, whose tables are sorted by their key instead)."""
-    expected = {} if db.dialect_of(any_engine) == "clickhouse" else INDEXES
-    assert _reflected_indexes(any_engine) == expected
+    """The secondary indexes exist where the engine gets them (expected_indexes)."""
+    assert _reflected_indexes(any_engine) == expected_indexes(db.dialect_of(any_engine))
+
+
+def test_duckdb_calls_have_no_index_and_the_importer_keeps_their_ids_unique(
+    new_engine: Any, tmp_path: Any
+) -> None:
+    """On DuckDB the calls table has neither key nor index (its commit then needs no memory per row),
+    so the database would accept a second row with a call's id; the importer never writes one
+    (importing the same file twice inserts nothing) and the data-quality view counts any that
+    another tool loaded."""
+    from core import quality
+    from core.ingest import import_files
+
+    engine = new_engine("duckdb")
+    csv = tmp_path / "calls.csv"
+    t = datetime(2025, 3, 1, 9, 30)
+    row = {
+        "call_id": "K1",
+        "direction": "out",
+        "started_at": t,
+        "answered_at": t + timedelta(seconds=5),
+        "ended_at": t + timedelta(seconds=65),
+        "ring_seconds": 5,
+        "talk_seconds": 60,
+        "wrap_seconds": 0,
+        "two_way_voice": True,
+        "disposition": "answered",
+        "agent_id": "A1",
+        "campaign_id": "C1",
+        "caller_number": "0571-XXXX0001",
+        "callee_id": "+86 100 0000 0001",  # fictitious (see tests/ingest/samples.py), hashed at import
+        "callee_province": "浙江",
+        "hangup_by": "customer",
+        "recorded": True,
+        "robot": False,
+    }
+    frame = pl.DataFrame([row])
+    frame.write_csv(csv)
+    first = import_files(engine, [csv], "canonical", table="calls")
+    again = import_files(engine, [csv], "canonical", table="calls")
+    assert (first.inserted, again.inserted, again.duplicates) == (1, 0, 1)
+    assert db.row_counts(engine, [schema.calls]) == {"calls": 1}
+    db.load_frame(engine, schema.calls, frame)  # another tool: nothing stops it
+    assert db.row_counts(engine, [schema.calls]) == {"calls": 2}
+    checks = {c.id: c for c in quality.run_checks(engine, date(2025, 3, 1), date(2025, 3, 31))}
+    assert checks["duplicate_call_ids"].count == 1
 
 
 def _sample(col: sa.Column[Any]) -> Any:
@@ -253,11 +310,12 @@ def _sample(col: sa.Column[Any]) -> Any:
 
 
 def test_a_duplicate_key_is_rejected_in_every_table(any_engine: sa.Engine) -> None:
-    """Each of the 18 tables refuses a second row with its key (ClickHouse keeps both: MergeTree)."""
-    clickhouse = db.dialect_of(any_engine) == "clickhouse"
+    """Each of the 18 tables refuses a second row with its key (ClickHouse keeps both: MergeTree; so
+    does DuckDB's calls table, whose ids the importer keeps unique: the test below)."""
+    kind = db.dialect_of(any_engine)
     for tbl in schema.TABLES:
         row = {c.name: _sample(c) for c in tbl.columns}
-        if clickhouse:
+        if kind == "clickhouse" or (kind == "duckdb" and tbl.name in db.DUCKDB_UNKEYED):
             db.load_frame(any_engine, tbl, pl.DataFrame([row, row]))
             assert db.row_counts(any_engine, [tbl]) == {tbl.name: 2}
             continue
@@ -301,4 +359,4 @@ def test_tables_first_then_indexes(any_kind: str, new_engine: Any) -> None:
     assert _reflected_indexes(engine) == {}
     db.create_indexes(engine)
     db.create_indexes(engine)
-    assert _reflected_indexes(engine) == ({} if any_kind == "clickhouse" else INDEXES)
+    assert _reflected_indexes(engine) == expected_indexes(any_kind)

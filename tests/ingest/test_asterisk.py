@@ -284,3 +284,25 @@ def test_mapping_overrides_direction_and_timezone(tmp_path: Path, duck: str, cal
     assert (report.inserted, report.rejected) == (1, 0)
     call = calls_of(db.make_engine(duck)).row(0, named=True)
     assert (call["direction"], call["started_at"]) == ("out", T("09:00:00"))  # 01:00 UTC = 09:00 Beijing
+
+
+@pytest.mark.parametrize("limit", [None, "3GB"])
+def test_the_commit_restores_duckdbs_memory_limit(tmp_path: Path, duck: str, limit: str | None) -> None:
+    """The rows of the unindexed calls table go in under a lowered memory limit (core.ingest.sink);
+    the instance's own limit, shared with every open connection of the process (here one held open
+    across the import, as the app's would be), is back afterwards: the default exactly, a limit set
+    by hand as DuckDB shows it. The import is whole."""
+    engine = db.make_engine(duck)
+    setting = sa.text("SELECT current_setting('memory_limit')")
+    with engine.connect() as held:
+        if limit:
+            held.execute(sa.text(f"SET memory_limit = '{limit}'"))
+        before = held.execute(setting).scalar_one()
+        report = import_files(engine, [samples.write_master(tmp_path / "Master.csv")], "asterisk-csv")
+        after = held.execute(setting).scalar_one()
+    if limit:
+        assert before == after == "2.7 GiB"
+    else:
+        assert after == before
+    assert {k: getattr(report, k) for k in samples.ASTERISK_COUNTS} == samples.ASTERISK_COUNTS
+    assert db.row_counts(engine, [db.schema.calls])["calls"] == samples.ASTERISK_COUNTS["inserted"]
