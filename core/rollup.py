@@ -308,9 +308,9 @@ def whole_hour_windows(rules: Any) -> bool:
     """Whether every calling window of ``rules`` starts and ends on a whole hour (then the daily
     cube's hour columns give the calls outside them)."""
     w = rules.data["window"]
-    named = [*w.get("by_industry", {}), *w.get("by_purpose", {})]
     windows = [rules.default_window]
-    windows += [rules.window_for(purpose=n, industry=n) for n in named]
+    windows += [rules.window_for(purpose=None, industry=n) for n in w.get("by_industry", {})]
+    windows += [rules.window_for(purpose=n, industry=None) for n in w.get("by_purpose", {})]
     return all(start % 60 == 0 and end % 60 == 0 for start, end in windows)
 
 

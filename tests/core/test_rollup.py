@@ -362,3 +362,42 @@ def test_the_dnc_rollup_is_used_only_while_the_dnc_list_is_unchanged(tiny_db: Ma
         w = rollup.dnc_daily.c
         assert db.read_frame(engine, sa.select(sa.func.sum(w.dnc_calls).label("n"))).item() == 2
     assert compute_metrics(engine, *month, metrics=keys).rows() == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("service", "whole_hours"), [('["10:00", "18:00"]', True), ('["10:30", "18:00"]', False)]
+)
+def test_a_purpose_with_its_own_window_from_the_hour_columns_or_the_calls(
+    tiny_db: MakeDb, tmp_path: Any, service: str, whole_hours: bool
+) -> None:
+    """Campaign S (purpose service) with its own window, M (marketing) with the default 08:00–21:00.
+    Calls of each at 09:59, 10:00, 10:29 and 18:00: S has 09:59 and 18:00 outside [10:00, 18:00),
+    plus 10:00 and 10:29 outside [10:30, 18:00); M has none. The daily cube answers only the first."""
+    day = datetime(2025, 3, 3)
+    times = [(9, 59), (10, 0), (10, 29), (18, 0)]
+    rows = [
+        call(f"{camp}{i}", day.replace(hour=h, minute=m), f"{camp}{i}") | {"campaign_id": camp}
+        for camp in ("S", "M")
+        for i, (h, m) in enumerate(times)
+    ]
+    campaigns = [
+        {
+            "campaign_id": c,
+            "name": c,
+            "purpose": p,
+            "client": "x",
+            "client_industry": "零售",
+            "script_id": None,
+            "dialer": "manual",
+        }
+        for c, p in (("S", "service"), ("M", "marketing"))
+    ]
+    engine = tiny_db({"campaigns": campaigns, "calls": rows})
+    rules = _rules(tmp_path, f"[window.by_purpose]\nservice = {service}\n")
+    assert rollup.whole_hour_windows(rules) is whole_hours
+    weekly = risk.compute_risk_all(engine, day.date(), day.date(), grain="day", rules=rules)
+    with rollup.disabled():
+        live = risk.compute_risk_all(engine, day.date(), day.date(), grain="day", rules=rules)
+    expected = [("M", 0), ("S", 2 if whole_hours else 4)]
+    for got in (weekly, live):
+        assert sorted(got["campaign"].select("entity", "n_outside_hours").rows()) == expected
