@@ -32,6 +32,11 @@ def test_three_engines_agree_on_every_metric_of_the_touch_and_capacity_pages(tmp
     assert report.values_compared >= 12 * (len(mb.TOUCH_METRICS) + len(mb.CAPACITY_METRICS))
     text = mb.format_report(report)
     assert "agree:" in text and "sqlite" in text and "pandas" in text
+    # The full risk computation of the year runs on the same DuckDB file, every entity with cells.
+    assert report.risk is not None
+    assert set(report.risk["entities"]) == {"caller_number", "campaign", "team", "agent", "callee_province"}
+    assert all(int(e["cells"]) > 0 for e in report.risk["entities"].values())
+    assert "target risk of the year" in text
 
 
 def test_a_changed_value_is_reported_as_a_difference() -> None:
