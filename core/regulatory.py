@@ -388,7 +388,8 @@ def _rel(cur: float | None, prev: float | None) -> float | None:
 def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) -> list[dict[str, Any]]:
     """The material changes of ``year`` against ``year − 1`` (DOMAIN.md §3), in topic order.
 
-    Each entry: topic, rule, previous, current, change, evidence (list of documents), detail.
+    Each entry: topic, rule (Chinese, as the report is written), rule_en, previous, current, change,
+    evidence (list of documents), detail.
     Previous values come from the stored submission of ``year − 1`` when it holds them.
     """
     rules = rules or load_rules()
@@ -406,11 +407,24 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
 
     # Seats: declared or in use.
     limit = float(m["seats"]["max_relative_change"])
-    for key, label in (("declared_seats", "申报坐席数"), ("peak_concurrent_agents", "在用坐席数")):
+    labels = (
+        ("declared_seats", "申报坐席数", "Declared seats"),
+        ("peak_concurrent_agents", "在用坐席数", "Seats in use"),
+    )
+    for key, label, label_en in labels:
         ch = _rel(cur[key], prev[key])
         if ch is not None and abs(ch) > limit:
             out.append(
-                _change("seats", m, f"{label}变化 {ch:+.1%},超过 ±{limit:.0%}", prev[key], cur[key], ch, key)
+                _change(
+                    "seats",
+                    m,
+                    f"{label}变化 {ch:+.1%},超过 ±{limit:.0%}",
+                    prev[key],
+                    cur[key],
+                    ch,
+                    key,
+                    f"{label_en} changed {ch:+.1%}, beyond ±{limit:.0%}",
+                )
             )
 
     # Outbound share.
@@ -431,6 +445,9 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
                     b,
                     ch,
                     "outbound_share",
+                    f"Outbound share changed {ch * 100:+.1f} percentage points, beyond {lim * 100:.0f}"
+                    if mode == "points"
+                    else f"Outbound share changed {ch:+.1%}, beyond {lim * 100:.0f}%",
                 )
             )
 
@@ -441,15 +458,29 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
     removed = sorted(set(before) - set(after))
     moved = sorted(h for h in set(before) & set(after) if round(abs(after[h] - before[h]), 9) >= min_pp)
     if added or removed or moved:
-        parts = []
+        parts, parts_en = [], []
         if added:
             parts.append("新增股东 " + "、".join(f"{h}({after[h]:g}%)" for h in added))
+            parts_en.append("new shareholders " + ", ".join(f"{h} ({after[h]:g}%)" for h in added))
         if removed:
             parts.append("退出股东 " + "、".join(removed))
+            parts_en.append("shareholders gone " + ", ".join(removed))
         if moved:
             parts.append("持股变化 " + "、".join(f"{h} {before[h]:g}%→{after[h]:g}%" for h in moved))
+            parts_en.append(
+                "stakes changed " + ", ".join(f"{h} {before[h]:g}% → {after[h]:g}%" for h in moved)
+            )
         out.append(
-            _change("equity", m, ";".join(parts), _fmt_register(before), _fmt_register(after), None, "equity")
+            _change(
+                "equity",
+                m,
+                ";".join(parts),
+                _fmt_register(before),
+                _fmt_register(after),
+                None,
+                "equity",
+                "; ".join(parts_en),
+            )
         )
 
     # Key scripts: a new approved version (not the first) in Y, used by an outbound campaign after approval.
@@ -465,6 +496,7 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
                     f"v{version}",
                     None,
                     sid,
+                    f"Key script {sid} version {version} approved on {approved:%Y-%m-%d} and used for outbound calls",
                 )
             )
 
@@ -473,13 +505,16 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
     s_after = set(sites_open_at(engine, y1)["site_id"].to_list())
     c_before, c_after = coverage_at(engine, p1), coverage_at(engine, y1)
     if s_before != s_after or c_before != c_after:
-        bits = []
+        bits, bits_en = [], []
         if s_after - s_before:
             bits.append("新开场地 " + "、".join(sorted(s_after - s_before)))
+            bits_en.append("sites opened " + ", ".join(sorted(s_after - s_before)))
         if s_before - s_after:
             bits.append("关闭场地 " + "、".join(sorted(s_before - s_after)))
+            bits_en.append("sites closed " + ", ".join(sorted(s_before - s_after)))
         if c_before != c_after:
             bits.append("许可覆盖范围变更")
+            bits_en.append("licence coverage changed")
         out.append(
             _change(
                 "sites",
@@ -489,6 +524,7 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
                 ",".join(sorted(s_after)) + " | " + ",".join(c_after),
                 None,
                 "sites",
+                "; ".join(bits_en),
             )
         )
 
@@ -507,17 +543,26 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
                 n_cur,
                 ch_n,
                 "numbers",
+                f"Registered caller numbers in use changed {ch_n:+.1%}, beyond ±{lim_n:.0%}",
             )
         )
     return out
 
 
 def _change(
-    topic: str, m: dict[str, Any], rule: str, previous: Any, current: Any, change: float | None, detail: str
+    topic: str,
+    m: dict[str, Any],
+    rule: str,
+    previous: Any,
+    current: Any,
+    change: float | None,
+    detail: str,
+    rule_en: str,
 ) -> dict[str, Any]:
     return {
         "topic": topic,
         "rule": rule,
+        "rule_en": rule_en,
         "previous": previous,
         "current": current,
         "change": change,

@@ -295,7 +295,7 @@ def changes_table(changes: list[dict[str, Any]], lang: str) -> pl.DataFrame:
         rows.append(
             {
                 t("reg.col.topic", lang): t(f"reg.topic.{topic}", lang),
-                t("reg.col.rule", lang): c["rule"],
+                t("reg.col.rule", lang): c["rule_en"] if lang == "en" else c["rule"],
                 t("reg.col.previous", lang): _value_text(c["previous"], code, lang),
                 t("reg.col.current", lang): _value_text(c["current"], code, lang),
                 t("reg.col.change", lang): _change_text(c["change"], "points" if share else "relative", lang),

@@ -108,6 +108,7 @@ def test_declared_seats(tiny_db: MakeDb, declared_y: int, material: bool) -> Non
     assert entry["change"] == pytest.approx(declared_y / 100 - 1)
     assert entry["evidence"] == SEATS_EVIDENCE
     assert "申报坐席数" in entry["rule"]
+    assert entry["rule_en"] == f"Declared seats changed {declared_y / 100 - 1:+.1%}, beyond ±30%"
 
 
 def sessions(day: date, agents: int, start: int = 9, end: int = 17, first: int = 1) -> list[dict[str, Any]]:
@@ -198,6 +199,7 @@ def test_outbound_share(
     if mode == "points":
         assert entry["change"] == pytest.approx((cur_out - prev_out) / 1000)
         assert f"{(cur_out - prev_out) / 10:+.1f}个百分点" in entry["rule"]
+        assert f"Outbound share changed {(cur_out - prev_out) / 10:+.1f} percentage points" in entry["rule_en"]
     else:
         assert entry["change"] == pytest.approx(cur_out / prev_out - 1)
 
@@ -347,6 +349,7 @@ def test_key_script(
     check_entry(entry, "key_script")
     assert (entry["previous"], entry["current"], entry["detail"]) == ("v1", "v2", "SC01")
     assert "SC01" in entry["rule"] and "2025-05-10" in entry["rule"]
+    assert entry["rule_en"] == "Key script SC01 version 2 approved on 2025-05-10 and used for outbound calls"
     assert entry["evidence"] == ["话术审核记录", "新旧话术对照"]
 
 
@@ -529,6 +532,7 @@ def test_demo_changes_are_exactly_the_planted_ones(
     by_detail = {c["detail"]: c for c in demo_changes}
     assert (by_detail["declared_seats"]["previous"], by_detail["declared_seats"]["current"]) == (120, 75)
     assert "示例产业投资基金" in by_detail["equity"]["rule"]
+    assert by_detail["equity"]["rule_en"].startswith("new shareholders 示例产业投资基金 (15%)")
     assert [c["detail"] for c in demo_changes if c["topic"] == "key_script"] == [
         "SC01"
     ]  # not the non-key SC08 v3
