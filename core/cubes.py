@@ -670,13 +670,14 @@ def _stored_windows(ctx: _Ctx) -> Any | None:
 
 
 def windowed_calls(ctx: _Ctx, scope: list[Any], candidates: Any | None, *, since: bool = False) -> Any:
-    """Outbound calls to known customers within ``scope`` (conditions on the calls) whose customer is
-    in ``candidates`` (a subquery of ``callee_id``; ``None``: every customer), with the per-callee window counts ``n24`` and ``n5`` (calls to the
-    customer in the preceding 24 h and 5 minutes, counting this one; calls at the same second
-    ordered by call_id) and either ``ab_before`` (abandoned calls to the customer in
-    ``[t − recall_hours, t)``) or, with ``since``, ``since_abandon`` (seconds since the latest
-    abandoned call to the customer that started at least a second earlier; null without one: the
-    rule-free form :mod:`core.rollup` stores)."""
+    """Outbound calls to known customers within ``scope`` (conditions on the calls) whose customer
+    is in ``candidates`` (a subquery of ``callee_id``; ``None``: every customer), with the
+    per-callee window counts ``n24`` and ``n5`` (calls to the customer in the preceding 24 h and
+    5 minutes, counting this one; calls at the same second ordered by call_id) and either
+    ``ab_before`` (abandoned calls to the customer in ``[t − recall_hours, t)``) or, with
+    ``since``, ``since_abandon`` (seconds since the latest abandoned call to the customer that
+    started at least a second earlier; null without one: the rule-free form :mod:`core.rollup`
+    stores)."""
     k = schema.calls
     d = ctx.dialect
     inner = (
