@@ -885,12 +885,12 @@ def format_report(report: BenchReport) -> str:
             x = pandas.process_s / duck.process_s
             lines.append(f"target ≥ 10× faster than pandas: {x:,.1f}× ({'met' if x >= 10 else 'missed'})")
     if report.risk:
-        r = report.risk
-        cells = sum(int(e["cells"]) for e in r["entities"].values())
-        verdict = "met" if r["process_s"] < 3 else "missed"
+        risk = report.risk
+        n_cells = sum(int(e["cells"]) for e in risk["entities"].values())
+        in_time = "met" if risk["process_s"] < 3 else "missed"
         lines.append(
-            f"target risk of the year (every entity, weekly; {cells:,} cells) on DuckDB < 3 s from a fresh "
-            f"process: {r['process_s']:.2f} s, compute {r['compute_s']:.2f} s ({verdict})"
+            f"target risk of the year (every entity, weekly; {n_cells:,} cells) on DuckDB < 3 s from a fresh "
+            f"process: {risk['process_s']:.2f} s, compute {risk['compute_s']:.2f} s ({in_time})"
         )
     return "\n".join(lines)
 

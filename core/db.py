@@ -126,7 +126,7 @@ def _mask_unparsed(url: str) -> str:
     return text
 
 
-def dialect_of(engine_or_url: Engine | str) -> str:
+def dialect_of(engine_or_url: Engine | sa.Connection | str) -> str:
     """Short engine name: ``duckdb``, ``sqlite``, ``postgresql``, ``mysql`` or ``clickhouse``."""
     if isinstance(engine_or_url, Engine | sa.Connection):
         name = engine_or_url.dialect.name
