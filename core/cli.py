@@ -11,6 +11,7 @@ Conventions shared by every command (later issues add metrics, risk, fields, imp
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -287,12 +288,20 @@ def _fmt_cell(value: Any, fmt: str) -> Any:
     return f"{value:,}" if isinstance(value, int) else value
 
 
+#: While :func:`main` runs a command: what it holds open until the command ends (see _engine_with_schema).
+_HELD: contextlib.ExitStack | None = None
+
+
 def _engine_with_schema(args: argparse.Namespace) -> Any:
+    """The engine of ``--db`` after a schema check, held open until the command ends
+    (:func:`core.db.held_open`: a report's hundred queries then open a DuckDB file once)."""
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
     problems = db.check_schema(engine)
     if problems:
         raise CliError(db.schema_error(problems).en)
+    if _HELD is not None:
+        _HELD.enter_context(db.held_open(engine))
     return engine
 
 
@@ -669,10 +678,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, stderr: Callable[[str], Any] | None = None) -> int:
     """Run the CLI; return the exit code (0 ok, 2 bad arguments or input)."""
+    global _HELD
     write = stderr or sys.stderr.write
     try:
         args = build_parser().parse_args(argv)
-        return int(args.func(args))
+        with contextlib.ExitStack() as held:
+            _HELD = held
+            try:
+                return int(args.func(args))
+            finally:
+                _HELD = None
     except CliError as exc:
         write(f"error: {exc}\n")
         return EXIT_BAD_INPUT

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -152,12 +152,20 @@ def leave_legacy_multipage_mode() -> None:
 
 @contextmanager
 def active(ctx: PageContext) -> Iterator[PageContext]:
-    """Make ``ctx`` the context :func:`page_context` returns while a page runs."""
-    token = _CURRENT.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _CURRENT.reset(token)
+    """Make ``ctx`` the context :func:`page_context` returns while a page runs, with the database
+    held open for the run (:func:`core.db.held_open`: DuckDB then opens its file once per run, not
+    once per query; it is closed when the run ends, so nothing holds it between runs)."""
+    with ExitStack() as stack:
+        if ctx.error is None:
+            try:
+                stack.enter_context(db.held_open(glue.get_engine(ctx.url)))
+            except Exception as exc:  # noqa: BLE001 - the page's own queries will show the problem
+                logger.info("the database could not be held open for this run: %s", exc)
+        token = _CURRENT.set(ctx)
+        try:
+            yield ctx
+        finally:
+            _CURRENT.reset(token)
 
 
 def page_context() -> PageContext:

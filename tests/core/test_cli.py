@@ -208,3 +208,22 @@ def test_metrics_on_a_database_without_tables_exits_2(tmp_path: Path) -> None:
     )
     assert code == 2
     assert "missing table calls" in errors[0]
+
+
+def test_a_command_holds_the_duckdb_file_only_while_it_runs(tmp_path: Path) -> None:
+    """The report commands keep the database open while they run (core.db.held_open, one opening of
+    the file for their many queries) and release it when they end: another process can then write."""
+    from tests.core.test_db import _other_process_can_write
+
+    path = tmp_path / "cli.duckdb"
+    db.create_schema(db.make_engine(f"duckdb:///{path}"))
+    out = io.StringIO()
+    sys_stdout, sys.stdout = sys.stdout, out
+    try:
+        code = cli.main(["fields", "--year", "2025", "--format", "json", "--db", f"duckdb:///{path}"])
+    finally:
+        sys.stdout = sys_stdout
+    assert code == 0
+    assert len(json.loads(out.getvalue())) == 46
+    assert cli._HELD is None
+    assert _other_process_can_write(path)

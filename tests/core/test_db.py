@@ -530,3 +530,45 @@ def test_make_engine_creates_the_folder_of_a_file_database(tmp_path: Path) -> No
     assert (tmp_path / "a" / "b").is_dir()
     db.make_engine(f"sqlite:///{tmp_path / 'c' / 'x.sqlite'}", create_dirs=False)
     assert not (tmp_path / "c").exists()
+
+
+def _other_process_can_write(path: Path) -> bool:
+    """Whether a separate process can open the DuckDB file for writing (DuckDB locks it per process)."""
+    import subprocess
+    import sys
+
+    code = f"import duckdb; duckdb.connect({str(path)!r}).execute('CREATE TABLE IF NOT EXISTS probe (x INT)')"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, check=False).returncode == 0
+
+
+def test_held_open_keeps_one_duckdb_instance_for_the_block_and_releases_the_file_after(
+    tmp_path: Path,
+) -> None:
+    """Inside held_open, every new connection shares the instance the held one loaded (a setting
+    made on one is seen on the next: the file is opened once); after the block nothing holds it:
+    another process can write, and a new connection starts a fresh instance (default setting)."""
+    path = tmp_path / "held.duckdb"
+    engine = db.make_engine(f"duckdb:///{path}")
+    setting = sa.text("SELECT current_setting('memory_limit')")
+    with engine.connect() as conn:
+        default = conn.execute(setting).scalar_one()
+    with db.held_open(engine):
+        with engine.connect() as conn:
+            conn.execute(sa.text("SET memory_limit = '1GB'"))
+        with engine.connect() as conn:
+            assert conn.execute(setting).scalar_one() == "953.6 MiB" != default
+        assert not _other_process_can_write(path)
+    assert _other_process_can_write(path)
+    with engine.connect() as conn:
+        assert conn.execute(setting).scalar_one() == default
+
+
+def test_held_open_elsewhere_holds_nothing(any_engine: sa.Engine) -> None:
+    """On the other engines held_open is a no-op around the block (their pools keep connections)."""
+    if db.dialect_of(any_engine) == "duckdb":
+        pytest.skip("the DuckDB case is the test above")
+    before = any_engine.pool.checkedout() if hasattr(any_engine.pool, "checkedout") else 0
+    with db.held_open(any_engine):
+        inside = any_engine.pool.checkedout() if hasattr(any_engine.pool, "checkedout") else 0
+        assert db.row_counts(any_engine, [schema.finance]) == {"finance": 0}
+    assert inside == before

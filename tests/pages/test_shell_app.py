@@ -459,3 +459,21 @@ def test_failed_demo_build_is_explained(default_db_path: Path, monkeypatch: pyte
         "也可在命令行运行 `python -m core demo` 查看详情。\n\n" + t("error.what_to_do", "zh")
     ]
     assert (default_db_path.parent / "callcenter.duckdb.building").exists()
+
+
+def test_a_run_holds_the_database_only_while_it_runs(
+    tmp_path: Path, demo_db: DemoDb, use_db: Callable[[str], None]
+) -> None:
+    """Each run of a page holds the DuckDB file open (core.db.held_open via shell.active: one opening
+    for its queries) and releases it when the run ends, so a command-line import can take the file
+    between runs (issue: the app must not hold the file open between reruns)."""
+    import shutil
+
+    from tests.core.test_db import _other_process_can_write
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db.url.removeprefix("duckdb:///"), path)
+    use_db(f"duckdb:///{path}")
+    at = run_app(page="pages/regulatory.py")
+    assert_clean(at)
+    assert _other_process_can_write(path)
