@@ -6,7 +6,7 @@ first)"), not read from :mod:`core.schema`, so a column dropped or renamed there
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -261,27 +261,10 @@ def test_duckdb_calls_have_no_index_and_the_importer_keeps_their_ids_unique(
 
     engine = new_engine("duckdb")
     csv = tmp_path / "calls.csv"
-    t = datetime(2025, 3, 1, 9, 30)
-    row = {
-        "call_id": "K1",
-        "direction": "out",
-        "started_at": t,
-        "answered_at": t + timedelta(seconds=5),
-        "ended_at": t + timedelta(seconds=65),
-        "ring_seconds": 5,
-        "talk_seconds": 60,
-        "wrap_seconds": 0,
-        "two_way_voice": True,
-        "disposition": "answered",
-        "agent_id": "A1",
-        "campaign_id": "C1",
-        "caller_number": "0571-XXXX0001",
-        "callee_id": "+86 100 0000 0001",  # fictitious (see tests/ingest/samples.py), hashed at import
-        "callee_province": "浙江",
-        "hangup_by": "customer",
-        "recorded": True,
-        "robot": False,
-    }
+    from tests.core.test_rollup import call
+
+    # One answered outbound call; the customer's number is fictitious (tests/ingest/samples.py), hashed at import.
+    row = call("K1", datetime(2025, 3, 1, 9, 30), "+86 100 0000 0001")
     frame = pl.DataFrame([row])
     frame.write_csv(csv)
     first = import_files(engine, [csv], "canonical", table="calls")
