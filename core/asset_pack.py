@@ -116,8 +116,14 @@ def compute_year(engine: Engine, year: int, *, rules: Rules | None = None) -> Ye
     """The five dimension scores for one year."""
     rules = rules or load_rules()
     start, end = date(year, 1, 1), date(year, 12, 31)
-    keys = ["outbound_calls", "out_of_coverage_calls", "unregistered_number_calls", "occupancy",
-            "complaints_per_10k", "qa_pass_rate"]
+    keys = [
+        "outbound_calls",
+        "out_of_coverage_calls",
+        "unregistered_number_calls",
+        "occupancy",
+        "complaints_per_10k",
+        "qa_pass_rate",
+    ]
     m = compute_metrics(engine, start, end, metrics=keys, rules=rules).row(0, named=True)
     out = m["outbound_calls"] or 0
 
@@ -186,10 +192,17 @@ def benchmark_sentence(years: list[YearScores], lang: str = "zh") -> str | None:
     illustrative = any("illustrative" in str(y.figures.get("benchmark_source") or "") for y in years)
     if lang == "zh":
         words = {1: "一", 2: "两", 3: "三"}.get(k, str(k))
-        text = f"外呼投诉率(每万次外呼投诉量)连续{words}年低于行业基准 {n}%" if k > 1 else f"外呼投诉率低于行业基准 {n}%"
+        text = (
+            f"外呼投诉率(每万次外呼投诉量)连续{words}年低于行业基准 {n}%"
+            if k > 1
+            else f"外呼投诉率低于行业基准 {n}%"
+        )
         return text + ("(基准为示意数据)" if illustrative else "")
-    text = (f"Complaints per 10,000 outbound calls below the industry benchmark by {n}% for {k} years running"
-            if k > 1 else f"Complaints per 10,000 outbound calls below the industry benchmark by {n}%")
+    text = (
+        f"Complaints per 10,000 outbound calls below the industry benchmark by {n}% for {k} years running"
+        if k > 1
+        else f"Complaints per 10,000 outbound calls below the industry benchmark by {n}%"
+    )
     return text + (" (benchmark figures are illustrative)" if illustrative else "")
 
 
@@ -211,19 +224,35 @@ def pack_html(pack: list[YearScores], *, company: str, lang: str = "zh") -> str:
         radar.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False}),
         trend.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False}),
     ]
-    head = {"zh": ("合规资产包", "五维度评分", "年份", "数据来源:公司自有通话、坐席、投诉与质检数据;评分口径见 DOMAIN.md §10。"),
-            "en": ("Compliance asset pack", "Five-dimension scores", "Year",
-                   "Source: the company's own call, roster, complaint and QA data; scoring per DOMAIN.md §10.")}[lang]
+    head = {
+        "zh": (
+            "合规资产包",
+            "五维度评分",
+            "年份",
+            "数据来源:公司自有通话、坐席、投诉与质检数据;评分口径见 DOMAIN.md §10。",
+        ),
+        "en": (
+            "Compliance asset pack",
+            "Five-dimension scores",
+            "Year",
+            "Source: the company's own call, roster, complaint and QA data; scoring per DOMAIN.md §10.",
+        ),
+    }[lang]
     rows = "".join(
         "<tr><td>{}</td>{}</tr>".format(
-            y.year, "".join(f"<td>{'—' if y.scores[k] is None else f'{y.scores[k]:.0f}'}</td>" for k, _, _ in DIMENSIONS)
+            y.year,
+            "".join(
+                f"<td>{'—' if y.scores[k] is None else f'{y.scores[k]:.0f}'}</td>" for k, _, _ in DIMENSIONS
+            ),
         )
         for y in pack
     )
     cols = "".join(f"<th>{html.escape(zh if lang == 'zh' else en)}</th>" for _, zh, en in DIMENSIONS)
-    data = json.dumps([{"year": y.year, **{k: y.scores[k] for k, _, _ in DIMENSIONS}} for y in pack], ensure_ascii=False)
+    data = json.dumps(
+        [{"year": y.year, **{k: y.scores[k] for k, _, _ in DIMENSIONS}} for y in pack], ensure_ascii=False
+    )
     return f"""<!doctype html>
-<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <title>{html.escape(company)} · {head[0]}</title>
 <style>
 body{{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem auto;max-width:1100px;color:#1f2933}}
@@ -232,7 +261,7 @@ table{{border-collapse:collapse;margin:1rem 0}} td,th{{border:1px solid #ccd;pad
 .note{{color:#5f6b7a;font-size:.85rem}}
 </style></head><body>
 <h1>{html.escape(company)} · {head[0]}</h1>
-{f'<p class="claim">{html.escape(sentence)}</p>' if sentence else ''}
+{f'<p class="claim">{html.escape(sentence)}</p>' if sentence else ""}
 {parts[0]}
 <h2>{head[1]}</h2>
 <table><tr><th>{head[2]}</th>{cols}</tr>{rows}</table>
@@ -242,8 +271,9 @@ table{{border-collapse:collapse;margin:1rem 0}} td,th{{border:1px solid #ccd;pad
 </body></html>"""
 
 
-def write_pack(engine: Engine, years: list[int], out: Path | str, *, lang: str = "zh",
-               rules: Rules | None = None) -> Path:
+def write_pack(
+    engine: Engine, years: list[int], out: Path | str, *, lang: str = "zh", rules: Rules | None = None
+) -> Path:
     """Build the pack and write the HTML page to ``out``."""
     pack = build_pack(engine, years, rules=rules)
     company = db.read_frame(engine, sa.select(schema.company.c.name))

@@ -153,7 +153,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_rollup(args: argparse.Namespace) -> int:
     """Rebuild DuckDB's pre-aggregated rollups (core/rollup.py); imports and ``demo`` do it themselves."""
-    from core import rollup
+    from core import rollup_build
 
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
@@ -162,7 +162,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
         raise CliError(
             f"schema check failed for {db.redact_url(url)}: " + "; ".join(p.message("en") for p in problems)
         )
-    seconds = rollup.refresh(engine)
+    seconds = rollup_build.refresh(engine)
     built = seconds is not None
     if args.format == "table":
         sys.stdout.write(

@@ -30,7 +30,6 @@ distinct call ids), so no join can multiply rows (the fan-out trap).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,109 +39,17 @@ from sqlalchemy.engine import Engine
 
 from core import db, rollup, schema, sql
 from core.rules import Rules
+from core.semantic import bases as B
+from core.semantic.bases import BASE_SOURCE as BASE_SOURCE
+from core.semantic.bases import BASES
+from core.semantic.context import DIMENSIONS as DIMENSIONS
+from core.semantic.context import INT_DIMS, ROSTER_DIMS, SEAT_DIMS, SESSION_DIMS, CallFrom, Ctx, small
+from core.semantic.context import Filters as Filters
+from core.semantic.context import make_ctx as make_ctx
+from core.semantic.context import period_bounds as period_bounds
 
-DIMENSIONS: tuple[str, ...] = (
-    "month",
-    "day",
-    "hour",
-    "weekday",
-    "team",
-    "agent",
-    "site",
-    "campaign",
-    "purpose",
-    "client",
-    "caller_number",
-    "callee_province",
-)
-INT_DIMS = {"hour", "weekday"}
-SESSION_DIMS = {"month", "day", "team", "site", "agent"}
-SEAT_DIMS = {"month", "day", "site"}
-ROSTER_DIMS = {"month", "day", "team", "site"}
-
-
-@dataclass(frozen=True)
-class Filters:
-    """The sidebar filters: empty tuples mean "all"."""
-
-    sites: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
-    campaigns: tuple[str, ...] = ()
-
-    def key(self) -> tuple[tuple[str, ...], ...]:
-        return (self.sites, self.teams, self.campaigns)
-
-
-@dataclass
-class _Ctx:
-    engine: Engine
-    dialect: str
-    start: date
-    end: date
-    t0: datetime
-    t1: datetime
-    filters: Filters
-    rules: Rules
-    cache: dict[str, Any] = field(default_factory=dict)
-    conn: sa.Connection | None = None  # while a computation holds one open (see compute_bases)
-    rollup: bool = False  # core.rollup's tables are current and may answer (see compute_bases)
-
-    @property
-    def db(self) -> Engine | sa.Connection:
-        """What queries run on: the computation's open connection, else the engine."""
-        return self.conn if self.conn is not None else self.engine
-
-
-# Which source computes each base aggregate.
-BASE_SOURCE: dict[str, str] = {
-    **{
-        b: "calls"
-        for b in (
-            "outbound_calls",
-            "inbound_calls",
-            "connected_calls",
-            "effective_calls",
-            "talk_seconds_connected_out",
-            "inbound_answered",
-            "inbound_abandoned",
-            "inbound_answered_20s",
-            "effective_human_talk_seconds",
-            "handle_seconds",
-            "robot_calls",
-            "recorded_connected_calls",
-            "short_connected_calls",
-            "abandoned_outbound",
-            "connected_all",
-            "reviewed_connected_all",
-            "outside_hours_calls",
-            "blocked_region_calls",
-            "out_of_coverage_calls",
-            "unregistered_number_calls",
-            "connected_recorded_purpose",
-            "recorded_connected_purpose",
-        )
-    },
-    "dnc_calls": "dnc",
-    "reached_customers": "customers",
-    "effective_customers": "customers",
-    "over_cap_calls": "percallee",
-    "recall_after_abandon_72h": "percallee",
-    "logged_in_seconds": "sessions",
-    "active_agents": "active",
-    "outsourced_agents": "active",
-    "agent_months": "agent_months",
-    "peak_concurrent_agents": "peak",
-    "declared_seats": "seats",
-    "headcount_end": "roster",
-    "headcount_start": "roster",
-    "hires": "roster",
-    "leavers": "roster",
-    "complaints": "complaints",
-    "regulator_complaints": "complaints",
-    "complaints_replied": "complaints",
-    "qa_reviews": "qa",
-    "qa_passed": "qa",
-}
+_Ctx = Ctx
+_CallFrom = CallFrom
 
 SOURCE_DIMS: dict[str, set[str]] = {
     "calls": set(DIMENSIONS),
@@ -160,279 +67,42 @@ SOURCE_DIMS: dict[str, set[str]] = {
 }
 
 
-def make_ctx(engine: Engine, start: date, end: date, filters: Filters, rules: Rules) -> _Ctx:
-    """The context the query builders share (engine, dialect, period bounds, filters, rules)."""
-    t0, t1 = period_bounds(start, end)
-    return _Ctx(engine, db.dialect_of(engine), start, end, t0, t1, filters, rules)
-
-
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """``[start 00:00, end+1 00:00)``: the half-open time range of inclusive days."""
-    return datetime(start.year, start.month, start.day), datetime(end.year, end.month, end.day) + timedelta(
-        days=1
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Calls-based sources
-# --------------------------------------------------------------------------------------------
-
-
-class _CallFrom:
-    """The FROM clause of a calls-based query, adding joins only when something needs them."""
-
-    def __init__(self, base: Any, ctx: _Ctx) -> None:
-        self.k = base  # calls or a derived table with the calls columns
-        self.ctx = ctx
-        self.a = schema.agents.alias("a")
-        self.c = schema.campaigns.alias("c")
-        self.joins: dict[str, tuple[Any, Any]] = {}
-
-    def agents(self) -> Any:
-        self.joins.setdefault("a", (self.a, self.a.c.agent_id == self.k.c.agent_id))
-        return self.a
-
-    def campaigns(self) -> Any:
-        self.joins.setdefault("c", (self.c, self.c.c.campaign_id == self.k.c.campaign_id))
-        return self.c
-
-    def join(self, name: str, table: Any, on: Any) -> Any:
-        """Join ``table`` once under ``name``; returns the table actually joined."""
-        return self.joins.setdefault(name, (table, on))[0]
-
-    def dim(self, name: str, time_col: Any | None = None) -> Any:
-        """The dimension's expression, labelled ``d_<name>``."""
-        return self.dim_expr(name, time_col).label(f"d_{name}")
-
-    def dim_expr(self, name: str, time_col: Any | None = None) -> Any:
-        d, k = self.ctx.dialect, self.k.c
-        t = time_col if time_col is not None else k.started_at
-        exprs = {
-            "month": lambda: sql.month_key(d, t),
-            "day": lambda: sql.day_key(d, t),
-            "hour": lambda: sql.hour(d, t),
-            "hour_start": lambda: sa.func.date_trunc("hour", t),  # DuckDB only: core.rollup's hourly cube
-            "weekday": lambda: sql.weekday(d, t),
-            "team": lambda: self.agents().c.team,
-            "site": lambda: self.agents().c.site_id,
-            "agent": lambda: k.agent_id,
-            "campaign": lambda: k.campaign_id,
-            "purpose": lambda: self.campaigns().c.purpose,
-            "client": lambda: self.campaigns().c.client,
-            "caller_number": lambda: k.caller_number,
-            "callee_province": lambda: k.callee_province,
-        }
-        return exprs[name]()
-
-    def where_filters(self) -> list[Any]:
-        """The site / team / campaign filters as conditions on the calls.
-
-        A call without an agent (a dialer drop, an inbound call abandoned in the queue) belongs to
-        the teams that work its campaign: it passes a site or team filter when agents of those
-        sites or teams handled calls of the same campaign in the period. Robot campaigns, which no
-        agent works, belong to no team.
-        """
-        f = self.ctx.filters
-        conds = []
-        if f.sites or f.teams:
-            a = self.agents()
-            k2, a2 = schema.calls.alias("kf"), schema.agents.alias("af")
-            mine, theirs = [], []
-            if f.sites:
-                mine.append(a.c.site_id.in_(f.sites))
-                theirs.append(a2.c.site_id.in_(f.sites))
-            if f.teams:
-                mine.append(a.c.team.in_(f.teams))
-                theirs.append(a2.c.team.in_(f.teams))
-            worked = (
-                sa.select(k2.c.campaign_id)
-                .select_from(k2.join(a2, a2.c.agent_id == k2.c.agent_id))
-                .where(k2.c.started_at >= self.ctx.t0, k2.c.started_at < self.ctx.t1, *theirs)
-                .distinct()
-            )
-            conds.append(
-                sa.or_(sa.and_(*mine), sa.and_(self.k.c.agent_id.is_(None), self.k.c.campaign_id.in_(worked)))
-            )
-        if f.campaigns:
-            conds.append(self.k.c.campaign_id.in_(f.campaigns))
-        return conds
-
-    def from_clause(self) -> Any:
-        out = self.k
-        for table, on in self.joins.values():
-            out = out.outerjoin(table, on)
-        return out
-
-
-def _window_groups(ctx: _Ctx) -> dict[tuple[int, int], list[str]]:
-    """The campaigns by their allowed window (start, end minutes of the day)."""
-    groups: dict[tuple[int, int], list[str]] = {}
-    for row in _small(ctx, "campaigns").iter_rows(named=True):
-        w = ctx.rules.window_for(purpose=row["purpose"], industry=row["client_industry"])
-        groups.setdefault(w, []).append(row["campaign_id"])
-    return groups
-
-
-def _windows_case(ctx: _Ctx, k: Any) -> tuple[Any, Any]:
-    """(start, end) minute-of-day expressions of the allowed window of each call's campaign."""
-    groups = _window_groups(ctx)
-    default = ctx.rules.default_window
-    special = [(w, ids) for w, ids in groups.items() if w != default]
-    if not special:
-        return sa.literal(default[0]), sa.literal(default[1])
-    start = sa.case(*[(k.c.campaign_id.in_(ids), w[0]) for w, ids in special], else_=default[0])
-    end = sa.case(*[(k.c.campaign_id.in_(ids), w[1]) for w, ids in special], else_=default[1])
-    return start, end
-
-
-def _coverage(ctx: _Ctx) -> tuple[str, ...] | None:
-    """Provinces covered by the B24 licence(s); ``None`` means nationwide."""
-    lic = _small(ctx, "licences")
-    provinces: set[str] = set()
-    for row in lic.iter_rows(named=True):
-        if (row["business_code"] or "").upper() != "B24":
-            continue
-        for p in (row["coverage"] or "").replace(",", ",").split(","):
-            if p.strip():
-                provinces.add(p.strip())
-    if "全国" in provinces:
-        return None
-    return tuple(sorted(provinces))
-
-
-def _small(ctx: _Ctx, table: str) -> pl.DataFrame:
-    """A small reference table, read whole once per computation."""
-    key = f"table:{table}"
-    if key not in ctx.cache:
-        tbl = schema.metadata.tables[table]
-        ctx.cache[key] = db.read_frame(ctx.db, sa.select(*tbl.columns))
-    return ctx.cache[key]
-
-
-#: Bases that count the calls meeting one condition: a query of only these can skip every other call.
-_COUNT_CONDITIONS: dict[str, Any] = {
-    "outside_hours_calls": lambda ctx, f: _outside_hours_cond(ctx, f),
-}
-
-
 def select_calls(
-    ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, matching_only: bool = False
+    ctx: Ctx, dims: Sequence[str], bases: Sequence[str], *, matching_only: bool = False
 ) -> sa.Select[Any]:
-    """Counts and sums over calls started in the period, grouped by ``dims``.
+    """Counts and sums over calls started in the period, grouped by ``dims``: each base's aggregate
+    as declared in :mod:`core.semantic.bases`.
 
-    ``matching_only`` (all ``bases`` in :data:`_COUNT_CONDITIONS`): group only the calls that
-    some base counts; cells where every base is 0 are then absent (the rollup's cells stand in).
+    ``matching_only`` (every base a count, :attr:`core.semantic.bases.Base.is_count`): group only
+    the calls that some base counts; cells where every base is 0 are then absent (the caller has
+    the cells from elsewhere).
     """
     k = schema.calls
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     c = k.c
-    out = c.direction == "out"
-    inn = c.direction == "in"
-    answered = c.disposition == "answered"
-    effective = sa.and_(answered, c.talk_seconds >= 30, c.two_way_voice)
-    human = sa.and_(c.agent_id.is_not(None), sa.func.coalesce(c.robot, sa.false()) == sa.false())
-    exprs: dict[str, Any] = {
-        "outbound_calls": lambda: sql.count_if(out),
-        "inbound_calls": lambda: sql.count_if(inn),
-        "connected_calls": lambda: sql.count_if(sa.and_(out, answered)),
-        "effective_calls": lambda: sql.count_if(sa.and_(out, effective)),
-        "talk_seconds_connected_out": lambda: sql.sum_if(c.talk_seconds, sa.and_(out, answered)),
-        "inbound_answered": lambda: sql.count_if(sa.and_(inn, answered)),
-        "inbound_abandoned": lambda: sql.count_if(sa.and_(inn, c.disposition == "abandoned")),
-        "inbound_answered_20s": lambda: sql.count_if(sa.and_(inn, answered, c.ring_seconds <= 20)),
-        "effective_human_talk_seconds": lambda: sql.sum_if(c.talk_seconds, sa.and_(effective, human)),
-        "handle_seconds": lambda: sql.sum_if(
-            sa.func.coalesce(c.talk_seconds, 0) + sa.func.coalesce(c.wrap_seconds, 0), human
-        ),
-        "robot_calls": lambda: sql.count_if(sa.and_(out, c.robot)),
-        "human_calls": lambda: sql.count_if(human),  # for core.rollup (active agents)
-        # for core.rollup (calls outside whole-hour windows): outbound calls by hour of day
-        **{
-            f"out_h{h:02d}": (
-                lambda h=h: sql.count_if(sa.and_(out, sql.hour(ctx.dialect, c.started_at) == h))
-            )
-            for h in range(24)
-        },
-        "recorded_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.recorded)),
-        "short_connected_calls": lambda: sql.count_if(sa.and_(out, answered, c.talk_seconds < 6)),
-        "abandoned_outbound": lambda: sql.count_if(sa.and_(out, c.disposition == "abandoned")),
-        "connected_all": lambda: sql.count_if(answered),
-        "reviewed_connected_all": lambda: sql.count_if(sa.and_(answered, _reviewed(f) == 1)),
-        "outside_hours_calls": lambda: _outside_hours(ctx, f),
-        "blocked_region_calls": lambda: sql.count_if(
-            sa.and_(out, c.callee_province.in_(ctx.rules.blocked_provinces))
-        ),
-        "out_of_coverage_calls": lambda: _out_of_coverage(ctx, f),
-        "unregistered_number_calls": lambda: _unregistered(ctx, f),
-        # Connected outbound calls of the purposes that must be recorded (rules: recording.purposes).
-        "connected_recorded_purpose": lambda: sql.count_if(sa.and_(out, answered, _must_record(ctx, f))),
-        "recorded_connected_purpose": lambda: sql.count_if(
-            sa.and_(out, answered, c.recorded, _must_record(ctx, f))
-        ),
-    }
     dim_cols = [f.dim(d) for d in dims]
-    aggs = [exprs[b]().label(b) for b in bases]
+    aggs = [B.aggregate(ctx, f, b).label(b) for b in bases]
     query = sa.select(*dim_cols, *aggs).where(
         c.started_at >= ctx.t0, c.started_at < ctx.t1, *f.where_filters()
     )
     if matching_only:
-        query = query.where(sa.or_(*[_COUNT_CONDITIONS[b](ctx, f) for b in bases]))
+        query = query.where(sa.or_(*[B.condition(ctx, f, b) for b in bases]))
     query = query.select_from(f.from_clause())
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def select_calls_rollup(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
-    """:func:`select_calls` for the bases of :data:`core.rollup.CALL_BASES`, summed from the daily
-    rollup, or from the hourly one for the hour (the same dimensions and filters)."""
+def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+    """:func:`select_calls` for bases the call cubes answer (:func:`core.semantic.bases.cube_answers`),
+    summed from the daily cube, or from the hourly one for the hour (same dimensions and filters)."""
     r = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
-    f = _CallFrom(r, ctx)
+    f = CallFrom(r, ctx)
     dim_cols = [f.dim(d) for d in dims]
-
-    def only(cond: Any, base: str) -> Any:
-        return sa.func.sum(sa.case((cond, r.c[base]), else_=0))
-
-    # Rule-dependent bases whose condition is a function of the cube's own columns (province, caller
-    # number and day, campaign): sums of the matching rows' counts (daily cube only).
-    derived = {
-        "blocked_region_calls": lambda: only(
-            r.c.callee_province.in_(ctx.rules.blocked_provinces), "outbound_calls"
-        ),
-        "out_of_coverage_calls": lambda: only(
-            _out_of_coverage_cond(ctx, f, outbound=False), "outbound_calls"
-        ),
-        "unregistered_number_calls": lambda: only(
-            _unregistered_cond(ctx, f, outbound=False), "outbound_calls"
-        ),
-        "connected_recorded_purpose": lambda: only(_must_record(ctx, f), "connected_calls"),
-        "recorded_connected_purpose": lambda: only(_must_record(ctx, f), "recorded_connected_calls"),
-    }
-    if r is rollup.calls_daily:
-        derived["outside_hours_calls"] = lambda: _outside_hours_rollup(ctx, r)
-    aggs = [(derived[b]() if b in derived else sa.func.sum(r.c[b])).label(b) for b in bases]
+    aggs = [B.cube_aggregate(ctx, f, b).label(b) for b in bases]
     query = sa.select(*dim_cols, *aggs).where(
         r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1, *f.where_filters()
     )
     query = query.select_from(f.from_clause())
     return query.group_by(*dim_cols) if dim_cols else query
-
-
-def _outside_hours_rollup(ctx: _Ctx, r: Any) -> Any:
-    """Outbound calls outside their campaign's window, summed from the daily cube's hour columns
-    (the caller checked every window starts and ends on a whole hour: core.rollup.daily_bases)."""
-
-    def outside(window: tuple[int, int]) -> Any:
-        start, end = window
-        cols = [r.c[f"out_h{h:02d}"] for h in range(24) if (h + 1) * 60 <= start or h * 60 >= end]
-        return sum(cols[1:], cols[0]) if cols else sa.literal(0)
-
-    groups = _window_groups(ctx)
-    default = ctx.rules.default_window
-    special = [(w, ids) for w, ids in groups.items() if w != default]
-    if not special:
-        return sa.func.sum(outside(default))
-    return sa.func.sum(
-        sa.case(*[(r.c.campaign_id.in_(ids), outside(w)) for w, ids in special], else_=outside(default))
-    )
 
 
 def _customers_from_rollup(ctx: _Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
@@ -464,7 +134,7 @@ def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa
     k = schema.calls
     f = _CallFrom(k, ctx)
     c = k.c
-    effective = sa.and_(c.talk_seconds >= 30, c.two_way_voice)
+    effective = B.effective_voice(c)
     dim_cols = [f.dim(d) for d in dims]
     per_customer = (
         sa.select(*dim_cols, c.callee_id, sa.func.max(sql.as_int(effective)).label("eff"))
@@ -489,80 +159,6 @@ def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa
     return query.group_by(*outer_dims) if outer_dims else query
 
 
-def _must_record(ctx: _Ctx, f: _CallFrom) -> Any:
-    return f.campaigns().c.purpose.in_(tuple(ctx.rules.get("recording.purposes")))
-
-
-def _reviewed(f: _CallFrom) -> Any:
-    r = sa.select(schema.qa_reviews.c.call_id, sa.literal(1).label("reviewed")).distinct().subquery("r")
-    return f.join("r", r, r.c.call_id == f.k.c.call_id).c.reviewed
-
-
-def _outside_hours_cond(ctx: _Ctx, f: _CallFrom) -> Any:
-    c = f.k.c
-    start, end = _windows_case(ctx, f.k)
-    mod = sql.minute_of_day(ctx.dialect, c.started_at)
-    return sa.and_(c.direction == "out", sa.or_(mod < start, mod >= end))
-
-
-def _outside_hours(ctx: _Ctx, f: _CallFrom) -> Any:
-    return sql.count_if(_outside_hours_cond(ctx, f))
-
-
-def _out_of_coverage_cond(ctx: _Ctx, f: _CallFrom, *, outbound: bool = True) -> Any:
-    c = f.k.c
-    coverage = _coverage(ctx)
-    if coverage is None:
-        return sa.false()
-    cond = c.callee_province.is_not(None)
-    if coverage:
-        cond = sa.and_(cond, c.callee_province.not_in(coverage))
-    return sa.and_(c.direction == "out", cond) if outbound else cond
-
-
-def _out_of_coverage(ctx: _Ctx, f: _CallFrom) -> Any:
-    if _coverage(ctx) is None:
-        # Nationwide licence: nothing is outside, but keep an aggregate so the query stays one row.
-        return sql.count_if(sa.false())
-    return sql.count_if(_out_of_coverage_cond(ctx, f))
-
-
-def _unregistered_cond(ctx: _Ctx, f: _CallFrom, *, outbound: bool = True) -> Any:
-    c = f.k.c
-    n = schema.numbers.alias("n")
-    n = f.join("n", n, n.c.number == c.caller_number)
-    d = ctx.dialect
-    day = sql.day_key(d, c.started_at)
-    bad = sa.or_(
-        n.c.number.is_(None),
-        sa.func.coalesce(n.c.registered, sa.false()) == sa.false(),
-        sa.and_(n.c.allocated_on.is_not(None), day < sql.day_key(d, n.c.allocated_on)),
-        sa.and_(n.c.released_on.is_not(None), day > sql.day_key(d, n.c.released_on)),
-    )
-    return sa.and_(c.direction == "out", bad) if outbound else bad
-
-
-def _unregistered(ctx: _Ctx, f: _CallFrom) -> Any:
-    return sql.count_if(_unregistered_cond(ctx, f))
-
-
-def _dnc_first() -> Any:
-    """Each DNC customer's first entry (one row per customer: joining it multiplies no call)."""
-    d = schema.dnc.c
-    return (
-        sa.select(d.callee_id, sa.func.min(d.added_at).label("first_added"))
-        .group_by(d.callee_id)
-        .subquery("dn")
-    )
-
-
-def _dnc_cond(f: _CallFrom) -> Any:
-    c = f.k.c
-    first = _dnc_first()
-    first = f.join("dn", first, first.c.callee_id == c.callee_id)
-    return sa.and_(c.direction == "out", first.c.first_added < c.started_at)
-
-
 def select_dnc(
     ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, stored: bool = False
 ) -> sa.Select[Any]:
@@ -571,6 +167,8 @@ def select_dnc(
     An inner join to the (small) DNC list, apart from the other call counts: joined into their
     query, every call would carry the DNC columns through the grouping. ``stored``: summed from
     :data:`core.rollup.dnc_daily` instead (the caller checked it is current and cuts by its keys).
+    The condition is :func:`core.semantic.bases.after_dnc`'s, written as an inner join here (the
+    list is small and most calls have no entry, so the join leaves only the candidates).
     """
     if stored:
         r = rollup.dnc_daily
@@ -585,7 +183,7 @@ def select_dnc(
     k = schema.calls
     f = _CallFrom(k, ctx)
     c = k.c
-    first = _dnc_first()
+    first = B.dnc_first()
     dim_cols = [f.dim(d) for d in dims]
     conds = [c.started_at >= ctx.t0, c.started_at < ctx.t1, c.direction == "out", *f.where_filters()]
     query = (
@@ -594,46 +192,6 @@ def select_dnc(
         .where(*conds, first.c.first_added < c.started_at)
     )
     return query.group_by(*dim_cols) if dim_cols else query
-
-
-def rule_condition(ctx: _Ctx, f: _CallFrom, rule_id: str) -> Any:
-    """The per-call condition of a risk rule (for listing the calls behind a cell).
-
-    Per-callee rules (over_cap, recall_after_abandon) need the windowed source instead: see
-    :func:`per_callee_windowed`.
-    """
-    c = f.k.c
-    out = c.direction == "out"
-    if rule_id == "outside_hours":
-        return _outside_hours_cond(ctx, f)
-    if rule_id == "blocked_region":
-        return sa.and_(out, c.callee_province.in_(ctx.rules.blocked_provinces))
-    if rule_id == "out_of_coverage":
-        return _out_of_coverage_cond(ctx, f)
-    if rule_id == "unregistered_number":
-        return _unregistered_cond(ctx, f)
-    if rule_id == "dnc":
-        return _dnc_cond(f)
-    if rule_id == "abandon":
-        return sa.and_(out, c.disposition == "abandoned")
-    if rule_id == "recording":
-        return sa.and_(
-            out,
-            c.disposition == "answered",
-            _must_record(ctx, f),
-            sa.func.coalesce(c.recorded, sa.false()) == sa.false(),
-        )
-    if rule_id == "marking":
-        return out
-    if rule_id in ("regulator_complaints", "complaint_reply"):
-        p = schema.complaints
-        cond = (
-            p.c.channel.in_(tuple(ctx.rules.get("complaints.red_channels")))
-            if rule_id == "regulator_complaints"
-            else p.c.replied_at.is_(None)
-        )
-        return c.call_id.in_(sa.select(p.c.call_id).where(cond, p.c.call_id.is_not(None)))
-    raise KeyError(f"no per-call condition for rule {rule_id!r}")
 
 
 def _stored_windows(ctx: _Ctx) -> Any | None:
@@ -767,21 +325,19 @@ def select_per_callee(
     windowed = per_callee_windowed(ctx)
     f = _CallFrom(windowed, ctx)
     w = windowed.c
-    exprs = {
-        "over_cap_calls": lambda: sql.count_if(
-            sa.or_(w.n24 > ctx.rules.caps_per_24h, w.n5 > ctx.rules.caps_per_5min)
-        ),
-        "recall_after_abandon_72h": lambda: sql.count_if(w.ab_before > 0),
-    }
     dim_cols = [f.dim(x) for x in dims]
     # The filters first: a site or team filter adds the agents join, which from_clause() must see
     # (built the other way round, the agents table was cross-joined: every call counted once per
     # agent of the filtered team; pinned in tests/core/test_metrics_defs.py).
     conds = [w.started_at >= ctx.t0, *f.where_filters()]
     if breaches_only:  # another source gives the cells; group only the calls that count
-        conds.append(sa.or_(w.n24 > ctx.rules.caps_per_24h, w.n5 > ctx.rules.caps_per_5min, w.ab_before > 0))
+        conds.append(
+            sa.or_(*[B.condition(ctx, f, b) for b in ("over_cap_calls", "recall_after_abandon_72h")])
+        )
     query = (
-        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases]).select_from(f.from_clause()).where(*conds)
+        sa.select(*dim_cols, *[B.aggregate(ctx, f, b).label(b) for b in bases])
+        .select_from(f.from_clause())
+        .where(*conds)
     )
     return query.group_by(*dim_cols) if dim_cols else query
 
@@ -981,17 +537,17 @@ def select_peak_pieces(ctx: _Ctx, groups: Sequence[str]) -> sa.Select[Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def _row_count(ctx: Ctx, table: Any, name: str) -> Any:
+    """A complaints or QA base: its rows counted, or those meeting its declared condition."""
+    where = BASES[name].where
+    return sa.func.count() if where is None else sql.count_if(where(ctx, table))
+
+
 def select_complaints(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """Complaints received in the period; call dimensions come from the call the complaint names."""
     p = schema.complaints
     k = schema.calls.alias("k")
     f = _CallFrom(k, ctx)
-    red = tuple(ctx.rules.get("complaints.red_channels"))
-    exprs = {
-        "complaints": lambda: sa.func.count(),
-        "regulator_complaints": lambda: sql.count_if(p.c.channel.in_(red)),
-        "complaints_replied": lambda: sql.count_if(p.c.replied_at.is_not(None)),
-    }
     dim_cols = []
     for x in dims:
         if x == "caller_number":
@@ -1003,7 +559,7 @@ def select_complaints(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> s
     for table, on in f.joins.values():
         frm = frm.outerjoin(table, on)
     query = (
-        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases])
+        sa.select(*dim_cols, *[_row_count(ctx, p, b).label(b) for b in bases])
         .select_from(frm)
         .where(p.c.received_at >= ctx.t0, p.c.received_at < ctx.t1, *conds)
     )
@@ -1015,14 +571,13 @@ def select_qa(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select
     r = schema.qa_reviews
     k = schema.calls.alias("k")
     f = _CallFrom(k, ctx)
-    exprs = {"qa_reviews": lambda: sa.func.count(), "qa_passed": lambda: sql.count_if(r.c.passed)}
     dim_cols = [f.dim(x, time_col=r.c.reviewed_at) for x in dims]
     conds = f.where_filters()
     frm = r.outerjoin(k, k.c.call_id == r.c.call_id)
     for table, on in f.joins.values():
         frm = frm.outerjoin(table, on)
     query = (
-        sa.select(*dim_cols, *[exprs[b]().label(b) for b in bases])
+        sa.select(*dim_cols, *[_row_count(ctx, r, b).label(b) for b in bases])
         .select_from(frm)
         .where(r.c.reviewed_at >= ctx.t0, r.c.reviewed_at < ctx.t1, *conds)
     )
@@ -1056,8 +611,8 @@ def _buckets(ctx: _Ctx, dims: Sequence[str]) -> list[tuple[dict[str, Any], date,
 
 
 def _seats_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
-    sites = _small(ctx, "sites")
-    seats = _small(ctx, "site_seats")
+    sites = small(ctx, "sites")
+    seats = small(ctx, "site_seats")
     rows = []
     for bucket, _, last in _buckets(ctx, dims):
         per_site: dict[str, int] = {}
@@ -1081,7 +636,7 @@ def _seats_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
 
 
 def _roster_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
-    agents = _small(ctx, "agents")
+    agents = small(ctx, "agents")
     if ctx.filters.sites:
         agents = agents.filter(pl.col("site_id").is_in(ctx.filters.sites))
     if ctx.filters.teams:
@@ -1263,16 +818,13 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
 def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
     if source == "calls":
         rolled = []
-        if ctx.rollup and set(by) <= rollup.DIMS:
-            rolled = [n for n in names if n in rollup.daily_bases(ctx.rules)]
-        elif ctx.rollup and set(by) <= rollup.HOURLY_DIMS:
-            rolled = [n for n in names if n in rollup.CALL_BASES]
+        if ctx.rollup and (set(by) <= rollup.DIMS or set(by) <= rollup.HOURLY_DIMS):
+            daily = set(by) <= rollup.DIMS
+            rolled = [n for n in names if B.cube_answers(n, ctx.rules, daily=daily)]
         rest = [n for n in names if n not in rolled]
         parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
         if rest:
-            narrow = (bool(parts) or ctx.cache.get("sparse", False)) and all(
-                n in _COUNT_CONDITIONS for n in rest
-            )
+            narrow = (bool(parts) or ctx.cache.get("sparse", False)) and all(BASES[n].is_count for n in rest)
             parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
         frame = _merge([_conform_dims(part, by) for part in parts], by)
     elif source == "customers":
@@ -1320,7 +872,3 @@ def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.D
     frame = _conform_dims(frame, by)
     keep = [*by, *[n for n in names if n in frame.columns]]
     return frame.select(keep)
-
-
-#: Public name of the FROM-clause builder, for modules that list calls behind a figure.
-CallFrom = _CallFrom

@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from core import db, rollup, schema
+from core import db, rollup_build, schema
 from core import demo_plan as plan
 
 ProgressFn = Callable[[str, float], None]
@@ -1144,6 +1144,6 @@ def build_demo(
     say("建立索引 / building indexes", 0.92)
     db.create_indexes(engine)
     say("汇总表 / rollups", 0.97)
-    rollup.refresh(engine)
+    rollup_build.refresh(engine)
     say("完成 / done", 1.0)
     return written

@@ -393,7 +393,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "其中 {n} 通接通电话的双向通话为推断值(来源无此字段),已计入下方数据质量检查。",
         "{n} answered calls got an inferred two-way-voice value (the source has none); see the check below.",
     ),
-    "import.dnc": ("另有 {n} 个号码加入拒呼名单(VICIdial DNC 状态)。", "{n} customers were added to the DNC list (VICIdial DNC statuses)."),
+    "import.dnc": (
+        "另有 {n} 个号码加入拒呼名单(VICIdial DNC 状态)。",
+        "{n} customers were added to the DNC list (VICIdial DNC statuses).",
+    ),
     "import.rejects_download": ("下载拒收文件(含行号与原因)", "Download the rejects file (line and reason)"),
     # -- settings: rules in force, override, company profile, finance (pages/settings.py) ----------
     "settings.rules": ("当前生效的合规规则", "Rules in force"),
@@ -441,7 +444,6 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "settings.th.window": ("允许外呼时段", "Allowed calling window"),
     "settings.th.blocked": ("禁呼地区", "Blocked callee regions"),
     "settings.th.caps": ("单客呼叫频次上限", "Per-callee caps"),
-    "settings.th.dnc": ("拒呼名单保留期", "DNC entries kept"),
     "settings.th.abandon": ("外呼放弃率上限(每项目每日)", "Abandon-rate limit (per campaign per day)"),
     "settings.th.recall": ("放弃后禁止重呼", "No re-call after an abandoned call"),
     "settings.th.recording": ("录音", "Recordings"),
@@ -456,11 +458,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "每客 24 小时内最多 {day} 次,5 分钟内最多 {five} 次",
         "at most {day} per 24 h and {five} per 5 min per callee",
     ),
-    "settings.val.months": ("至少 {n} 个月", "at least {n} months"),
     "settings.val.hours": ("{n} 小时内", "within {n} h"),
     "settings.val.recording": (
-        "营销外呼接通录音 {share},保存至少 {days} 天",
-        "{share} of connected marketing calls, kept at least {days} days",
+        "{purposes} 类外呼接通录音覆盖率目标 {share}",
+        "{share} of connected outbound {purposes} calls recorded",
     ),
     "settings.val.marking": (
         "单号单日接通率低于 {answer},或 {short} 以上接通不足 {seconds} 秒,或超过 {calls} 次",

@@ -69,14 +69,25 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     n, ex = _count_and_examples(
         engine,
         sa.select(sa.func.count()).select_from(k).where(ghost),
-        sa.select(k.c.agent_id, sa.func.count().label("calls"), sa.func.min(k.c.started_at).label("first_call"))
+        sa.select(
+            k.c.agent_id, sa.func.count().label("calls"), sa.func.min(k.c.started_at).label("first_call")
+        )
         .where(ghost)
         .group_by(k.c.agent_id)
         .order_by(sa.func.count().desc()),
     )
-    checks.append(Check("agents_not_on_roster", "通话中的坐席不在花名册", "Agents in calls but not on the roster",
-                        "warning", n, ex, "补录花名册或更正通话记录的坐席工号",
-                        "Add the agents to the roster or correct the agent ids in the calls"))
+    checks.append(
+        Check(
+            "agents_not_on_roster",
+            "通话中的坐席不在花名册",
+            "Agents in calls but not on the roster",
+            "warning",
+            n,
+            ex,
+            "补录花名册或更正通话记录的坐席工号",
+            "Add the agents to the roster or correct the agent ids in the calls",
+        )
+    )
 
     # 2. Sessions never closed (older than a day before the end of the period).
     open_s = sa.and_(s.c.logout_at.is_(None), s.c.login_at < t1 - timedelta(days=1))
@@ -85,9 +96,18 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
         sa.select(sa.func.count()).select_from(s).where(open_s),
         sa.select(s.c.agent_id, s.c.login_at).where(open_s).order_by(s.c.login_at.desc()),
     )
-    checks.append(Check("sessions_never_closed", "未登出的坐席会话", "Sessions never closed", "warning", n, ex,
-                        "这些会话不计入登录时长与并发;请在话务系统中补登出时间",
-                        "These sessions count in neither logged-in hours nor concurrency; fix the logout time"))
+    checks.append(
+        Check(
+            "sessions_never_closed",
+            "未登出的坐席会话",
+            "Sessions never closed",
+            "warning",
+            n,
+            ex,
+            "这些会话不计入登录时长与并发;请在话务系统中补登出时间",
+            "These sessions count in neither logged-in hours nor concurrency; fix the logout time",
+        )
+    )
 
     # 3. Talk longer than the call.
     dur = sql.seconds_between(d, k.c.started_at, k.c.ended_at)
@@ -97,8 +117,18 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
         sa.select(sa.func.count()).select_from(k).where(longer),
         sa.select(k.c.call_id, k.c.started_at, k.c.ended_at, k.c.talk_seconds).where(longer),
     )
-    checks.append(Check("talk_longer_than_call", "通话时长超过呼叫总时长", "Talk longer than the call", "error", n, ex,
-                        "检查导出字段对应关系(通话秒数与起止时间)", "Check the export's duration and time columns"))
+    checks.append(
+        Check(
+            "talk_longer_than_call",
+            "通话时长超过呼叫总时长",
+            "Talk longer than the call",
+            "error",
+            n,
+            ex,
+            "检查导出字段对应关系(通话秒数与起止时间)",
+            "Check the export's duration and time columns",
+        )
+    )
 
     # 4. Times out of order or negative durations.
     bad_time = sa.and_(
@@ -114,10 +144,22 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     n, ex = _count_and_examples(
         engine,
         sa.select(sa.func.count()).select_from(k).where(bad_time),
-        sa.select(k.c.call_id, k.c.started_at, k.c.answered_at, k.c.ended_at, k.c.talk_seconds).where(bad_time),
+        sa.select(k.c.call_id, k.c.started_at, k.c.answered_at, k.c.ended_at, k.c.talk_seconds).where(
+            bad_time
+        ),
     )
-    checks.append(Check("times_out_of_order", "时间顺序错误或时长为负", "Times out of order or negative durations",
-                        "error", n, ex, "检查时区与时间字段", "Check time zones and time columns"))
+    checks.append(
+        Check(
+            "times_out_of_order",
+            "时间顺序错误或时长为负",
+            "Times out of order or negative durations",
+            "error",
+            n,
+            ex,
+            "检查时区与时间字段",
+            "Check time zones and time columns",
+        )
+    )
 
     # 5. Answered calls without an answer time.
     no_answer_time = sa.and_(in_period, k.c.disposition == "answered", k.c.answered_at.is_(None))
@@ -126,9 +168,18 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
         sa.select(sa.func.count()).select_from(k).where(no_answer_time),
         sa.select(k.c.call_id, k.c.started_at, k.c.disposition).where(no_answer_time),
     )
-    checks.append(Check("answered_without_answer_time", "接通但无接通时间", "Answered calls without an answer time",
-                        "error", n, ex, "补齐 answered_at,否则振铃与服务水平不准",
-                        "Fill answered_at, or ring time and service level are wrong"))
+    checks.append(
+        Check(
+            "answered_without_answer_time",
+            "接通但无接通时间",
+            "Answered calls without an answer time",
+            "error",
+            n,
+            ex,
+            "补齐 answered_at,否则振铃与服务水平不准",
+            "Fill answered_at, or ring time and service level are wrong",
+        )
+    )
 
     # 6. Duplicate call ids (possible on engines that do not enforce keys, e.g. ClickHouse).
     dup = (
@@ -143,29 +194,63 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
         sa.select(sa.func.count()).select_from(dup),
         sa.select(dup.c.call_id, dup.c.copies).order_by(dup.c.copies.desc()),
     )
-    checks.append(Check("duplicate_call_ids", "重复的通话编号", "Duplicate call ids", "error", n, ex,
-                        "重复导入或分叉记录未合并", "Imported twice, or forked records not merged"))
+    checks.append(
+        Check(
+            "duplicate_call_ids",
+            "重复的通话编号",
+            "Duplicate call ids",
+            "error",
+            n,
+            ex,
+            "重复导入或分叉记录未合并",
+            "Imported twice, or forked records not merged",
+        )
+    )
 
     # 7. Missing callee province.
     no_prov = sa.and_(in_period, k.c.callee_province.is_(None))
-    n_out = int(_frame(engine, sa.select(sa.func.count()).select_from(k).where(no_prov, k.c.direction == "out")).row(0)[0])
+    n_out = int(
+        _frame(engine, sa.select(sa.func.count()).select_from(k).where(no_prov, k.c.direction == "out")).row(
+            0
+        )[0]
+    )
     n, ex = _count_and_examples(
         engine,
         sa.select(sa.func.count()).select_from(k).where(no_prov),
         sa.select(k.c.call_id, k.c.direction, k.c.started_at).where(no_prov),
     )
-    checks.append(Check("missing_callee_province", "缺少被叫省份", "Missing callee province",
-                        "warning" if n_out else "info", n, ex,
-                        "外呼缺省份时无法判断许可范围与禁呼地区" if n_out else "仅呼入缺省份(号码隐藏或未知)",
-                        "Outbound calls without a province cannot be checked against coverage"
-                        if n_out else "Only inbound calls lack a province (withheld or unknown numbers)"))
+    checks.append(
+        Check(
+            "missing_callee_province",
+            "缺少被叫省份",
+            "Missing callee province",
+            "warning" if n_out else "info",
+            n,
+            ex,
+            "外呼缺省份时无法判断许可范围与禁呼地区" if n_out else "仅呼入缺省份(号码隐藏或未知)",
+            "Outbound calls without a province cannot be checked against coverage"
+            if n_out
+            else "Only inbound calls lack a province (withheld or unknown numbers)",
+        )
+    )
 
     # 8. Declared seats exceeded.
-    daily = compute_metrics(engine, start, end, by=["day"], metrics=["peak_concurrent_agents", "declared_seats"])
+    daily = compute_metrics(
+        engine, start, end, by=["day"], metrics=["peak_concurrent_agents", "declared_seats"]
+    )
     over = daily.filter(pl.col("peak_concurrent_agents") > pl.col("declared_seats"))
-    checks.append(Check("declared_seats_exceeded", "在线坐席超过申报坐席", "More agents logged in than seats declared",
-                        "warning", over.height, over.sort("day", descending=True).head(EXAMPLES).to_dicts(),
-                        "补充申报坐席或控制排班", "Declare more seats or cap the schedule"))
+    checks.append(
+        Check(
+            "declared_seats_exceeded",
+            "在线坐席超过申报坐席",
+            "More agents logged in than seats declared",
+            "warning",
+            over.height,
+            over.sort("day", descending=True).head(EXAMPLES).to_dicts(),
+            "补充申报坐席或控制排班",
+            "Declare more seats or cap the schedule",
+        )
+    )
 
     # 9. Report fields that disagree with the data.
     checks.append(_report_disagreements(engine, start, end))
@@ -185,12 +270,19 @@ def _inferred_two_way_voice(engine: Engine, t0: Any, t1: Any) -> Check:
         n, ex = _count_and_examples(
             engine, sa.select(sa.func.count()).select_from(q), sa.select(q).order_by(q.c.started_at)
         )
-    return Check("two_way_voice_inferred", "双向通话为推断值", "Two-way voice inferred at import", "info", n, ex,
-                 "来源数据(如 Asterisk)没有双向通话标记,导入时按“接通且通话时长达到阈值”推断(见示例的 rule 列);"
-                 "有效通话依赖此值,报送前请确认规则",
-                 "The source (e.g. Asterisk) has no two-way-voice flag; it was inferred at import as \"answered "
-                 "and talk time at least the threshold\" (see the rule column). Effective calls depend on it.",
-                 scored=False)
+    return Check(
+        "two_way_voice_inferred",
+        "双向通话为推断值",
+        "Two-way voice inferred at import",
+        "info",
+        n,
+        ex,
+        "来源数据(如 Asterisk)没有双向通话标记,导入时按“接通且通话时长达到阈值”推断(见示例的 rule 列);"
+        "有效通话依赖此值,报送前请确认规则",
+        'The source (e.g. Asterisk) has no two-way-voice flag; it was inferred at import as "answered '
+        'and talk time at least the threshold" (see the rule column). Effective calls depend on it.',
+        scored=False,
+    )
 
 
 def _report_disagreements(engine: Engine, start: date, end: date) -> Check:
@@ -213,9 +305,16 @@ def _report_disagreements(engine: Engine, start: date, end: date) -> Check:
             submitted, actual = payload[key], values[key]
             if not _agree(submitted, actual):
                 rows.append({"year": year, "field": key, "submitted": submitted, "data": actual})
-    return Check("report_fields_disagree", "已报送数据与底层数据不一致", "Report fields that disagree with the data",
-                 "error", len(rows), rows[:EXAMPLES], "核对差异并在下次报送中说明",
-                 "Reconcile and explain the difference in the next filing")
+    return Check(
+        "report_fields_disagree",
+        "已报送数据与底层数据不一致",
+        "Report fields that disagree with the data",
+        "error",
+        len(rows),
+        rows[:EXAMPLES],
+        "核对差异并在下次报送中说明",
+        "Reconcile and explain the difference in the next filing",
+    )
 
 
 def _metric_keys() -> set[str]:

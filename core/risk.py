@@ -33,32 +33,82 @@ from core import cubes, db, rollup, schema, sql
 from core.cubes import Filters
 from core.privacy import mask_id
 from core.rules import Rules, load_rules
+from core.semantic import bases
 
 ENTITIES: tuple[str, ...] = ("caller_number", "campaign", "team", "agent", "callee_province")
 GRAINS: tuple[str, ...] = ("day", "week", "month")
 BANDS: tuple[str, ...] = ("low", "medium", "high", "critical")
 
-#: For each count rule, the base aggregate that counts its breaches.
-COUNT_BASES: dict[str, str] = {
-    "outside_hours": "outside_hours_calls",
-    "blocked_region": "blocked_region_calls",
-    "out_of_coverage": "out_of_coverage_calls",
-    "unregistered_number": "unregistered_number_calls",
-    "dnc": "dnc_calls",
-    "over_cap": "over_cap_calls",
-    "recall_after_abandon": "recall_after_abandon_72h",
-    "regulator_complaints": "regulator_complaints",
+
+@dataclass(frozen=True, kw_only=True)
+class Signal:
+    """How one risk rule of ``[risk.*]`` reads the bases (:mod:`core.semantic.bases`).
+
+    Attributes:
+        count: for a ``count`` rule, the base whose daily sum is its number of breaches.
+        bases: the other daily bases the rule's value is computed from.
+        behind: the base whose rows are "the calls behind" a cell of the rule (complaint rules:
+            a complaints base; the calls are those the complaints name).
+        params: rule parameters read by the scoring beyond those of its bases (dotted keys).
+        levels: a level (``warning`` / ``critical``) taken from a domain setting rather than the
+            rule's own section, so each limit has one key (the abandon limit is ``abandon.limit``).
+    """
+
+    count: str | None = None
+    bases: tuple[str, ...] = ()
+    behind: str | None = None
+    params: tuple[str, ...] = ()
+    levels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every base the rule's daily figures need."""
+        return (*((self.count,) if self.count else ()), *self.bases)
+
+
+#: The risk signals, by rule id (the ``[risk.<id>]`` sections of ``core/rules.toml``).
+SIGNALS: dict[str, Signal] = {
+    "outside_hours": Signal(count="outside_hours_calls"),
+    "blocked_region": Signal(count="blocked_region_calls"),
+    "out_of_coverage": Signal(count="out_of_coverage_calls"),
+    "unregistered_number": Signal(count="unregistered_number_calls"),
+    "dnc": Signal(count="dnc_calls"),
+    "over_cap": Signal(count="over_cap_calls"),
+    "recall_after_abandon": Signal(count="recall_after_abandon_72h"),
+    "abandon": Signal(
+        bases=("abandoned_outbound", "connected_calls"),
+        behind="abandoned_outbound",
+        params=("risk.abandon.min_base",),
+        levels=(("critical", "abandon.limit"),),
+    ),
+    "recording": Signal(
+        bases=("connected_recorded_purpose", "recorded_connected_purpose"),
+        behind="unrecorded_connected_purpose",
+        levels=(("warning", "recording.coverage"),),
+    ),
+    "marking": Signal(
+        bases=("outbound_calls", "connected_calls", "marking_short_calls"),
+        behind="outbound_calls",
+        params=(
+            "marking.min_answer_rate",
+            "marking.max_short_share",
+            "marking.max_daily_calls",
+            "marking.min_calls",
+            "marking.min_connected",
+        ),
+    ),
+    "regulator_complaints": Signal(count="regulator_complaints"),
+    "complaint_reply": Signal(
+        bases=("complaints", "complaints_replied"),
+        behind="complaints_unreplied",
+        levels=(("warning", "complaints.min_reply_rate"),),
+    ),
 }
-DAILY_BASES: tuple[str, ...] = (
-    *COUNT_BASES.values(),
-    "outbound_calls",
-    "connected_calls",
-    "short_connected_calls",
-    "abandoned_outbound",
-    "connected_recorded_purpose",
-    "recorded_connected_purpose",
-    "complaints",
-    "complaints_replied",
+#: For each count rule, the base aggregate that counts its breaches.
+COUNT_BASES: dict[str, str] = {rid: s.count for rid, s in SIGNALS.items() if s.count is not None}
+#: Every base the risk pass reads by entity and day (a cell is active with an outbound call or a complaint).
+DAILY_BASES: tuple[str, ...] = tuple(
+    dict.fromkeys(["outbound_calls", "complaints", *[b for s in SIGNALS.values() for b in s.reads]])
 )
 
 
@@ -93,14 +143,22 @@ def risk_rules(rules: Rules | None = None) -> list[RiskRule]:
                 id=rid,
                 kind=str(spec["kind"]),
                 weight=float(spec["weight"]),
-                warning=float(spec["warning"]) if "warning" in spec else None,
-                critical=float(spec["critical"]) if "critical" in spec else None,
+                warning=_level(rules, rid, spec, "warning"),
+                critical=_level(rules, rid, spec, "critical"),
                 label_zh=str(spec.get("label_zh", rid)),
                 label_en=str(spec.get("label_en", rid)),
                 source=source,
             )
         )
     return out
+
+
+def _level(rules: Rules, rid: str, spec: dict[str, Any], name: str) -> float | None:
+    """A rate rule's level: from the domain setting it is tied to (:attr:`Signal.levels`), else its own."""
+    tied = dict(SIGNALS[rid].levels).get(name) if rid in SIGNALS else None
+    if tied is not None:
+        return float(rules.get(tied))
+    return float(spec[name]) if name in spec else None
 
 
 def severity(rule: RiskRule, value: float | None) -> float:
@@ -323,7 +381,7 @@ def _score_entity(daily: pl.DataFrame, entity: str, start: date, grain: str, rul
         _marking_day(rules, entity).alias("marking_day"),
         _period_expr(grain).alias("period"),
     )
-    limit = rr["abandon"].critical if "abandon" in rr else 0.03
+    limit = float(rules.get("abandon.limit"))
     cells = daily.group_by(entity, "period").agg(
         *[pl.col(b).sum().alias(b) for b in DAILY_BASES],
         pl.col("abandon_day").max().alias("abandon_worst"),
@@ -350,7 +408,7 @@ def _marking_day(rules: Rules, entity: str) -> pl.Expr:
     if entity != "caller_number":
         return pl.lit(0)
     m = rules.data["marking"]
-    n, conn, short = pl.col("outbound_calls"), pl.col("connected_calls"), pl.col("short_connected_calls")
+    n, conn, short = pl.col("outbound_calls"), pl.col("connected_calls"), pl.col("marking_short_calls")
     risky = (
         (n > m["max_daily_calls"])
         | ((n >= m.get("min_calls", 0)) & (conn.cast(pl.Float64) < m["min_answer_rate"] * n))
@@ -469,38 +527,35 @@ def select_rule_calls(
     rules = rules or load_rules()
     t0, t1 = cubes.period_bounds(start, end)
     ctx = cubes.make_ctx(engine, start, end, Filters(), rules)
-    if rule_id in ("over_cap", "recall_after_abandon"):
+    signal = SIGNALS[rule_id]
+    behind = signal.behind or signal.count
+    if behind is None:
+        raise KeyError(f"no calls behind rule {rule_id!r}")
+    source = bases.BASES[behind].source
+    if source == "percallee":
         with engine.connect() as conn:
             ctx.rollup = rollup.current(conn)  # the stored window counts, when current
-        base = cubes.per_callee_windowed(ctx)
-        f = cubes.CallFrom(base, ctx)
-        w = base.c
-        cond = (
-            sa.or_(w.n24 > rules.caps_per_24h, w.n5 > rules.caps_per_5min)
-            if rule_id == "over_cap"
-            else w.ab_before > 0
-        )
-        time_col = w.started_at
+        windowed = cubes.per_callee_windowed(ctx)
+        f = cubes.CallFrom(windowed, ctx)
+        time_col = windowed.c.started_at
     else:
         f = cubes.CallFrom(schema.calls, ctx)
-        cond = cubes.rule_condition(ctx, f, rule_id)
         time_col = schema.calls.c.started_at
     k = f.k.c
-    window = [time_col >= t0, time_col < t1]
-    if rule_id in ("regulator_complaints", "complaint_reply"):
+    if source == "complaints":
         # A complaint counts in the cell of the day it was received (cubes.select_complaints), so
         # the calls behind it are the calls named by complaints received in the cell, even when
         # the call itself was made the week before.
         p = schema.complaints
-        which = (
-            p.c.channel.in_(tuple(rules.get("complaints.red_channels")))
-            if rule_id == "regulator_complaints"
-            else p.c.replied_at.is_(None)
-        )
         named = sa.select(p.c.call_id).where(
-            which, p.c.call_id.is_not(None), p.c.received_at >= t0, p.c.received_at < t1
+            bases.condition(ctx, p, behind),
+            p.c.call_id.is_not(None),
+            p.c.received_at >= t0,
+            p.c.received_at < t1,
         )
         cond, window = k.call_id.in_(named), []
+    else:
+        cond, window = bases.condition(ctx, f, behind), [time_col >= t0, time_col < t1]
     dim = f.dim_expr(entity)
     match = dim.is_(None) if value is None else dim == value
     size = max(1, min(page_size, 500))

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -51,34 +50,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import db, schema
+from core.rules import Rules
+from core.semantic import bases
 
-#: Call bases (see :data:`core.cubes.BASE_SOURCE`) that depend on no rule: summed from the rollup.
-CALL_BASES: tuple[str, ...] = (
-    "outbound_calls",
-    "inbound_calls",
-    "connected_calls",
-    "effective_calls",
-    "talk_seconds_connected_out",
-    "inbound_answered",
-    "inbound_abandoned",
-    "inbound_answered_20s",
-    "effective_human_talk_seconds",
-    "handle_seconds",
-    "robot_calls",
-    "recorded_connected_calls",
-    "short_connected_calls",
-    "abandoned_outbound",
-    "connected_all",
-)
-#: Rule-dependent call bases that the daily rollup answers from its own columns (the rules and the
-#: reference tables are applied at query time): see :func:`core.cubes.select_calls_rollup`.
-DERIVED_BASES: tuple[str, ...] = (
-    "blocked_region_calls",
-    "out_of_coverage_calls",
-    "unregistered_number_calls",
-    "connected_recorded_purpose",
-    "recorded_connected_purpose",
-)
+#: Call bases that depend on no rule (:data:`core.semantic.bases.STORED`): columns of both cubes.
+CALL_BASES: tuple[str, ...] = tuple(n for n in bases.STORED if not bases.BASES[n].internal)
 #: The dimensions the daily rollup can cut by (all but the hour of day).
 DIMS: frozenset[str] = frozenset(
     {
@@ -103,12 +79,10 @@ MONTHS = range(1, 13)
 
 metadata = sa.MetaData()
 #: Columns of both call cubes after their keys: every rule-independent count, and the human calls.
-CUBE_COUNTS: tuple[str, ...] = (*CALL_BASES, "human_calls")
-
-
+CUBE_COUNTS: tuple[str, ...] = bases.STORED
 #: Extra columns of the daily cube: outbound calls started in each hour of the day (00 to 23), for
 #: the calls outside the allowed window when every window starts and ends on a whole hour.
-HOUR_COUNTS: tuple[str, ...] = tuple(f"out_h{h:02d}" for h in range(24))
+HOUR_COUNTS: tuple[str, ...] = bases.HOUR_COUNTS
 
 
 def _calls_cube(name: str, *keys: sa.Column[Any], extra: tuple[str, ...] = ()) -> sa.Table:
@@ -250,138 +224,22 @@ def current(conn: sa.Connection) -> bool:
     return stored is not None and stored == fingerprint(conn)
 
 
-def refresh(target: Engine | str | None) -> float | None:
-    """Rebuild the rollups from the calls in one transaction; the seconds it took, or ``None`` when the
-    engine gets no rollups (see the module's notes) or has no calls table yet.
-
-    ``target`` is an engine or a database URL (``None``: the default database, as ``--db``).
-    """
-    engine = target if isinstance(target, Engine) else db.make_engine(db.resolve_url(target))
-    if not supported(engine):
-        return None
-    from core import cubes  # cubes imports this module
-    from core.rules import load_rules
-
-    t = time.perf_counter()
-    with engine.begin() as conn:
-        if not sa.inspect(conn).has_table(schema.calls.name):
-            return None
-        lo, hi = conn.execute(
-            sa.select(sa.func.min(schema.calls.c.started_at), sa.func.max(schema.calls.c.started_at))
-        ).one()
-        metadata.drop_all(conn)
-        metadata.create_all(conn)
-        if lo is not None:
-            start, end = _as_date(lo), _as_date(hi)
-            ctx = cubes.make_ctx(engine, start, end, cubes.Filters(), load_rules())
-            for cube in (calls_daily, calls_hourly, dnc_daily):
-                dims = CUBE_DIMS[cube.name]
-                if cube is dnc_daily:
-                    counts: tuple[str, ...] = ("dnc_calls",)
-                    q = cubes.select_dnc(ctx, dims, counts).subquery("q")
-                else:
-                    counts = (*CUBE_COUNTS, *HOUR_COUNTS) if cube is calls_daily else CUBE_COUNTS
-                    q = cubes.select_calls(ctx, dims, counts).subquery("q")
-                filled = sa.select(
-                    sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
-                    *[q.c[f"d_{d}"] for d in dims[1:]],
-                    *[sa.func.coalesce(q.c[b], 0) for b in counts],
-                )
-                conn.execute(cube.insert().from_select([c.name for c in cube.columns], filled))
-            windows = _select_windows(ctx)
-            keep = sa.select(*[windows.c[c.name] for c in callee_windows.columns]).where(
-                sa.or_(windows.c.n24 >= 2, windows.c.since_abandon <= MAX_RECALL_HOURS * 3600)
-            )
-            conn.execute(callee_windows.insert().from_select([c.name for c in callee_windows.columns], keep))
-            conn.execute(
-                customer_months.insert().from_select(
-                    [c.name for c in customer_months.columns], _select_customer_months()
-                )
-            )
-        now = datetime.now()
-        conn.execute(state.insert().values(name="calls", fingerprint=fingerprint(conn), built_at=now))
-        conn.execute(state.insert().values(name="dnc", fingerprint=dnc_fingerprint(conn), built_at=now))
-    return time.perf_counter() - t
-
-
-def whole_hour_windows(rules: Any) -> bool:
+def whole_hour_windows(rules: Rules) -> bool:
     """Whether every calling window of ``rules`` starts and ends on a whole hour (then the daily
     cube's hour columns give the calls outside them)."""
-    w = rules.data["window"]
-    windows = [rules.default_window]
-    windows += [rules.window_for(purpose=None, industry=n) for n in w.get("by_industry", {})]
-    windows += [rules.window_for(purpose=n, industry=None) for n in w.get("by_purpose", {})]
-    return all(start % 60 == 0 and end % 60 == 0 for start, end in windows)
+    return bases.whole_hour_windows(rules)
 
 
-def daily_bases(rules: Any) -> frozenset[str]:
-    """The bases the daily cube answers under ``rules``."""
-    extra = ("outside_hours_calls",) if whole_hour_windows(rules) else ()
-    return frozenset((*CALL_BASES, *DERIVED_BASES, *extra))
+def daily_bases(rules: Rules) -> frozenset[str]:
+    """The bases the daily cube answers under ``rules`` (:func:`core.semantic.bases.cube_answers`)."""
+    return frozenset(n for n in bases.BASES if bases.cube_answers(n, rules, daily=True))
 
 
-def windows_cover(rules: Any) -> bool:
+def windows_cover(rules: Rules) -> bool:
     """Whether :data:`callee_windows` holds every call that can breach a cap or be a re-call under
     ``rules``: a call over a cap of at least one call has another call within 24 h, and a re-call
     look-back of at most :data:`MAX_RECALL_HOURS` is within the stored ones."""
     return min(rules.caps_per_24h, rules.caps_per_5min) >= 1 and 0 <= rules.recall_hours <= MAX_RECALL_HOURS
-
-
-def _select_windows(ctx: Any) -> Any:
-    """Every outbound call of the customers who have two calls within 24 h or a call within
-    :data:`MAX_RECALL_HOURS` after an abandoned one, with its window counts
-    (:func:`core.cubes.windowed_calls`, rule-free form).
-
-    Those customers are found first with one sort of all outbound calls by a 64-bit hash of the
-    customer (cheaper to sort than the 64-character id): a hash shared by two customers can only
-    add customers, whose exact windows are then computed on their own ids.
-    """
-    from core import cubes, sql
-
-    k = schema.calls.c
-    ep = sql.epoch("duckdb", k.started_at)
-    h = sa.func.hash(k.callee_id)
-    per_call = (
-        sa.select(h.label("h"), ep.label("ep"), (k.disposition == "abandoned").label("ab"))
-        .where(k.direction == "out", k.callee_id.is_not(None))
-        .subquery("p")
-    )
-    p = per_call.c
-    gap = p.ep - sa.func.lag(p.ep).over(partition_by=p.h, order_by=p.ep)
-    last_ab = sa.func.max(sa.case((p.ab, p.ep), else_=None)).over(
-        partition_by=p.h, order_by=p.ep, range_=(None, -1)
-    )
-    marked = sa.select(p.h, gap.label("gap"), (p.ep - last_ab).label("since")).subquery("g")
-    close = (
-        sa.select(marked.c.h)
-        .where(sa.or_(marked.c.gap < 24 * 3600, marked.c.since <= MAX_RECALL_HOURS * 3600))
-        .distinct()
-    )
-    return cubes.windowed_calls(ctx, [h.in_(close)], None, since=True)
-
-
-def _select_customer_months() -> sa.Select[Any]:
-    k = schema.calls.c
-    month = sa.extract("month", k.started_at)
-    effective = sa.and_(k.talk_seconds >= 30, k.two_way_voice)
-    bit = sa.cast(sa.literal(1).op("<<")(sa.cast(month, sa.Integer) - 1), sa.Integer)
-
-    def flag(m: int, cond: Any = None) -> Any:
-        hit = month == m if cond is None else sa.and_(month == m, cond)
-        return sa.func.max(sa.case((hit, 1), else_=0))
-
-    return (
-        sa.select(
-            sa.cast(sa.extract("year", k.started_at), sa.Integer).label("year"),
-            k.callee_id,
-            *[flag(m).label(f"r{m:02d}") for m in MONTHS],
-            *[flag(m, effective).label(f"e{m:02d}") for m in MONTHS],
-            sa.func.bit_or(bit).label("rmask"),
-            sa.func.bit_or(sa.case((effective, bit), else_=0)).label("emask"),
-        )
-        .where(k.direction == "out", k.disposition == "answered", k.callee_id.is_not(None))
-        .group_by(sa.extract("year", k.started_at), k.callee_id)
-    )
 
 
 def whole_months(start: date, end: date) -> tuple[int, int, int] | None:

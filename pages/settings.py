@@ -115,7 +115,6 @@ def thresholds_table(rules: Rules, lang: str) -> pl.DataFrame:
             t("settings.val.caps", lang, day=d["caps"]["per_24h"], five=d["caps"]["per_5min"]),
             d["caps"]["source"],
         ),
-        ("dnc", t("settings.val.months", lang, n=d["dnc"]["keep_months"]), d["dnc"]["source"]),
         ("abandon", fmt(d["abandon"]["limit"], "pct1", lang), d["abandon"]["source"]),
         ("recall", t("settings.val.hours", lang, n=d["abandon"]["recall_hours"]), d["abandon"]["source"]),
         (
@@ -124,7 +123,7 @@ def thresholds_table(rules: Rules, lang: str) -> pl.DataFrame:
                 "settings.val.recording",
                 lang,
                 share=fmt(d["recording"]["coverage"], "pct0", lang),
-                days=d["recording"]["keep_days"],
+                purposes=sep.join(d["recording"]["purposes"]),
             ),
             d["recording"]["source"],
         ),

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import rollup
+from core import rollup_build
 from core.db import DatabaseError
 from core.i18n import fmt, t
 from core.ingest import FORMATS, IngestError, ProgressFn, import_files
@@ -79,7 +79,7 @@ def run_import(
             progress=progress,
         )
         if report.inserted:
-            rollup.refresh(target)  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
+            rollup_build.refresh(target)  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         data = report.to_dict()
         # The folder is about to go: show names as uploaded, not the temporary paths.

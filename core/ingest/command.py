@@ -74,9 +74,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     except IngestError as exc:
         raise CliError(exc.en) from None
     if report.inserted:
-        from core import rollup  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
+        from core import rollup_build  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
 
-        rollup.refresh(url)
+        rollup_build.refresh(url)
     if args.report == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, demo, rollup, schema
+from core import db, demo, rollup_build, schema
 
 DEMO_END = date(2026, 10, 31)  # fixed so the expectations do not move with today's date
 DEMO_Y = 2025  # the last complete calendar year in range for DEMO_END
@@ -73,7 +73,7 @@ def tiny_db(
             if rows:
                 db.load_frame(engine, name, frame_for(name, rows))
         if request.param == "duckdb-rollup":  # the same expectations with DuckDB's rollups in use
-            rollup.refresh(engine)
+            rollup_build.refresh(engine)
         engines.append(engine)
         return engine
 

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, rollup, schema
+from core import db, rollup, rollup_build, schema
 from core.cubes import Filters
 from core.metrics import METRIC_KEYS, compute_metrics
 
@@ -110,7 +110,7 @@ def make_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDb]:
             if frame.height:
                 db.load_frame(engine, name, frame)
         if request.param == "duckdb-rollup":
-            rollup.refresh(engine)
+            rollup_build.refresh(engine)
             with engine.connect() as conn:
                 assert rollup.current(conn)
         engines.append(engine)

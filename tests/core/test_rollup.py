@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, db, risk, rollup, schema
+from core import cli, db, risk, rollup, rollup_build, schema
 from core.cubes import Filters
 from core.metrics import METRIC_KEYS, compute_metrics
 from tests.core.conftest import DEMO_Y, Demo, frame_for
@@ -64,7 +64,7 @@ CALLS = [
 
 def test_customer_months_by_hand(tiny_db: MakeDb) -> None:
     engine = tiny_db({"calls": CALLS})
-    seconds = rollup.refresh(engine)
+    seconds = rollup_build.refresh(engine)
     if db.dialect_of(engine) != "duckdb":
         assert seconds is None  # no rollups off DuckDB: the numbers below come from the calls
     else:
@@ -98,7 +98,7 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     engine = tiny_db({"calls": CALLS})
     if db.dialect_of(engine) != "duckdb":
         pytest.skip("rollups are DuckDB's")
-    rollup.refresh(engine)
+    rollup_build.refresh(engine)
     keys = ["outbound_calls", "connected_calls", "reached_customers"]
     jan_feb = (date(2025, 1, 1), date(2025, 2, 28))
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(4, 3, 2)]
@@ -106,7 +106,7 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     with engine.connect() as conn:
         assert not rollup.current(conn)  # one more call: the fingerprint moved
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
-    rollup.refresh(engine)
+    rollup_build.refresh(engine)
     with engine.connect() as conn:
         assert rollup.current(conn)
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
@@ -292,7 +292,7 @@ def test_stored_windows_hold_only_calls_that_can_breach(tiny_db: MakeDb) -> None
     engine = tiny_db({"calls": rows})
     if not rollup.supported(engine):
         pytest.skip("rollups are DuckDB's")
-    rollup.refresh(engine)
+    rollup_build.refresh(engine)
     w = rollup.callee_windows.c
     got = db.read_frame(engine, sa.select(w.call_id, w.n24, w.n5, w.since_abandon).order_by(w.call_id))
     assert got.rows() == [("s2", 2, 2, None), ("z2", 2, 1, None)]
@@ -356,7 +356,7 @@ def test_the_dnc_rollup_is_used_only_while_the_dnc_list_is_unchanged(tiny_db: Ma
     assert not fresh
     assert compute_metrics(engine, *month, metrics=keys).rows() == [(2,)]
     if rollup.supported(engine):
-        rollup.refresh(engine)
+        rollup_build.refresh(engine)
         with engine.connect() as conn:
             assert rollup.dnc_current(conn)
         w = rollup.dnc_daily.c
