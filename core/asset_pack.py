@@ -49,6 +49,10 @@ def _clip(x: float) -> float:
     return round(max(0.0, min(100.0, x)), 6)
 
 
+#: The metric the complaint dimension compares with its benchmark of the year (benchmarks table).
+BENCHMARK_METRIC = "complaints_per_10k"
+
+
 def occupancy_score(occupancy: float | None, rules: Rules | None = None) -> float | None:
     """Seat utilisation score from occupancy.
 
@@ -153,7 +157,7 @@ def compute_year(engine: Engine, year: int, *, rules: Rules | None = None) -> Ye
     marked_share = len(marked) / len(used) if used else 0.0
     numbers = _clip(100.0 * (registered_share - marked_share)) if registered_share is not None else None
 
-    bench, bench_source = benchmark_value(engine, str(rules.data["asset_pack"]["benchmark_metric"]), year)
+    bench, bench_source = benchmark_value(engine, BENCHMARK_METRIC, year)
     scores = {
         "licence_boundary": licence,
         "number_resources": numbers,

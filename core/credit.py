@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import db, schema
-from core.asset_pack import benchmark_value, complaint_score, licence_valid_all_year
+from core.asset_pack import BENCHMARK_METRIC, benchmark_value, complaint_score, licence_valid_all_year
 from core.metrics import compute_metrics
 from core.quality import quality_score, run_checks
 from core.regulatory import checklist, compute_changes, compute_fields, hard_dates
@@ -153,7 +153,7 @@ def estimate(
 
     keys = ["outbound_calls", "complaints_per_10k", "qa_pass_rate", *BREACH_KEYS]
     m = compute_metrics(engine, start, end, metrics=keys, rules=rules).row(0, named=True)
-    bench, _ = benchmark_value(engine, str(rules.data["asset_pack"]["benchmark_metric"]), year)
+    bench, _ = benchmark_value(engine, BENCHMARK_METRIC, year)
     complaints = complaint_score(m["complaints_per_10k"], bench)
     out = m["outbound_calls"] or 0
     breaches = sum(int(m[k] or 0) for k in BREACH_KEYS)

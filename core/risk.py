@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from core import cubes, db, rollup, schema, sql
 from core.cubes import Filters
 from core.privacy import mask_id
-from core.rules import Rules, load_rules
+from core.rules import Rules, level, load_rules
 from core.semantic import bases
 
 ENTITIES: tuple[str, ...] = ("caller_number", "campaign", "team", "agent", "callee_province")
@@ -50,15 +50,12 @@ class Signal:
         behind: the base whose rows are "the calls behind" a cell of the rule (complaint rules:
             a complaints base; the calls are those the complaints name).
         params: rule parameters read by the scoring beyond those of its bases (dotted keys).
-        levels: a level (``warning`` / ``critical``) taken from a domain setting rather than the
-            rule's own section, so each limit has one key (the abandon limit is ``abandon.limit``).
     """
 
     count: str | None = None
     bases: tuple[str, ...] = ()
     behind: str | None = None
     params: tuple[str, ...] = ()
-    levels: tuple[tuple[str, str], ...] = ()
 
     @property
     def reads(self) -> tuple[str, ...]:
@@ -79,12 +76,10 @@ SIGNALS: dict[str, Signal] = {
         bases=("abandoned_outbound", "connected_calls"),
         behind="abandoned_outbound",
         params=("risk.abandon.min_base",),
-        levels=(("critical", "abandon.limit"),),
     ),
     "recording": Signal(
         bases=("connected_recorded_purpose", "recorded_connected_purpose"),
         behind="unrecorded_connected_purpose",
-        levels=(("warning", "recording.coverage"),),
     ),
     "marking": Signal(
         bases=("outbound_calls", "connected_calls", "marking_short_calls"),
@@ -101,7 +96,6 @@ SIGNALS: dict[str, Signal] = {
     "complaint_reply": Signal(
         bases=("complaints", "complaints_replied"),
         behind="complaints_unreplied",
-        levels=(("warning", "complaints.min_reply_rate"),),
     ),
 }
 #: For each count rule, the base aggregate that counts its breaches.
@@ -143,22 +137,14 @@ def risk_rules(rules: Rules | None = None) -> list[RiskRule]:
                 id=rid,
                 kind=str(spec["kind"]),
                 weight=float(spec["weight"]),
-                warning=_level(rules, rid, spec, "warning"),
-                critical=_level(rules, rid, spec, "critical"),
+                warning=level(rules, rid, "warning"),
+                critical=level(rules, rid, "critical"),
                 label_zh=str(spec.get("label_zh", rid)),
                 label_en=str(spec.get("label_en", rid)),
                 source=source,
             )
         )
     return out
-
-
-def _level(rules: Rules, rid: str, spec: dict[str, Any], name: str) -> float | None:
-    """A rate rule's level: from the domain setting it is tied to (:attr:`Signal.levels`), else its own."""
-    tied = dict(SIGNALS[rid].levels).get(name) if rid in SIGNALS else None
-    if tied is not None:
-        return float(rules.get(tied))
-    return float(spec[name]) if name in spec else None
 
 
 def severity(rule: RiskRule, value: float | None) -> float:
