@@ -1,0 +1,10 @@
+SELECT
+    sum(CASE WHEN (calls.direction = 'out') THEN 1 ELSE 0 END) AS outbound_calls,
+    sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered') THEN 1 ELSE 0 END) AS connected_calls,
+    sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND calls.talk_seconds >= 30 AND calls.two_way_voice = 1) THEN 1 ELSE 0 END) AS effective_calls,
+    sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered') THEN calls.talk_seconds ELSE 0 END) AS talk_seconds_connected_out,
+    sum(CASE WHEN (calls.agent_id IS NOT NULL AND coalesce(calls.robot, 0) = 0) THEN coalesce(calls.talk_seconds, 0) + coalesce(calls.wrap_seconds, 0) ELSE 0 END) AS handle_seconds
+FROM calls
+WHERE
+    calls.started_at >= '2025-09-01 00:00:00.000000'
+    AND calls.started_at < '2025-10-01 00:00:00.000000'

@@ -1,0 +1,22 @@
+SELECT
+    count(*) AS complaints,
+    sum(CASE WHEN (complaints.channel IN ('12321', 'miit')) THEN 1 ELSE 0 END) AS regulator_complaints,
+    sum(CASE WHEN (complaints.replied_at IS NOT NULL) THEN 1 ELSE 0 END) AS complaints_replied
+FROM complaints
+    LEFT OUTER JOIN calls AS k ON k.call_id = complaints.call_id
+    LEFT OUTER JOIN agents AS a ON a.agent_id = k.agent_id
+WHERE
+    complaints.received_at >= '2025-09-01 00:00:00'
+    AND complaints.received_at < '2025-10-01 00:00:00'
+    AND (a.site_id IN ('S1') AND a.team IN ('T1') OR k.agent_id IS NULL AND k.campaign_id IN (
+        SELECT DISTINCT
+            kf.campaign_id
+        FROM calls AS kf
+            JOIN agents AS af ON af.agent_id = kf.agent_id
+        WHERE
+            kf.started_at >= '2025-09-01 00:00:00'
+            AND kf.started_at < '2025-10-01 00:00:00'
+            AND af.site_id IN ('S1')
+            AND af.team IN ('T1')
+    ))
+    AND k.campaign_id IN ('C1', 'C2')

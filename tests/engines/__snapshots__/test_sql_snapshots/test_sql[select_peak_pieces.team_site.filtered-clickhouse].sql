@@ -1,0 +1,197 @@
+SELECT
+    `run`.`mid`,
+    `run`.`g_team`,
+    `run`.`g_site`,
+    max(`run`.`n`) AS `peak`
+FROM (
+    SELECT
+        `st`.`mid` AS `mid`,
+        `st`.`g_team` AS `g_team`,
+        `st`.`g_site` AS `g_site`,
+        sum(`st`.`step`) OVER (PARTITION BY `st`.`mid`, `st`.`g_team`, `st`.`g_site` ORDER BY `st`.`ts`, `st`.`delta` ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS `n`
+    FROM (
+        SELECT
+            `pa`.`mid` AS `mid`,
+            `pa`.`ts` AS `ts`,
+            `pa`.`delta` AS `delta`,
+            `pa`.`g_team` AS `g_team`,
+            `pa`.`g_site` AS `g_site`,
+            CASE WHEN (`pa`.`delta` = 1 AND `pa`.`mine` = 1) THEN 1 WHEN (`pa`.`delta` = -1 AND `pa`.`mine` = 0) THEN -1 ELSE 0 END AS `step`
+        FROM (
+            SELECT
+                `ev`.`mid` AS `mid`,
+                `ev`.`ts` AS `ts`,
+                `ev`.`delta` AS `delta`,
+                `ev`.`g_team` AS `g_team`,
+                `ev`.`g_site` AS `g_site`,
+                sum(`ev`.`delta`) OVER (PARTITION BY `ev`.`mid`, `ev`.`who` ORDER BY `ev`.`ts`, `ev`.`delta` ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS `mine`
+            FROM (
+                SELECT
+                    `p`.`who` AS `who`,
+                    `p`.`mid` AS `mid`,
+                    `p`.`a` AS `ts`,
+                    1 AS `delta`,
+                    `p`.`g_team` AS `g_team`,
+                    `p`.`g_site` AS `g_site`
+                FROM (
+                    SELECT
+                        `s0`.`who` AS `who`,
+                        `s0`.`ep_in` - `s0`.`ep_in` %% 86400 AS `mid`,
+                        `s0`.`ep_in` AS `a`,
+                        CASE WHEN (`s0`.`ep_out` > (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400) THEN (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400 ELSE `s0`.`ep_out` END AS `b`,
+                        `s0`.`g_team` AS `g_team`,
+                        `s0`.`g_site` AS `g_site`
+                    FROM (
+                        SELECT
+                            `agent_sessions`.`agent_id` AS `who`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`login_at`)) AS `ep_in`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`logout_at`)) AS `ep_out`,
+                            `a`.`team` AS `g_team`,
+                            `a`.`site_id` AS `g_site`
+                        FROM `agent_sessions`
+                            LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`
+                        WHERE
+                            `agent_sessions`.`logout_at` IS NOT NULL
+                            AND `agent_sessions`.`login_at` >= '2025-08-31 00:00:00'
+                            AND `agent_sessions`.`login_at` < '2025-10-01 00:00:00'
+                            AND `a`.`site_id` IN ('S1')
+                            AND `a`.`team` IN ('T1')
+                            AND `agent_sessions`.`agent_id` IN (
+                                SELECT DISTINCT
+                                    `calls`.`agent_id`
+                                FROM `calls`
+                                WHERE
+                                    `calls`.`campaign_id` IN ('C1', 'C2')
+                                    AND `calls`.`started_at` >= '2025-09-01 00:00:00'
+                                    AND `calls`.`started_at` < '2025-10-01 00:00:00'
+                                    AND `calls`.`agent_id` IS NOT NULL
+                            )
+                    ) AS `s0`
+                    UNION ALL
+                    SELECT
+                        `s0`.`who` AS `who`,
+                        (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400 AS `mid`,
+                        (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400 AS `a`,
+                        `s0`.`ep_out` AS `b`,
+                        `s0`.`g_team` AS `g_team`,
+                        `s0`.`g_site` AS `g_site`
+                    FROM (
+                        SELECT
+                            `agent_sessions`.`agent_id` AS `who`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`login_at`)) AS `ep_in`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`logout_at`)) AS `ep_out`,
+                            `a`.`team` AS `g_team`,
+                            `a`.`site_id` AS `g_site`
+                        FROM `agent_sessions`
+                            LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`
+                        WHERE
+                            `agent_sessions`.`logout_at` IS NOT NULL
+                            AND `agent_sessions`.`login_at` >= '2025-08-31 00:00:00'
+                            AND `agent_sessions`.`login_at` < '2025-10-01 00:00:00'
+                            AND `a`.`site_id` IN ('S1')
+                            AND `a`.`team` IN ('T1')
+                            AND `agent_sessions`.`agent_id` IN (
+                                SELECT DISTINCT
+                                    `calls`.`agent_id`
+                                FROM `calls`
+                                WHERE
+                                    `calls`.`campaign_id` IN ('C1', 'C2')
+                                    AND `calls`.`started_at` >= '2025-09-01 00:00:00'
+                                    AND `calls`.`started_at` < '2025-10-01 00:00:00'
+                                    AND `calls`.`agent_id` IS NOT NULL
+                            )
+                    ) AS `s0`
+                    WHERE
+                        `s0`.`ep_out` > (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400
+                ) AS `p`
+                WHERE
+                    `p`.`b` > `p`.`a`
+                UNION ALL
+                SELECT
+                    `p`.`who` AS `who`,
+                    `p`.`mid` AS `mid`,
+                    `p`.`b` AS `ts`,
+                    -1 AS `delta`,
+                    `p`.`g_team` AS `g_team`,
+                    `p`.`g_site` AS `g_site`
+                FROM (
+                    SELECT
+                        `s0`.`who` AS `who`,
+                        `s0`.`ep_in` - `s0`.`ep_in` %% 86400 AS `mid`,
+                        `s0`.`ep_in` AS `a`,
+                        CASE WHEN (`s0`.`ep_out` > (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400) THEN (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400 ELSE `s0`.`ep_out` END AS `b`,
+                        `s0`.`g_team` AS `g_team`,
+                        `s0`.`g_site` AS `g_site`
+                    FROM (
+                        SELECT
+                            `agent_sessions`.`agent_id` AS `who`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`login_at`)) AS `ep_in`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`logout_at`)) AS `ep_out`,
+                            `a`.`team` AS `g_team`,
+                            `a`.`site_id` AS `g_site`
+                        FROM `agent_sessions`
+                            LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`
+                        WHERE
+                            `agent_sessions`.`logout_at` IS NOT NULL
+                            AND `agent_sessions`.`login_at` >= '2025-08-31 00:00:00'
+                            AND `agent_sessions`.`login_at` < '2025-10-01 00:00:00'
+                            AND `a`.`site_id` IN ('S1')
+                            AND `a`.`team` IN ('T1')
+                            AND `agent_sessions`.`agent_id` IN (
+                                SELECT DISTINCT
+                                    `calls`.`agent_id`
+                                FROM `calls`
+                                WHERE
+                                    `calls`.`campaign_id` IN ('C1', 'C2')
+                                    AND `calls`.`started_at` >= '2025-09-01 00:00:00'
+                                    AND `calls`.`started_at` < '2025-10-01 00:00:00'
+                                    AND `calls`.`agent_id` IS NOT NULL
+                            )
+                    ) AS `s0`
+                    UNION ALL
+                    SELECT
+                        `s0`.`who` AS `who`,
+                        (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400 AS `mid`,
+                        (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400 AS `a`,
+                        `s0`.`ep_out` AS `b`,
+                        `s0`.`g_team` AS `g_team`,
+                        `s0`.`g_site` AS `g_site`
+                    FROM (
+                        SELECT
+                            `agent_sessions`.`agent_id` AS `who`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`login_at`)) AS `ep_in`,
+                            toInt64(toUnixTimestamp(`agent_sessions`.`logout_at`)) AS `ep_out`,
+                            `a`.`team` AS `g_team`,
+                            `a`.`site_id` AS `g_site`
+                        FROM `agent_sessions`
+                            LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`
+                        WHERE
+                            `agent_sessions`.`logout_at` IS NOT NULL
+                            AND `agent_sessions`.`login_at` >= '2025-08-31 00:00:00'
+                            AND `agent_sessions`.`login_at` < '2025-10-01 00:00:00'
+                            AND `a`.`site_id` IN ('S1')
+                            AND `a`.`team` IN ('T1')
+                            AND `agent_sessions`.`agent_id` IN (
+                                SELECT DISTINCT
+                                    `calls`.`agent_id`
+                                FROM `calls`
+                                WHERE
+                                    `calls`.`campaign_id` IN ('C1', 'C2')
+                                    AND `calls`.`started_at` >= '2025-09-01 00:00:00'
+                                    AND `calls`.`started_at` < '2025-10-01 00:00:00'
+                                    AND `calls`.`agent_id` IS NOT NULL
+                            )
+                    ) AS `s0`
+                    WHERE
+                        `s0`.`ep_out` > (`s0`.`ep_in` - `s0`.`ep_in` %% 86400) + 86400
+                ) AS `p`
+                WHERE
+                    `p`.`b` > `p`.`a`
+            ) AS `ev`
+        ) AS `pa`
+    ) AS `st`
+) AS `run`
+GROUP BY
+    `run`.`mid`,
+    `run`.`g_team`,
+    `run`.`g_site`

@@ -1,0 +1,23 @@
+SELECT
+    a.team AS d_team
+FROM calls
+    LEFT OUTER JOIN agents AS a ON a.agent_id = calls.agent_id
+WHERE
+    calls.started_at >= '2025-09-01 00:00:00'
+    AND calls.started_at < '2025-10-01 00:00:00'
+    AND calls.direction = 'out'
+    AND calls.callee_id IS NOT NULL
+    AND (a.site_id IN ('S1') AND a.team IN ('T1') OR calls.agent_id IS NULL AND calls.campaign_id IN (
+        SELECT DISTINCT
+            kf.campaign_id
+        FROM calls AS kf
+            INNER JOIN agents AS af ON af.agent_id = kf.agent_id
+        WHERE
+            kf.started_at >= '2025-09-01 00:00:00'
+            AND kf.started_at < '2025-10-01 00:00:00'
+            AND af.site_id IN ('S1')
+            AND af.team IN ('T1')
+    ))
+    AND calls.campaign_id IN ('C1', 'C2')
+GROUP BY
+    a.team

@@ -1,0 +1,66 @@
+SELECT
+    w.call_id,
+    w.started_at,
+    w.campaign_id,
+    w.agent_id,
+    w.caller_number,
+    w.callee_id,
+    w.callee_province,
+    w.disposition
+FROM (
+    SELECT
+        k0.call_id AS call_id,
+        k0.callee_id AS callee_id,
+        k0.agent_id AS agent_id,
+        k0.campaign_id AS campaign_id,
+        k0.caller_number AS caller_number,
+        k0.callee_province AS callee_province,
+        k0.started_at AS started_at,
+        k0.disposition AS disposition,
+        k0.ep AS ep,
+        count(*) OVER (PARTITION BY k0.callee_id ORDER BY k0.ep RANGE BETWEEN 86399 PRECEDING AND CURRENT ROW) - (count(*) OVER (PARTITION BY k0.callee_id, k0.ep) - row_number() OVER (PARTITION BY k0.callee_id, k0.ep ORDER BY k0.call_id)) AS n24,
+        count(*) OVER (PARTITION BY k0.callee_id ORDER BY k0.ep RANGE BETWEEN 299 PRECEDING AND CURRENT ROW) - (count(*) OVER (PARTITION BY k0.callee_id, k0.ep) - row_number() OVER (PARTITION BY k0.callee_id, k0.ep ORDER BY k0.call_id)) AS n5,
+        coalesce(sum(CASE WHEN (k0.disposition = 'abandoned') THEN 1 ELSE 0 END) OVER (PARTITION BY k0.callee_id ORDER BY k0.ep RANGE BETWEEN 259200 PRECEDING AND 1 PRECEDING), 0) AS ab_before
+    FROM (
+        SELECT
+            calls.call_id AS call_id,
+            calls.callee_id AS callee_id,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province,
+            calls.started_at AS started_at,
+            calls.disposition AS disposition,
+            timestampdiff(SECOND, '1970-01-01 00:00:00', calls.started_at) AS ep
+        FROM calls
+        WHERE
+            calls.direction = 'out'
+            AND calls.callee_id IS NOT NULL
+            AND calls.started_at >= '2025-08-29 00:00:00'
+            AND calls.started_at < '2025-10-01 00:00:00'
+            AND calls.callee_id IN (
+                SELECT
+                    calls.callee_id
+                FROM calls
+                WHERE
+                    calls.direction = 'out'
+                    AND calls.callee_id IS NOT NULL
+                    AND calls.started_at >= '2025-08-29 00:00:00'
+                    AND calls.started_at < '2025-10-01 00:00:00'
+                GROUP BY
+                    calls.callee_id
+                HAVING
+                    count(*) > 3 OR count(*) >= 2
+                    AND sum(CASE WHEN (calls.disposition = 'abandoned') THEN 1 ELSE 0 END) > 0
+            )
+    ) AS k0
+) AS w
+WHERE
+    w.started_at >= '2025-09-01 00:00:00'
+    AND w.started_at < '2025-10-01 00:00:00'
+    AND (w.n24 > 5 OR w.n5 > 3)
+    AND w.agent_id = 'A1'
+ORDER BY
+    w.started_at DESC,
+    w.call_id DESC
+LIMIT 50, 50

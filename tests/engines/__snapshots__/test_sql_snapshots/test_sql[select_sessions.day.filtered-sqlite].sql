@@ -1,0 +1,22 @@
+SELECT
+    strftime('%Y-%m-%d', agent_sessions.login_at) AS d_day,
+    sum(CASE WHEN (agent_sessions.logout_at IS NOT NULL) THEN (CAST(strftime('%s', agent_sessions.logout_at) AS INTEGER) - CAST(strftime('%s', agent_sessions.login_at) AS INTEGER)) - coalesce(agent_sessions.break_seconds, 0) ELSE 0 END) AS logged_in_seconds
+FROM agent_sessions
+    LEFT OUTER JOIN agents AS a ON a.agent_id = agent_sessions.agent_id
+WHERE
+    agent_sessions.login_at >= '2025-09-01 00:00:00.000000'
+    AND agent_sessions.login_at < '2025-10-01 00:00:00.000000'
+    AND a.site_id IN ('S1')
+    AND a.team IN ('T1')
+    AND agent_sessions.agent_id IN (
+        SELECT DISTINCT
+            calls.agent_id
+        FROM calls
+        WHERE
+            calls.campaign_id IN ('C1', 'C2')
+            AND calls.started_at >= '2025-09-01 00:00:00.000000'
+            AND calls.started_at < '2025-10-01 00:00:00.000000'
+            AND calls.agent_id IS NOT NULL
+    )
+GROUP BY
+    strftime('%Y-%m-%d', agent_sessions.login_at)
