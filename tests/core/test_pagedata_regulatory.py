@@ -141,3 +141,20 @@ def test_a_year_without_calls_has_only_the_calendar(tiny_db: MakeDb) -> None:
     # 2023's report was due on 31 March 2024 and step 6 reads as open: red.
     assert data.checklist.height == 8 and data.deadline_colour == "red"
     assert _all_counts(engine)["checklist"] == 0
+
+
+def test_reading_the_checklist_writes_nothing_on_every_engine(any_engine: sa.Engine) -> None:
+    """On each engine: an empty year reads as eight open default steps and stores none; mark_step stores eight and its values read back."""
+    steps = regulatory.checklist(any_engine, Y, TODAY)
+    assert steps["due_on"].to_list() == [regulatory.step_due(Y, s) for s in range(1, 9)]
+    assert steps["status"].to_list() == ["overdue"] * 5 + ["due"] * 3
+    assert db.row_counts(any_engine)["checklist"] == 0
+    regulatory.mark_step(any_engine, Y, 4, done_on=date(2026, 2, 27), signer="张明")
+    assert db.row_counts(any_engine)["checklist"] == 8
+    step4 = regulatory.checklist(any_engine, Y, TODAY).row(3, named=True)
+    assert (step4["due_on"], step4["done_on"], step4["signer"], step4["status"]) == (
+        date(2026, 2, 28),
+        date(2026, 2, 27),
+        "张明",
+        "done",
+    )
