@@ -362,16 +362,17 @@ def cmd_fields(args: argparse.Namespace) -> int:
 
     engine = _engine_with_schema(args)
     year = _report_year(args, engine)
+    rules = _rules(args)
+    # Once: the fields mark their material changes with it, and the workbook lists it.
+    changes = regulatory.compute_changes(engine, year, rules=rules)
     rows = regulatory.compute_fields(
-        engine, year, rules=_rules(args), with_sql=args.format in ("json", "xlsx")
+        engine, year, rules=rules, with_sql=args.format in ("json", "xlsx"), changes=changes
     )
     if args.format == "xlsx":
         from core import exports
 
         out = Path(args.out or f"annual-report-{year}.xlsx")
-        exports.write_report_xlsx(
-            out, year, rows, regulatory.compute_changes(engine, year, rules=_rules(args))
-        )
+        exports.write_report_xlsx(out, year, rows, changes)
         sys.stderr.write(f"wrote {out}\n")
         return EXIT_OK
     if args.format != "json":

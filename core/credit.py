@@ -29,11 +29,10 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
+from core import db, regulatory, schema
 from core.asset_pack import BENCHMARK_METRIC, benchmark_value, complaint_score, licence_valid_all_year
 from core.metrics import compute_metrics
 from core.quality import quality_score, run_checks
-from core.regulatory import checklist, compute_changes, compute_fields, hard_dates
 from core.rules import Rules, load_rules
 
 BREACH_KEYS = (
@@ -101,11 +100,10 @@ class CreditEstimate:
     details: dict[str, Any]
 
 
-def _timeliness(engine: Engine, year: int, today: date) -> tuple[float, dict[str, Any]]:
-    dates = hard_dates(year)
+def _timeliness(engine: Engine, year: int, today: date, steps: pl.DataFrame) -> tuple[float, dict[str, Any]]:
+    dates = regulatory.hard_dates(year)
     rs = schema.report_submissions
     sub = db.read_frame(engine, sa.select(rs.c.submitted_at).where(rs.c.year == year))
-    steps = checklist(engine, year, today)
     step6 = steps.filter(pl.col("step") == 6)
     submitted = None
     if sub.height and sub["submitted_at"][0] is not None:
@@ -124,19 +122,47 @@ def _timeliness(engine: Engine, year: int, today: date) -> tuple[float, dict[str
 
 
 def estimate(
-    engine: Engine, year: int, *, today: date | None = None, rules: Rules | None = None
+    engine: Engine,
+    year: int,
+    *,
+    today: date | None = None,
+    rules: Rules | None = None,
+    fields: list[dict[str, Any]] | None = None,
+    changes: list[dict[str, Any]] | None = None,
+    steps: pl.DataFrame | None = None,
 ) -> CreditEstimate:
-    """The credit estimate for report year ``year`` as seen on ``today`` (default: the day after Y+1's lock)."""
+    """The credit estimate for report year ``year`` as seen on ``today``.
+
+    The annual-report fields, the difference list and the checklist it judges are taken as given
+    when the caller already has them (the regulatory page data computes each once and passes them
+    here); whatever is not given is computed for ``year`` with ``rules``.
+
+    Args:
+        engine: the database.
+        year: the report year Y.
+        today: the day the estimate is made on (default: today), which decides timeliness.
+        rules: the rules in force (default: ``core/rules.toml``).
+        fields: :func:`core.regulatory.compute_fields` of ``year`` with the same rules (only each
+            row's ``value`` is read: the ``sql`` may be there or not).
+        changes: :func:`core.regulatory.compute_changes` of ``year`` with the same rules.
+        steps: :func:`core.regulatory.checklist` of ``year`` on ``today``.
+    """
     rules = rules or load_rules()
     today = today or date.today()
     cfg = rules.data["credit"]
     weights = {k: float(v) for k, v in cfg["weights"].items()}
     start, end = date(year, 1, 1), date(year, 12, 31)
 
-    timeliness, t_detail = _timeliness(engine, year, today)
+    if steps is None:
+        steps = regulatory.checklist(engine, year, today)
+    if changes is None:
+        changes = regulatory.compute_changes(engine, year, rules=rules)
+    if fields is None:
+        fields = regulatory.compute_fields(engine, year, rules=rules, with_sql=False, changes=changes)
+
+    timeliness, t_detail = _timeliness(engine, year, today, steps)
 
     checks = run_checks(engine, start, end)
-    fields = compute_fields(engine, year, rules=rules, with_sql=False)
     complete = sum(1 for f in fields if f["value"] is not None) / len(fields)
     accuracy = 100.0 * (0.5 * quality_score(checks) + 0.5 * complete)
 
@@ -144,8 +170,6 @@ def estimate(
     prev_checks = run_checks(engine, date(year - 1, 1, 1), date(year - 1, 12, 31))
     prev_disagree = next((c for c in prev_checks if c.id == "report_fields_disagree"), None)
     mismatches = (disagree.count if disagree else 0) + (prev_disagree.count if prev_disagree else 0)
-    changes = compute_changes(engine, year, rules=rules)
-    steps = checklist(engine, year, today)
     explained = steps.filter(pl.col("step").is_in([4, 5]))["done_on"].is_not_null().all() if changes else True
     consistency = 50.0 * (1.0 if mismatches == 0 else max(0.0, 1.0 - 0.25 * mismatches)) + 50.0 * float(
         explained

@@ -6,6 +6,9 @@
   evidence to prepare, and the SQL each computed field ran, compiled for the engine in use.
 * :func:`compute_changes` is the risk difference list: one entry per material change (DOMAIN.md §3).
 * :func:`checklist` / :func:`mark_step` / :func:`deadline_colour` keep the reporting calendar (§2).
+  Reading the calendar never writes: a year without stored steps reads as the eight default steps,
+  and the rows are created by the demo build or by an explicit action (:func:`ensure_checklist`,
+  which :func:`mark_step` calls).
 """
 
 from __future__ import annotations
@@ -258,27 +261,43 @@ def field_change(field: Field, current: Any, previous: Any) -> float | None:
 
 
 def compute_fields(
-    engine: Engine, year: int, *, rules: Rules | None = None, with_sql: bool = True
+    engine: Engine,
+    year: int,
+    *,
+    rules: Rules | None = None,
+    with_sql: bool = True,
+    changes: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every field of the catalogue for ``year``.
 
-    Each row: id, form, name_zh, name_en, unit, value, previous, previous_source ('submission' or
-    'data'), data_previous (last year from the data), change, material (bool), rule, evidence
-    (list), source, published, sql (for computed fields).
+    Args:
+        engine: the database.
+        year: the report year Y (compared with Y − 1).
+        rules: the rules in force (default: ``core/rules.toml``).
+        with_sql: also compile the SQL each computed field ran (the ``sql`` key; None otherwise).
+        changes: the difference list of ``year`` as :func:`compute_changes` returned it for the same
+            rules, when the caller already has it (it marks the material fields); computed when None.
+
+    Returns:
+        One row per field: id, form, name_zh, name_en, unit, value, previous, previous_source
+        ('submission' or 'data'), data_previous (last year from the data), change, material (bool),
+        rule, evidence (list), source, published, sql (for computed fields).
     """
     rules = rules or load_rules()
     fields = load_fields()
     cur = _year_data(engine, year, fields, rules)
     prev = _year_data(engine, year - 1, fields, rules)
     payload = stored_submission(engine, year - 1)
-    changes = {c["topic"]: c for c in compute_changes(engine, year, rules=rules)}
+    if changes is None:
+        changes = compute_changes(engine, year, rules=rules)
+    by_topic = {c["topic"]: c for c in changes}
     rows = []
     for f in fields:
         value = _value(f, cur)
         data_prev = _value(f, prev)
         found, submitted = _from_submission(f, payload)
         previous = submitted if found else data_prev
-        change = changes.get(f.topic) if f.topic else None
+        change = by_topic.get(f.topic) if f.topic else None
         rows.append(
             {
                 "id": f.id,
@@ -296,16 +315,17 @@ def compute_fields(
                 "evidence": change["evidence"] if change else [],
                 "source": f.source,
                 "published": f.published,
-                "sql": field_sql(engine, f, year) if with_sql else None,
+                "sql": field_sql(engine, f, year, rules=rules) if with_sql else None,
             }
         )
     return rows
 
 
-def field_sql(engine: Engine, field: Field, year: int) -> str | None:
-    """The SQL a computed field ran, compiled for the engine in use (``None`` for manual entries)."""
+def field_sql(engine: Engine, field: Field, year: int, *, rules: Rules | None = None) -> str | None:
+    """The SQL a computed field ran with ``rules`` (default: ``core/rules.toml``), compiled for the
+    engine in use (``None`` for manual entries)."""
     start, end = _year(year)
-    ctx = cubes.make_ctx(engine, start, end, Filters(), load_rules())
+    ctx = cubes.make_ctx(engine, start, end, Filters(), rules or load_rules())
     queries: list[Any] = []
     if field.kind == "metric":
         for base in METRICS[field.ref].needs:
@@ -688,48 +708,62 @@ def hard_dates(report_year: int) -> dict[str, date]:
     return {"deadline": date(y, 3, 31), "grace_end": date(y, 4, 30), "locked": date(y, 5, 1)}
 
 
+#: The checklist's columns and their types, whatever the engine returned.
+CHECKLIST_SCHEMA: dict[str, pl.DataType] = {
+    "year": pl.Int64(),
+    "step": pl.Int64(),
+    "due_on": pl.Date(),
+    "done_on": pl.Date(),
+    "owner": pl.String(),
+    "signer": pl.String(),
+    "note": pl.String(),
+}
+
+
+def default_step(report_year: int, step: int) -> dict[str, Any]:
+    """A step as it stands before anyone acted on it: due per DOMAIN.md §2, not done, no owner."""
+    return {
+        "year": report_year,
+        "step": step,
+        "due_on": step_due(report_year, step),
+        "done_on": None,
+        "owner": None,
+        "signer": None,
+        "note": None,
+    }
+
+
 def ensure_checklist(engine: Engine, report_year: int) -> None:
-    """Create the eight steps of a report year that are missing (due dates per DOMAIN.md §2)."""
+    """Store the eight steps of a report year that are missing (due dates per DOMAIN.md §2).
+
+    A write, for an explicit action (:func:`mark_step` calls it); reading the calendar with
+    :func:`checklist` does not need it.
+    """
     ck = schema.checklist
     have = set(db.read_frame(engine, sa.select(ck.c.step).where(ck.c.year == report_year))["step"].to_list())
-    rows = [
-        {
-            "year": report_year,
-            "step": s,
-            "due_on": step_due(report_year, s),
-            "done_on": None,
-            "owner": None,
-            "signer": None,
-            "note": None,
-        }
-        for s in range(1, 9)
-        if s not in have
-    ]
+    rows = [default_step(report_year, s) for s in range(1, 9) if s not in have]
     if rows:
-        db.load_frame(
-            engine,
-            ck,
-            pl.DataFrame(
-                rows,
-                schema_overrides={
-                    "done_on": pl.Date,
-                    "owner": pl.String,
-                    "signer": pl.String,
-                    "note": pl.String,
-                },
-            ),
-        )
+        db.load_frame(engine, ck, pl.DataFrame(rows, schema=CHECKLIST_SCHEMA))
 
 
 def checklist(engine: Engine, report_year: int, today: date) -> pl.DataFrame:
-    """The eight steps of a report year with their status on ``today`` (creating missing steps)."""
-    ensure_checklist(engine, report_year)
+    """The eight steps of a report year with their status on ``today``; reading writes nothing.
+
+    A step without a stored row reads as :func:`default_step` (due per DOMAIN.md §2, not done).
+
+    Returns:
+        Eight rows in step order: year, step, due_on, done_on (date or null), owner, signer, note,
+        status ('done', 'due' or 'overdue' on ``today``), what_zh, what_en.
+    """
     ck = schema.checklist
-    frame = db.read_frame(engine, sa.select(*ck.columns).where(ck.c.year == report_year).order_by(ck.c.step))
-    frame = frame.with_columns(
-        pl.col("due_on").map_elements(_as_date, return_dtype=pl.Date),
-        pl.col("done_on").map_elements(_as_date, return_dtype=pl.Date),
-    )
+    stored = db.read_frame(engine, sa.select(*ck.columns).where(ck.c.year == report_year))
+    by_step = {int(r["step"]): r for r in stored.iter_rows(named=True)}
+    rows = []
+    for s in range(1, 9):
+        row = {**default_step(report_year, s), **by_step.get(s, {})}
+        row["due_on"], row["done_on"] = _as_date(row["due_on"]), _as_date(row["done_on"])
+        rows.append(row)
+    frame = pl.DataFrame(rows, schema=CHECKLIST_SCHEMA)
     status = [step_status(r["due_on"], r["done_on"], today) for r in frame.iter_rows(named=True)]
     return frame.with_columns(
         pl.Series("status", status, dtype=pl.String),

@@ -3,8 +3,9 @@
 For the chosen report year Y (filed by 31 March of Y+1): the deadline countdown, the eight-step
 calendar (editable, saved in the database), the credit score estimate, the risk difference list,
 the 46 report fields with their SQL, and the exports (draft report and difference list as Excel,
-the monthly dashboard as offline HTML). Everything is computed by ``core`` through the cached
-loaders of ``ui.glue``; this page only draws.
+the monthly dashboard as offline HTML). Everything is computed once by ``core`` into one
+:class:`core.pagedata.regulatory.RegulatoryData`, through the cached loader ``ui.glue.load_regulatory``;
+this page only draws it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from core.credit import LABELS as CREDIT_LABELS
 from core.credit import CreditEstimate
 from core.i18n import fmt, t
 from core.metrics import METRICS
+from core.pagedata.regulatory import RegulatoryData
 from core.periods import month_end
-from core.regulatory import FORMS, deadline_colour, hard_dates
+from core.regulatory import FORMS
 from core.report import last_complete_year
 from ui import downloads, errors, glue, pagekit, shell
 
@@ -76,13 +78,10 @@ def _days_text(days: int, lang: str) -> str:
     return t("reg.today_is", lang)
 
 
-def render_deadline(year: int, steps: pl.DataFrame, today: date, lang: str) -> None:
+def render_deadline(data: RegulatoryData, lang: str) -> None:
     """Days to 31 March of Y+1, the deadline colour, and the three hard dates."""
     st.subheader(t("reg.deadline", lang))
-    dates = hard_dates(year)
-    step6 = steps.filter(pl.col("step") == 6)
-    step6_done = bool(step6.height and step6["done_on"][0] is not None)
-    colour = deadline_colour(year, today, step6_done=step6_done)
+    year, today, dates, colour = data.year, data.today, data.hard_dates, data.deadline_colour
     st.badge(t(f"reg.colour.{colour}", lang), color=BADGE[colour], icon=":material/schedule:")  # type: ignore[arg-type]
     columns = st.columns(3)
     for column, (name, day) in zip(columns, dates.items(), strict=True):
@@ -192,11 +191,10 @@ def render_checklist(ctx: shell.PageContext, year: int, steps: pl.DataFrame, tod
 # ----------------------------------------------------------------------------------------------
 
 
-def render_credit(est: CreditEstimate, lang: str) -> None:
+def render_credit(est: CreditEstimate, grades: list[tuple[str, float]], lang: str) -> None:
     """The estimate as a gauge, its components as bars, the verdict against 80, the improvements."""
     st.subheader(t("reg.credit", lang))
     st.caption(t("reg.credit_caption", lang))
-    grades = [(str(g), float(f)) for g, f in glue.rules_in_force().data["credit"]["grades"]]
     left, right = st.columns([2, 3])
     with left:
         st.markdown(f"**{t('reg.credit_gauge', lang)}**")
@@ -493,25 +491,20 @@ def render() -> None:
         years = glue.load_report_years(ctx.url, version)
         options, default = year_options(years, ctx.latest_call, today)
         year = render_year(options, default, lang)
-        if glue.ensure_checklist(ctx.url, year):
-            st.rerun()  # the new steps changed the data version: start again with the fresh one
-        steps = glue.load_checklist(ctx.url, version, year, today)
-        render_deadline(year, steps, today, lang)
-        render_checklist(ctx, year, steps, today)
+        with st.spinner(t("reg.loading", lang)):
+            data = glue.load_regulatory(ctx.url, version, year, today)
+        render_deadline(data, lang)
+        render_checklist(ctx, year, data.checklist, today)
         if ctx.latest_call is None:
             st.info(t("home.no_calls_db", lang), icon=":material/database:")
             return
-        if year not in years:
+        if not data.has_calls or data.credit is None:
             st.info(t("reg.no_year_data", lang, year=year), icon=":material/event_busy:")
             return
-        with st.spinner(t("reg.loading", lang)):
-            credit = glue.load_credit(ctx.url, version, year, today)
-            changes = glue.load_changes(ctx.url, version, year)
-            fields = glue.load_fields(ctx.url, version, year)
-        render_credit(credit, lang)
-        render_changes(year, changes, lang)
-        render_fields(ctx, year, fields)
-        render_exports(ctx, year, fields, changes)
+        render_credit(data.credit, list(data.credit_grades), lang)
+        render_changes(year, data.changes, lang)
+        render_fields(ctx, year, data.fields)
+        render_exports(ctx, year, data.fields, data.changes)
 
 
 render()

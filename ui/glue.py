@@ -26,11 +26,12 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
-from core import asset_pack, credit, db, profile, quality, regulatory, report, schema
+from core import asset_pack, db, profile, quality, regulatory, report
 from core.capacity import CapacityData, build_capacity
 from core.home import FilterOptions, Filters, HomeData, build_filter_options, build_home, last_complete_month
 from core.home import latest_call_day as _latest_call_day
 from core.i18n import fmt, t
+from core.pagedata.regulatory import RegulatoryData, build_regulatory_data
 from core.risk import RiskRule, compute_risk_all, read_rule_calls, risk_rules, select_rule_calls
 from core.risk_lists import rank_by_rule
 from core.rules import Rules, RulesError, load_rules
@@ -354,31 +355,6 @@ def today() -> date:
     return date.today()
 
 
-@st.cache_resource(show_spinner=False)
-def _checklists_ensured() -> set[tuple[str, int]]:
-    return set()
-
-
-def ensure_checklist(url: str, year: int) -> bool:
-    """Create a report year's eight steps once per server; True when rows were added.
-
-    Adding rows changes the data version, so the page reruns at once (before computing anything)
-    instead of missing every cache a little later.
-    """
-    done = _checklists_ensured()
-    if (url, year) in done:
-        return False
-    engine = get_engine(url)
-    before = db.row_counts(engine, [schema.checklist])["checklist"]
-    regulatory.ensure_checklist(engine, year)
-    after = db.row_counts(engine, [schema.checklist])["checklist"]
-    done.add((url, year))
-    if after != before:
-        clear_status()
-        return True
-    return False
-
-
 @st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
 def load_report_years(url: str, version: str) -> tuple[int, ...]:
     """Calendar years with calls, oldest first (:func:`core.report.data_years`)."""
@@ -387,31 +363,11 @@ def load_report_years(url: str, version: str) -> tuple[int, ...]:
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
-def load_checklist(url: str, version: str, year: int, on: date) -> pl.DataFrame:
-    """The eight steps of a report year with their status on ``on`` (:func:`core.regulatory.checklist`)."""
+def load_regulatory(url: str, version: str, year: int, on: date) -> RegulatoryData:
+    """The regulatory dashboard's data for report year ``year`` seen on ``on``
+    (:func:`core.pagedata.regulatory.build_regulatory_data`: every part computed once, nothing written)."""
     del version
-    return regulatory.checklist(get_engine(url), year, on)
-
-
-@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
-def load_fields(url: str, version: str, year: int) -> list[dict]:  # type: ignore[type-arg]
-    """The 46 annual-report fields of ``year`` with last year, change, rule and SQL."""
-    del version
-    return regulatory.compute_fields(get_engine(url), year, rules=rules_in_force())
-
-
-@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
-def load_changes(url: str, version: str, year: int) -> list[dict]:  # type: ignore[type-arg]
-    """The risk difference list of ``year`` (:func:`core.regulatory.compute_changes`)."""
-    del version
-    return regulatory.compute_changes(get_engine(url), year, rules=rules_in_force())
-
-
-@st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
-def load_credit(url: str, version: str, year: int, on: date) -> credit.CreditEstimate:
-    """The credit score estimate of ``year`` as seen on ``on`` (:func:`core.credit.estimate`)."""
-    del version
-    return credit.estimate(get_engine(url), year, today=on, rules=rules_in_force())
+    return build_regulatory_data(get_engine(url), year, today=on, rules=rules_in_force())
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
@@ -451,7 +407,7 @@ def monthly_report_html(url: str, month: date, lang: str) -> str:
 def _after_write() -> None:
     """A write by the app: forget the data version and the loaders that read what was written."""
     clear_status()
-    for loader in (load_checklist, load_credit, load_company, load_finance, load_fields):
+    for loader in (load_regulatory, load_company, load_finance):
         loader.clear()
 
 
@@ -639,19 +595,14 @@ __all__ = [
     "database_url",
     "display_url",
     "engine_name",
-    "ensure_checklist",
     "ensure_database",
     "get_engine",
     "is_default_url",
     "load_call_list",
     "load_campaign_agents",
     "load_capacity",
-    "load_changes",
-    "load_checklist",
     "load_company",
-    "load_credit",
     "load_default_period",
-    "load_fields",
     "load_filter_options",
     "load_finance",
     "load_home",
@@ -659,6 +610,7 @@ __all__ = [
     "load_occupancy_band",
     "load_pack",
     "load_quality",
+    "load_regulatory",
     "load_report_years",
     "load_risk",
     "load_risk_ranking",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from core import asset_pack, credit, db, profile, quality, regulatory
@@ -249,6 +250,38 @@ def test_checklist_edit_persists(demo_copy: str, use_db: Callable[[str], None], 
     button(again, "保存").click().run()
     assert step6(again)["状态"] == "已完成"
     assert step6(again)["完成日期"] == "2025-03-19"
+
+
+def test_opening_the_page_writes_no_checklist(
+    demo_copy: str, use_db: Callable[[str], None], pinned: date
+) -> None:
+    """A report year without stored steps shows the eight default steps and stores nothing; saving a step stores the eight."""
+    engine = _engine(demo_copy)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM checklist WHERE year = :y"), {"y": YEAR})
+    engine.dispose()
+    use_db(demo_copy)
+    at = run("pages/regulatory.py")
+    assert_clean(at)
+    steps = at.dataframe[0].value
+    assert steps["步骤"].tolist() == [str(s) for s in range(1, 9)]
+    # On 2025-03-20: steps 1–5 (15 Jan … 10 Mar) overdue, 6–8 open; nobody named yet.
+    assert steps["状态"].tolist() == ["逾期"] * 5 + ["待办"] * 3
+    assert steps["负责人"].tolist() == ["—"] * 8
+
+    def stored() -> int:
+        engine = _engine(demo_copy)
+        with engine.connect() as conn:
+            n = conn.execute(sa.text("SELECT COUNT(*) FROM checklist WHERE year = :y"), {"y": YEAR}).scalar()
+        engine.dispose()
+        return int(n or 0)
+
+    assert stored() == 0
+    at.selectbox(key="reg.step").set_value(6).run()
+    at.text_input(key=f"reg.ck.{YEAR}.6.owner").input("行政部")
+    button(at, "保存").click().run()
+    assert_clean(at)
+    assert stored() == 8
 
 
 def test_year_from_the_url(demo_copy: str, use_db: Callable[[str], None], pinned: date) -> None:
