@@ -16,7 +16,7 @@ WHERE
 
 -- F17 (metric:complaint_reply_rate)
 SELECT
-    sum(CASE WHEN (`complaints`.`replied_at` IS NOT NULL) THEN 1 ELSE 0 END) AS `complaints_replied`
+    count(*) AS `complaints`
 FROM `complaints`
     LEFT OUTER JOIN `calls` AS `k` ON `k`.`call_id` = `complaints`.`call_id`
 WHERE
@@ -24,7 +24,7 @@ WHERE
     AND `complaints`.`received_at` < '2026-01-01 00:00:00';
 
 SELECT
-    count(*) AS `complaints`
+    sum(CASE WHEN (`complaints`.`replied_at` IS NOT NULL) THEN 1 ELSE 0 END) AS `complaints_replied`
 FROM `complaints`
     LEFT OUTER JOIN `calls` AS `k` ON `k`.`call_id` = `complaints`.`call_id`
 WHERE
@@ -180,6 +180,12 @@ GROUP BY
 
 -- F22 (metric:seat_usage_rate)
 SELECT
+    `site_seats`.`site_id`,
+    `site_seats`.`effective_from`,
+    `site_seats`.`declared_seats`
+FROM `site_seats`;
+
+SELECT
     `run`.`mid`,
     max(`run`.`n`) AS `peak`
 FROM (
@@ -299,12 +305,6 @@ FROM (
 GROUP BY
     `run`.`mid`;
 
-SELECT
-    `site_seats`.`site_id`,
-    `site_seats`.`effective_from`,
-    `site_seats`.`declared_seats`
-FROM `site_seats`;
-
 -- F23 (metric:headcount_end)
 SELECT
     `agents`.`agent_id`,
@@ -407,14 +407,14 @@ WHERE
 
 -- F31 (metric:outbound_share)
 SELECT
-    sum(CASE WHEN (`calls`.`direction` = 'out') THEN 1 ELSE 0 END) AS `outbound_calls`
+    sum(CASE WHEN (`calls`.`direction` = 'in') THEN 1 ELSE 0 END) AS `inbound_calls`
 FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
     AND `calls`.`started_at` < '2026-01-01 00:00:00';
 
 SELECT
-    sum(CASE WHEN (`calls`.`direction` = 'in') THEN 1 ELSE 0 END) AS `inbound_calls`
+    sum(CASE WHEN (`calls`.`direction` = 'out') THEN 1 ELSE 0 END) AS `outbound_calls`
 FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
@@ -434,14 +434,14 @@ GROUP BY
 
 -- F33 (metric:robot_share)
 SELECT
-    sum(CASE WHEN (`calls`.`direction` = 'out' AND `calls`.`robot`) THEN 1 ELSE 0 END) AS `robot_calls`
+    sum(CASE WHEN (`calls`.`direction` = 'out') THEN 1 ELSE 0 END) AS `outbound_calls`
 FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
     AND `calls`.`started_at` < '2026-01-01 00:00:00';
 
 SELECT
-    sum(CASE WHEN (`calls`.`direction` = 'out') THEN 1 ELSE 0 END) AS `outbound_calls`
+    sum(CASE WHEN (`calls`.`direction` = 'out' AND `calls`.`robot`) THEN 1 ELSE 0 END) AS `robot_calls`
 FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
@@ -464,13 +464,6 @@ WHERE
     AND `calls`.`started_at` < '2026-01-01 00:00:00';
 
 -- F36 (metric:effective_talk_hours_per_agent_month)
-SELECT
-    sum(CASE WHEN (`calls`.`disposition` = 'answered' AND `calls`.`talk_seconds` >= 30 AND `calls`.`two_way_voice` AND `calls`.`agent_id` IS NOT NULL AND coalesce(`calls`.`robot`, false) = false) THEN `calls`.`talk_seconds` ELSE 0 END) AS `effective_human_talk_seconds`
-FROM `calls`
-WHERE
-    `calls`.`started_at` >= '2025-01-01 00:00:00'
-    AND `calls`.`started_at` < '2026-01-01 00:00:00';
-
 SELECT
     `u`.`d_month`,
     count(DISTINCT `u`.`agent_id`) AS `active_agents`,
@@ -498,6 +491,13 @@ FROM (
     LEFT OUTER JOIN `agents` AS `a2` ON `a2`.`agent_id` = `u`.`agent_id`
 GROUP BY
     `u`.`d_month`;
+
+SELECT
+    sum(CASE WHEN (`calls`.`disposition` = 'answered' AND `calls`.`talk_seconds` >= 30 AND `calls`.`two_way_voice` AND `calls`.`agent_id` IS NOT NULL AND coalesce(`calls`.`robot`, false) = false) THEN `calls`.`talk_seconds` ELSE 0 END) AS `effective_human_talk_seconds`
+FROM `calls`
+WHERE
+    `calls`.`started_at` >= '2025-01-01 00:00:00'
+    AND `calls`.`started_at` < '2026-01-01 00:00:00';
 
 -- F37 (metric:reached_customers)
 SELECT
@@ -580,20 +580,27 @@ ORDER BY
 
 -- F43 (metric:recording_coverage)
 SELECT
-    sum(CASE WHEN (`calls`.`direction` = 'out' AND `calls`.`disposition` = 'answered' AND `calls`.`recorded`) THEN 1 ELSE 0 END) AS `recorded_connected_calls`
-FROM `calls`
-WHERE
-    `calls`.`started_at` >= '2025-01-01 00:00:00'
-    AND `calls`.`started_at` < '2026-01-01 00:00:00';
-
-SELECT
     sum(CASE WHEN (`calls`.`direction` = 'out' AND `calls`.`disposition` = 'answered') THEN 1 ELSE 0 END) AS `connected_calls`
 FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
     AND `calls`.`started_at` < '2026-01-01 00:00:00';
 
+SELECT
+    sum(CASE WHEN (`calls`.`direction` = 'out' AND `calls`.`disposition` = 'answered' AND `calls`.`recorded`) THEN 1 ELSE 0 END) AS `recorded_connected_calls`
+FROM `calls`
+WHERE
+    `calls`.`started_at` >= '2025-01-01 00:00:00'
+    AND `calls`.`started_at` < '2026-01-01 00:00:00';
+
 -- F44 (metric:qa_coverage)
+SELECT
+    sum(CASE WHEN (`calls`.`disposition` = 'answered') THEN 1 ELSE 0 END) AS `connected_all`
+FROM `calls`
+WHERE
+    `calls`.`started_at` >= '2025-01-01 00:00:00'
+    AND `calls`.`started_at` < '2026-01-01 00:00:00';
+
 SELECT
     sum(CASE WHEN (`calls`.`disposition` = 'answered' AND `r`.`reviewed` = 1) THEN 1 ELSE 0 END) AS `reviewed_connected_all`
 FROM `calls`
@@ -603,13 +610,6 @@ FROM `calls`
             1 AS `reviewed`
         FROM `qa_reviews`
     ) AS `r` ON `r`.`call_id` = `calls`.`call_id`
-WHERE
-    `calls`.`started_at` >= '2025-01-01 00:00:00'
-    AND `calls`.`started_at` < '2026-01-01 00:00:00';
-
-SELECT
-    sum(CASE WHEN (`calls`.`disposition` = 'answered') THEN 1 ELSE 0 END) AS `connected_all`
-FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
     AND `calls`.`started_at` < '2026-01-01 00:00:00';

@@ -2,7 +2,7 @@ SELECT
     date_format(calls.started_at, '%%Y-%%m-%%d') AS d_day,
     sum(CASE WHEN (calls.direction = 'out' AND (CAST(EXTRACT(hour FROM calls.started_at) AS SIGNED INTEGER) * 60 + CAST(EXTRACT(minute FROM calls.started_at) AS SIGNED INTEGER) < 480 OR CAST(EXTRACT(hour FROM calls.started_at) AS SIGNED INTEGER) * 60 + CAST(EXTRACT(minute FROM calls.started_at) AS SIGNED INTEGER) >= 1260)) THEN 1 ELSE 0 END) AS outside_hours_calls,
     sum(CASE WHEN (calls.direction = 'out' AND calls.callee_province IN ('新疆', '西藏')) THEN 1 ELSE 0 END) AS blocked_region_calls,
-    sum(CASE WHEN false THEN 1 ELSE 0 END) AS out_of_coverage_calls,
+    sum(CASE WHEN false = 1 THEN 1 ELSE 0 END) AS out_of_coverage_calls,
     sum(CASE WHEN (calls.direction = 'out' AND (n.number IS NULL OR coalesce(n.registered, false) = false OR n.allocated_on IS NOT NULL AND date_format(calls.started_at, '%%Y-%%m-%%d') < date_format(n.allocated_on, '%%Y-%%m-%%d') OR n.released_on IS NOT NULL AND date_format(calls.started_at, '%%Y-%%m-%%d') > date_format(n.released_on, '%%Y-%%m-%%d'))) THEN 1 ELSE 0 END) AS unregistered_number_calls,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND c.purpose IN ('marketing')) THEN 1 ELSE 0 END) AS connected_recorded_purpose,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND calls.recorded = 1 AND c.purpose IN ('marketing')) THEN 1 ELSE 0 END) AS recorded_connected_purpose,

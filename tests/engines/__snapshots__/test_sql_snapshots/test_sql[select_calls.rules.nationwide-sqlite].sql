@@ -2,7 +2,7 @@ SELECT
     strftime('%Y-%m-%d', calls.started_at) AS d_day,
     sum(CASE WHEN (calls.direction = 'out' AND (CAST(strftime('%H', calls.started_at) AS INTEGER) * 60 + CAST(strftime('%M', calls.started_at) AS INTEGER) < 480 OR CAST(strftime('%H', calls.started_at) AS INTEGER) * 60 + CAST(strftime('%M', calls.started_at) AS INTEGER) >= 1260)) THEN 1 ELSE 0 END) AS outside_hours_calls,
     sum(CASE WHEN (calls.direction = 'out' AND calls.callee_province IN ('新疆', '西藏')) THEN 1 ELSE 0 END) AS blocked_region_calls,
-    sum(CASE WHEN 0 THEN 1 ELSE 0 END) AS out_of_coverage_calls,
+    sum(CASE WHEN 0 = 1 THEN 1 ELSE 0 END) AS out_of_coverage_calls,
     sum(CASE WHEN (calls.direction = 'out' AND (n.number IS NULL OR coalesce(n.registered, 0) = 0 OR n.allocated_on IS NOT NULL AND strftime('%Y-%m-%d', calls.started_at) < strftime('%Y-%m-%d', n.allocated_on) OR n.released_on IS NOT NULL AND strftime('%Y-%m-%d', calls.started_at) > strftime('%Y-%m-%d', n.released_on))) THEN 1 ELSE 0 END) AS unregistered_number_calls,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND c.purpose IN ('marketing')) THEN 1 ELSE 0 END) AS connected_recorded_purpose,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND calls.recorded = 1 AND c.purpose IN ('marketing')) THEN 1 ELSE 0 END) AS recorded_connected_purpose,
