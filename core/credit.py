@@ -33,16 +33,14 @@ from core import db, regulatory, schema
 from core.asset_pack import BENCHMARK_METRIC, benchmark_value, complaint_score, licence_valid_all_year
 from core.metrics import compute_metrics
 from core.quality import quality_score, run_checks
+from core.risk import COUNT_BASES
 from core.rules import Rules, load_rules
+from core.semantic.bases import BASES
 
-BREACH_KEYS = (
-    "outside_hours_calls",
-    "blocked_region_calls",
-    "out_of_coverage_calls",
-    "unregistered_number_calls",
-    "dnc_calls",
-    "over_cap_calls",
-    "recall_after_abandon_72h",
+#: The outbound-call breaches the rule_breaches component counts: the count bases of the risk rules
+#: (core.risk.SIGNALS) whose rows are calls, so complaints are not counted twice.
+BREACH_KEYS: tuple[str, ...] = tuple(
+    base for base in COUNT_BASES.values() if BASES[base].source in ("calls", "dnc", "percallee")
 )
 LABELS: dict[str, tuple[str, str]] = {
     "timeliness": ("报送及时性", "Timeliness"),

@@ -29,7 +29,8 @@ distinct call ids), so no join can multiply rows (the fan-out trap).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -50,21 +51,6 @@ from core.semantic.context import period_bounds as period_bounds
 
 _Ctx = Ctx
 _CallFrom = CallFrom
-
-SOURCE_DIMS: dict[str, set[str]] = {
-    "calls": set(DIMENSIONS),
-    "customers": set(DIMENSIONS),
-    "dnc": set(DIMENSIONS),
-    "percallee": set(DIMENSIONS),
-    "sessions": SESSION_DIMS,
-    "active": set(DIMENSIONS),
-    "agent_months": set(DIMENSIONS),
-    "peak": SESSION_DIMS,
-    "seats": SEAT_DIMS,
-    "roster": ROSTER_DIMS,
-    "complaints": set(DIMENSIONS),
-    "qa": set(DIMENSIONS),
-}
 
 
 def select_calls(
@@ -815,60 +801,146 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     return ctx.cache[key]
 
 
-def _run_source(ctx: _Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
-    if source == "calls":
-        rolled = []
-        if ctx.rollup and (set(by) <= rollup.DIMS or set(by) <= rollup.HOURLY_DIMS):
-            daily = set(by) <= rollup.DIMS
-            rolled = [n for n in names if B.cube_answers(n, ctx.rules, daily=daily)]
-        rest = [n for n in names if n not in rolled]
-        parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
-        if rest:
-            narrow = (bool(parts) or ctx.cache.get("sparse", False)) and all(BASES[n].is_count for n in rest)
-            parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
-        frame = _merge([_conform_dims(part, by) for part in parts], by)
-    elif source == "customers":
-        quick = _customers_from_rollup(ctx, by, names) if ctx.rollup else None
-        if quick is not None:
-            return quick.select(*by, *names)
-        frame = db.read_frame(ctx.db, select_customers(ctx, by, names))
-    elif source == "dnc":
-        stored = (
-            ctx.rollup and set(by) <= rollup.DIMS and ctx.conn is not None and rollup.dnc_current(ctx.conn)
-        )
-        frame = db.read_frame(ctx.db, select_dnc(ctx, by, names, stored=bool(stored)))
-    elif source == "percallee":
-        cells_elsewhere = "calls" in ctx.cache.get("sources", ()) or ctx.cache.get("sparse", False)
-        frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names, breaches_only=cells_elsewhere))
-        if by and not cells_elsewhere:
-            # Only customers who can breach a rule are windowed (per_callee_windowed); the cells of
-            # everyone else's calls still exist, with zero breaches.
-            cells = _conform_dims(db.read_frame(ctx.db, select_per_callee_cells(ctx, by)), by)
-            frame = cells.join(_conform_dims(frame, by), on=by, how="left", nulls_equal=True)
-    elif source == "sessions":
-        frame = db.read_frame(ctx.db, select_sessions(ctx, by, names))
-    elif source == "active":
-        frame = _active_frame(ctx, by)
-    elif source == "agent_months":
-        dims = by if "month" in by else [*by, "month"]
-        monthly = _conform_dims(_active_frame(ctx, dims), dims)
-        if by:
-            frame = monthly.group_by(by).agg(pl.col("active_agents").sum().alias("agent_months"))
-        else:
-            frame = pl.DataFrame({"agent_months": [int(monthly["active_agents"].sum() or 0)]})
-        return _conform_dims(frame, by).select(*by, *names)
-    elif source == "peak":
-        return _peak_frame(ctx, by).select(*by, *names)
-    elif source == "seats":
-        return _seats_frame(ctx, by).select(*by, *names)
-    elif source == "roster":
-        return _roster_frame(ctx, by).select(*by, *names)
-    elif source == "complaints":
-        frame = db.read_frame(ctx.db, select_complaints(ctx, by, names))
-    elif source == "qa":
-        frame = db.read_frame(ctx.db, select_qa(ctx, by, names))
-    else:  # pragma: no cover - BASE_SOURCE and this switch are kept in step by a test
-        raise KeyError(source)
-    frame = _conform_dims(frame, by)
+def _run_calls(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:
+    rolled = []
+    if ctx.rollup and (set(by) <= rollup.DIMS or set(by) <= rollup.HOURLY_DIMS):
+        daily = set(by) <= rollup.DIMS
+        rolled = [n for n in names if B.cube_answers(n, ctx.rules, daily=daily)]
+    rest = [n for n in names if n not in rolled]
+    parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
+    if rest:
+        narrow = (bool(parts) or ctx.cache.get("sparse", False)) and all(BASES[n].is_count for n in rest)
+        parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
+    return _merge([_conform_dims(part, by) for part in parts], by)
+
+
+def _run_customers(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:
+    quick = _customers_from_rollup(ctx, by, names) if ctx.rollup else None
+    if quick is not None:
+        return quick
+    return db.read_frame(ctx.db, select_customers(ctx, by, names))
+
+
+def _run_dnc(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:
+    stored = ctx.rollup and set(by) <= rollup.DIMS and ctx.conn is not None and rollup.dnc_current(ctx.conn)
+    return db.read_frame(ctx.db, select_dnc(ctx, by, names, stored=bool(stored)))
+
+
+def _run_per_callee(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:
+    cells_elsewhere = "calls" in ctx.cache.get("sources", ()) or ctx.cache.get("sparse", False)
+    frame = db.read_frame(ctx.db, select_per_callee(ctx, by, names, breaches_only=cells_elsewhere))
+    if by and not cells_elsewhere:
+        # Only customers who can breach a rule are windowed (per_callee_windowed); the cells of
+        # everyone else's calls still exist, with zero breaches.
+        cells = _conform_dims(db.read_frame(ctx.db, select_per_callee_cells(ctx, by)), by)
+        frame = cells.join(_conform_dims(frame, by), on=by, how="left", nulls_equal=True)
+    return frame
+
+
+def _run_agent_months(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:
+    dims = by if "month" in by else [*by, "month"]
+    monthly = _conform_dims(_active_frame(ctx, dims), dims)
+    if by:
+        return monthly.group_by(by).agg(pl.col("active_agents").sum().alias("agent_months"))
+    return pl.DataFrame({"agent_months": [int(monthly["active_agents"].sum() or 0)]})
+
+
+def _read(select: Any) -> Any:
+    """A source that is one query: run it."""
+    return lambda ctx, by, names: db.read_frame(ctx.db, select(ctx, by, names))
+
+
+def _whole_table(table: sa.Table) -> Any:
+    return lambda ctx, by, names: [sa.select(*table.columns)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A source of bases (:data:`core.semantic.bases.SOURCES`): the dimensions it can cut by, how it
+    computes its bases by those dimensions (in the database, through the rollups when they can
+    answer), and the SQL it runs on the raw tables (shown beside an annual-report field)."""
+
+    name: str
+    dims: frozenset[str]
+    run: Callable[[Ctx, list[str], list[str]], pl.DataFrame]
+    explain: Callable[[Ctx, list[str], list[str]], list[Any]]
+
+
+_ALL = frozenset(DIMENSIONS)
+SOURCE_IMPL: dict[str, Source] = {
+    s.name: s
+    for s in (
+        Source(name="calls", dims=_ALL, run=_run_calls, explain=lambda c, by, n: [select_calls(c, by, n)]),
+        Source(
+            name="customers",
+            dims=_ALL,
+            run=_run_customers,
+            explain=lambda c, by, n: [select_customers(c, by, n)],
+        ),
+        Source(name="dnc", dims=_ALL, run=_run_dnc, explain=lambda c, by, n: [select_dnc(c, by, n)]),
+        Source(
+            name="percallee",
+            dims=_ALL,
+            run=_run_per_callee,
+            explain=lambda c, by, n: [select_per_callee(c, by, n)],
+        ),
+        Source(
+            name="sessions",
+            dims=frozenset(SESSION_DIMS),
+            run=_read(select_sessions),
+            explain=lambda c, by, n: [select_sessions(c, by, n)],
+        ),
+        Source(
+            name="active",
+            dims=_ALL,
+            run=lambda c, by, n: _active_frame(c, by),
+            explain=lambda c, by, n: [select_active(c, by)],
+        ),
+        Source(
+            name="agent_months",
+            dims=_ALL,
+            run=_run_agent_months,
+            explain=lambda c, by, n: [select_active(c, [*by, "month"] if "month" not in by else by)],
+        ),
+        Source(
+            name="peak",
+            dims=frozenset(SESSION_DIMS),
+            run=lambda c, by, n: _peak_frame(c, by),
+            explain=lambda c, by, n: [
+                select_peak_pieces(c, [g for g in ("team", "site", "agent") if g in by])
+            ],
+        ),
+        Source(
+            name="seats",
+            dims=frozenset(SEAT_DIMS),
+            run=lambda c, by, n: _seats_frame(c, by),
+            explain=_whole_table(schema.site_seats),
+        ),
+        Source(
+            name="roster",
+            dims=frozenset(ROSTER_DIMS),
+            run=lambda c, by, n: _roster_frame(c, by),
+            explain=_whole_table(schema.agents),
+        ),
+        Source(
+            name="complaints",
+            dims=_ALL,
+            run=_read(select_complaints),
+            explain=lambda c, by, n: [select_complaints(c, by, n)],
+        ),
+        Source(name="qa", dims=_ALL, run=_read(select_qa), explain=lambda c, by, n: [select_qa(c, by, n)]),
+    )
+}
+#: The dimensions each source can cut by.
+SOURCE_DIMS: dict[str, set[str]] = {name: set(s.dims) for name, s in SOURCE_IMPL.items()}
+
+
+def explain(ctx: Ctx, name: str, by: Sequence[str] = ()) -> list[Any]:
+    """The SQL (SQLAlchemy ``Select`` objects) the base ``name`` runs on the raw tables, by ``by``."""
+    return SOURCE_IMPL[BASE_SOURCE[name]].explain(ctx, list(by), [name])
+
+
+def _run_source(ctx: Ctx, source: str, by: list[str], names: list[str]) -> pl.DataFrame:
+    frame = _conform_dims(SOURCE_IMPL[source].run(ctx, by, names), by)
     keep = [*by, *[n for n in names if n in frame.columns]]
     return frame.select(keep)

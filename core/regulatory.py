@@ -329,28 +329,7 @@ def field_sql(engine: Engine, field: Field, year: int, *, rules: Rules | None = 
     queries: list[Any] = []
     if field.kind == "metric":
         for base in METRICS[field.ref].needs:
-            source = cubes.BASE_SOURCE.get(base)
-            if source == "calls":
-                queries.append(cubes.select_calls(ctx, [], [base]))
-            elif source == "customers":
-                queries.append(cubes.select_customers(ctx, [], [base]))
-            elif source == "dnc":
-                queries.append(cubes.select_dnc(ctx, [], [base]))
-            elif source == "percallee":
-                queries.append(cubes.select_per_callee(ctx, [], [base]))
-            elif source == "sessions":
-                queries.append(cubes.select_sessions(ctx, [], [base]))
-            elif source in ("active", "agent_months"):
-                queries.append(cubes.select_active(ctx, ["month"] if source == "agent_months" else []))
-            elif source == "peak":
-                queries.append(cubes.select_peak_pieces(ctx, []))
-            elif source == "complaints":
-                queries.append(cubes.select_complaints(ctx, [], [base]))
-            elif source == "qa":
-                queries.append(cubes.select_qa(ctx, [], [base]))
-            elif source in ("seats", "roster"):
-                table = schema.site_seats if source == "seats" else schema.agents
-                queries.append(sa.select(*table.columns))
+            queries += cubes.explain(ctx, base)
     elif field.ref in ("registered_numbers_used", "numbers_95_96_used"):
         kinds = ("95", "96") if field.ref == "numbers_95_96_used" else None
         queries.append(select_numbers_used(year, kinds=kinds))
