@@ -543,7 +543,10 @@ def credit_components_figure(
 
 def figure_png(fig: go.Figure, *, width: int = 1200, height: int | None = None) -> bytes:
     """The figure as PNG bytes (kaleido with the system Chromium)."""
-    return fig.to_image(format="png", width=width, height=height or int(fig.layout.height or 420), scale=2)
+    png: bytes = fig.to_image(
+        format="png", width=width, height=height or int(fig.layout.height or 420), scale=2
+    )
+    return png
 
 
 __all__: list[Any] = [

@@ -136,7 +136,7 @@ def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa
         .group_by(*dim_cols, c.callee_id)
         .subquery("pc")
     )
-    exprs = {
+    exprs: dict[str, Callable[[], Any]] = {
         "reached_customers": lambda: sa.func.count(),
         "effective_customers": lambda: sa.func.coalesce(sa.func.sum(per_customer.c.eff), 0),
     }
@@ -362,7 +362,7 @@ def _campaign_agents(ctx: _Ctx) -> Any:
 
 def _session_dim(ctx: _Ctx, name: str, s: Any, a: Any) -> Any:
     d = ctx.dialect
-    exprs = {
+    exprs: dict[str, Callable[[], Any]] = {
         "month": lambda: sql.month_key(d, s.c.login_at),
         "day": lambda: sql.day_key(d, s.c.login_at),
         "team": lambda: a.c.team,
@@ -798,7 +798,8 @@ def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     if key not in ctx.cache:
         quick = ctx.rollup and (set(dims) <= rollup.DIMS or set(dims) <= rollup.HOURLY_DIMS)
         ctx.cache[key] = db.read_frame(ctx.db, select_active(ctx, dims, from_rollup=quick))
-    return ctx.cache[key]
+    frame: pl.DataFrame = ctx.cache[key]
+    return frame
 
 
 def _run_calls(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:

@@ -461,6 +461,14 @@ def data_version(engine: Engine) -> str:
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
+def driver(conn: sa.Connection) -> Any:
+    """The DBAPI driver's own connection under ``conn`` (DuckDB's, psycopg's, chdb's client…)."""
+    raw = conn.connection.driver_connection
+    if raw is None:  # pragma: no cover - a pooled connection always has one while checked out
+        raise DatabaseError("数据库连接已关闭", "the database connection is closed")
+    return raw
+
+
 def read_frame(
     engine: Engine | sa.Connection, query: sa.Select[Any] | sa.TextClause, **params: Any
 ) -> pl.DataFrame:
@@ -476,7 +484,7 @@ def read_frame(
     with connection(engine) as conn:
         if dialect == "duckdb":
             compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-            raw = conn.connection.driver_connection
+            raw = driver(conn)
             args = _positional_params(compiled, params)
             frame = pl.from_arrow(raw.sql(str(compiled), params=args or None).to_arrow_table())
         else:
@@ -553,7 +561,7 @@ def _conform(table: sa.Table, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _load_duckdb(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     raw.register("_bulk_frame", frame.to_arrow())
     try:
         cols = ", ".join(f'"{c}"' for c in frame.columns)
@@ -563,7 +571,7 @@ def _load_duckdb(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> N
 
 
 def _load_postgresql(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     cols = ", ".join(f'"{c}"' for c in frame.columns)
     copy_sql = f"COPY \"{table.name}\" ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     with raw.cursor() as cur, cur.copy(copy_sql) as copy:
@@ -582,7 +590,7 @@ def _load_postgresql(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) 
 
 
 def _load_clickhouse(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
-    client = conn.connection.driver_connection.client
+    client = driver(conn).client
     for start in range(0, frame.height, 1_000_000):
         client.insert_arrow(table.name, frame.slice(start, 1_000_000).to_arrow())
 
@@ -590,7 +598,7 @@ def _load_clickhouse(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) 
 def _load_executemany(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> None:
     # The driver's own executemany on plain tuples: PyMySQL folds a batch into multi-row INSERTs
     # and sqlite3 runs a prepared statement in C; both several times faster than dict rows.
-    raw = conn.connection.driver_connection
+    raw = driver(conn)
     q = engine_quote = conn.dialect.identifier_preparer.quote
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cols = ", ".join(engine_quote(c) for c in frame.columns)

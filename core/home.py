@@ -174,7 +174,9 @@ def latest_call_day(engine: Engine) -> date | None:
         return None
     if isinstance(latest, str):  # SQLite through a text() path, or a driver without types
         latest = datetime.fromisoformat(latest)
-    return latest.date() if isinstance(latest, datetime) else latest  # type: ignore[no-any-return]
+    if isinstance(latest, datetime):
+        return latest.date()
+    return latest if isinstance(latest, date) else None
 
 
 def last_complete_month(engine: Engine, today: date) -> tuple[date, date]:

@@ -130,7 +130,7 @@ def sites_open_at(engine: Engine, day: date) -> pl.DataFrame:
     frame = _small(engine, schema.sites)
     keep = [
         (_as_date(r["opened_on"]) or date.min) <= day
-        and (r["closed_on"] is None or _as_date(r["closed_on"]) > day)
+        and (r["closed_on"] is None or (_as_date(r["closed_on"]) or date.max) > day)
         for r in frame.iter_rows(named=True)
     ]
     return frame.filter(pl.Series(keep, dtype=pl.Boolean)) if frame.height else frame
@@ -212,7 +212,7 @@ def _year_data(engine: Engine, year: int, fields: list[Field], rules: Rules) -> 
             manual[f"finance.{k}"] = v
     if lic:
         manual["licences.licence_no"] = ",".join(str(r["licence_no"]) for r in lic)
-        valid_to = [_as_date(r["valid_to"]) for r in lic if r["valid_to"] is not None]
+        valid_to = [d for r in lic if (d := _as_date(r["valid_to"])) is not None]
         manual["licences.valid_to"] = max(valid_to).isoformat() if valid_to else None
     return _YearData(values, derived, manual)
 
@@ -767,7 +767,7 @@ def mark_step(
     ensure_checklist(engine, report_year)
     ck = schema.checklist
     values = {"done_on": done_on, "owner": owner, "signer": signer, "note": note}
-    stmt = sa.update(ck).where(ck.c.year == report_year, ck.c.step == step).values(**values)
+    stmt: sa.Executable = sa.update(ck).where(ck.c.year == report_year, ck.c.step == step).values(**values)
     if db.dialect_of(engine) == "clickhouse":
         # ClickHouse has no transactional UPDATE; a synchronous mutation does the same here.
         sets = ", ".join(f"{k} = {_ch_literal(v)}" for k, v in values.items())

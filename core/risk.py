@@ -34,6 +34,7 @@ from core.cubes import Filters
 from core.privacy import mask_id
 from core.rules import Rules, level, load_rules
 from core.semantic import bases
+from core.semantic.context import CallFrom
 
 ENTITIES: tuple[str, ...] = ("caller_number", "campaign", "team", "agent", "callee_province")
 GRAINS: tuple[str, ...] = ("day", "week", "month")
@@ -403,7 +404,8 @@ def _marking_day(rules: Rules, entity: str) -> pl.Expr:
             & (short.cast(pl.Float64) >= m["max_short_share"] * conn)
         )
     )
-    return risky.cast(pl.Int64)
+    out: pl.Expr = risky.cast(pl.Int64)
+    return out
 
 
 def _widen(start: date, end: date, grain: str) -> tuple[date, date]:
@@ -522,10 +524,10 @@ def select_rule_calls(
         with engine.connect() as conn:
             ctx.rollup = rollup.current(conn)  # the stored window counts, when current
         windowed = cubes.per_callee_windowed(ctx)
-        f = cubes.CallFrom(windowed, ctx)
+        f = CallFrom(windowed, ctx)
         time_col = windowed.c.started_at
     else:
-        f = cubes.CallFrom(schema.calls, ctx)
+        f = CallFrom(schema.calls, ctx)
         time_col = schema.calls.c.started_at
     k = f.k.c
     if source == "complaints":

@@ -23,6 +23,16 @@ export CALLCENTER_TEST_MYSQL_URL="${CALLCENTER_TEST_MYSQL_URL:-mysql+pymysql://c
 export CALLCENTER_REQUIRE_SERVERS=1   # engine tests fail, not skip, when a server is missing
 unset CALLCENTER_DB_URL               # tests choose their databases; a developer's own must not leak in
 
+# Lint, format and types first (ruff, ruff format, mypy strict on core/); a failure here fails the run
+# at the end, after the tests, so one run shows everything.
+gates_failed=()
+echo "test.sh: ruff check"
+python3 -m ruff check . || gates_failed+=("ruff check")
+echo "test.sh: ruff format --check"
+python3 -m ruff format --check . || gates_failed+=("ruff format")
+echo "test.sh: mypy (strict on core/)"
+python3 -m mypy || gates_failed+=("mypy")
+
 # Count outcomes with a tiny plugin rather than by reading pytest's summary line, which -qq hides.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -68,6 +78,10 @@ for arg in "$@"; do
 done
 
 echo "test.sh: pytest exit $status; ${summary:-no summary line} ($counts)"
+if [ ${#gates_failed[@]} -gt 0 ]; then
+  echo "test.sh: FAILED gates: ${gates_failed[*]}" >&2
+  [ "$status" -eq 0 ] && status=1
+fi
 if [ "$status" -eq 5 ]; then
   echo "test.sh: FAILED: no test ran" >&2
   exit 1

@@ -235,7 +235,7 @@ def _is_time(value: str) -> bool:
     value = value.strip()
     if not value:
         return False
-    return to_datetime(pl.Series([value])).is_not_null().item()
+    return bool(to_datetime(pl.Series([value])).is_not_null().item())
 
 
 def _require(names: list[str], needed: tuple[str, ...], source: Source, what: str) -> None:

@@ -119,7 +119,8 @@ def normalise_number(text: str | None, strip_prefixes: Iterable[str] = ()) -> st
     """One number in its canonical digits, or ``None`` (withheld or not a number). See the module."""
     frame = pl.DataFrame({"n": [text]}, schema={"n": pl.String})
     norm, _bad = normalise_exprs(pl.col("n"), strip_prefixes)
-    return frame.select(norm.alias("n")).item()
+    out = frame.select(norm.alias("n")).item()
+    return None if out is None else str(out)
 
 
 def normalise_exprs(expr: pl.Expr, strip_prefixes: Iterable[str] = ()) -> tuple[pl.Expr, pl.Expr]:

@@ -122,7 +122,9 @@ def detect_encoding(head: bytes) -> str:
 
 
 def _count_outside_quotes(line: str, delimiter: str) -> int:
-    return pl.Series([line]).str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True).item()
+    return int(
+        pl.Series([line]).str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True).item()
+    )
 
 
 def detect_delimiter(line: str) -> str:
@@ -586,7 +588,7 @@ class ParquetSource:
 
     @property
     def empty(self) -> bool:
-        return self.rows_total == 0
+        return bool(self.rows_total == 0)
 
     def close(self) -> None:
         self._file.close()

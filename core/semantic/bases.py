@@ -262,6 +262,10 @@ def _talk(ctx: Ctx, f: Any) -> Any:
     return f.k.c.talk_seconds
 
 
+def _in_hour(hour: int) -> Expr:
+    return lambda ctx, f: sa.and_(outbound(ctx, f), sql.hour(ctx.dialect, f.k.c.started_at) == hour)
+
+
 def _short_marking(ctx: Ctx, f: Any) -> Any:
     return sa.and_(_out_connected(ctx, f), f.k.c.talk_seconds < int(ctx.rules.get("marking.short_seconds")))
 
@@ -381,7 +385,7 @@ _DECLARED: list[Base] = [
             name=f"out_h{h:02d}",
             source="calls",
             counts=f"outbound calls started in hour {h:02d} of the day (daily cube: calls outside whole-hour windows)",
-            where=lambda ctx, f, h=h: sa.and_(outbound(ctx, f), sql.hour(ctx.dialect, f.k.c.started_at) == h),
+            where=_in_hour(h),
             internal=True,
         )
         for h in range(24)

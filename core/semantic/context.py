@@ -15,6 +15,7 @@ works, to no team. A campaign filter keeps the calls of those campaigns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -120,7 +121,7 @@ class CallFrom:
     def dim_expr(self, name: str, time_col: Any | None = None) -> Any:
         d, k = self.ctx.dialect, self.k.c
         t = time_col if time_col is not None else k.started_at
-        exprs = {
+        exprs: dict[str, Callable[[], Any]] = {
             "month": lambda: sql.month_key(d, t),
             "day": lambda: sql.day_key(d, t),
             "hour": lambda: sql.hour(d, t),
@@ -219,4 +220,5 @@ def small(ctx: Ctx, table: str) -> pl.DataFrame:
     if key not in ctx.cache:
         tbl = schema.metadata.tables[table]
         ctx.cache[key] = db.read_frame(ctx.db, sa.select(*tbl.columns))
-    return ctx.cache[key]
+    frame: pl.DataFrame = ctx.cache[key]
+    return frame

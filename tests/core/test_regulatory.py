@@ -199,7 +199,9 @@ def test_outbound_share(
     if mode == "points":
         assert entry["change"] == pytest.approx((cur_out - prev_out) / 1000)
         assert f"{(cur_out - prev_out) / 10:+.1f}个百分点" in entry["rule"]
-        assert f"Outbound share changed {(cur_out - prev_out) / 10:+.1f} percentage points" in entry["rule_en"]
+        assert (
+            f"Outbound share changed {(cur_out - prev_out) / 10:+.1f} percentage points" in entry["rule_en"]
+        )
     else:
         assert entry["change"] == pytest.approx(cur_out / prev_out - 1)
 
