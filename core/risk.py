@@ -66,13 +66,9 @@ class Signal:
 
 #: The risk signals, by rule id (the ``[risk.<id>]`` sections of ``core/rules.toml``).
 SIGNALS: dict[str, Signal] = {
-    "outside_hours": Signal(count="outside_hours_calls"),
-    "blocked_region": Signal(count="blocked_region_calls"),
-    "out_of_coverage": Signal(count="out_of_coverage_calls"),
-    "unregistered_number": Signal(count="unregistered_number_calls"),
-    "dnc": Signal(count="dnc_calls"),
-    "over_cap": Signal(count="over_cap_calls"),
-    "recall_after_abandon": Signal(count="recall_after_abandon_72h"),
+    # Zero-tolerance rules: the base declared with ``rule=<id>`` counts their breaches.
+    **{b.rule: Signal(count=b.name) for b in bases.BASES.values() if b.rule is not None},
+    # Rules judged on a rate or on a day's figures.
     "abandon": Signal(
         bases=("abandoned_outbound", "connected_calls"),
         behind="abandoned_outbound",
@@ -93,7 +89,6 @@ SIGNALS: dict[str, Signal] = {
             "marking.min_connected",
         ),
     ),
-    "regulator_complaints": Signal(count="regulator_complaints"),
     "complaint_reply": Signal(
         bases=("complaints", "complaints_replied"),
         behind="complaints_unreplied",

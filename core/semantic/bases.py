@@ -10,6 +10,8 @@ annual-report fields show their SQL. Each base is declared here exactly once, as
 * ``where``: the predicate selecting its rows (a function of the context and the row source);
   ``value``: what is summed over them (``None``: the rows are counted);
 * ``params``: the rule parameters it reads, as dotted keys of ``core/rules.toml``;
+* ``rule``: the zero-tolerance risk rule (``[risk.<rule>]`` of ``core/rules.toml``) whose breaches
+  it counts, if any: the risk score, the calls behind a cell and the credit estimate follow;
 * how the rollup answers it: ``stored`` (a column of the call cubes, rule-free), ``of`` + ``narrow``
   (a stored base narrowed by a condition on the cubes' key columns only: province, caller number,
   day, campaign), ``same_as`` (a stored base it equals under some rules) or ``cube_sum`` (a special
@@ -91,6 +93,7 @@ class Base:
     cube_sum: Expr | None = None
     cube_when: Callable[[Rules], bool] | None = None
     internal: bool = False
+    rule: str | None = None
 
     @property
     def is_count(self) -> bool:
@@ -399,6 +402,7 @@ _DECLARED: list[Base] = [
     ),
     Base(
         name="outside_hours_calls",
+        rule="outside_hours",
         source="calls",
         counts="outbound calls started outside the campaign's allowed window",
         where=outside_hours,
@@ -408,6 +412,7 @@ _DECLARED: list[Base] = [
     ),
     Base(
         name="blocked_region_calls",
+        rule="blocked_region",
         source="calls",
         counts="outbound calls to a blocked province",
         of="outbound_calls",
@@ -416,6 +421,7 @@ _DECLARED: list[Base] = [
     ),
     Base(
         name="out_of_coverage_calls",
+        rule="out_of_coverage",
         source="calls",
         counts="outbound calls to a province outside the B24 licence coverage",
         of="outbound_calls",
@@ -423,6 +429,7 @@ _DECLARED: list[Base] = [
     ),
     Base(
         name="unregistered_number_calls",
+        rule="unregistered_number",
         source="calls",
         counts="outbound calls from an unregistered number or outside its allocation days",
         of="outbound_calls",
@@ -468,6 +475,7 @@ _DECLARED: list[Base] = [
     # ---- other sources -------------------------------------------------------------------------
     Base(
         name="dnc_calls",
+        rule="dnc",
         source="dnc",
         counts="outbound calls after the customer's DNC entry",
         where=after_dnc,
@@ -486,6 +494,7 @@ _DECLARED: list[Base] = [
     ),
     Base(
         name="over_cap_calls",
+        rule="over_cap",
         source="percallee",
         counts="outbound calls beyond a per-callee cap (24 h / 5 min)",
         where=over_cap,
@@ -493,6 +502,7 @@ _DECLARED: list[Base] = [
     ),
     Base(
         name="recall_after_abandon_72h",
+        rule="recall_after_abandon",
         source="percallee",
         counts="outbound calls within abandon.recall_hours of an abandoned call to the customer",
         where=recall_after_abandon,
@@ -519,6 +529,7 @@ _DECLARED: list[Base] = [
     Base(name="complaints", source="complaints", counts="complaints received"),
     Base(
         name="regulator_complaints",
+        rule="regulator_complaints",
         source="complaints",
         counts="complaints received through a red channel (12321, MIIT)",
         where=lambda ctx, p: p.c.channel.in_(tuple(ctx.rules.get("complaints.red_channels"))),
