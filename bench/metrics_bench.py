@@ -37,7 +37,6 @@ runs everything in well under a minute.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 import os
@@ -45,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -54,6 +53,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # when the child runs this file as a script
     sys.path.insert(0, str(ROOT))
+
+from bench import risk_bench  # noqa: E402  (after the path set-up above)
+from bench.dataset import (  # noqa: E402
+    DEFAULT_SCALE,
+    DEFAULT_SEED,
+    DEFAULT_WORKDIR,
+    DEFAULT_YEAR,
+    DataSpec,
+    Say,
+    ensure_data,
+    read_marker,
+)
 
 # --------------------------------------------------------------------------------------------
 # What is measured: the metrics of the touch and capacity pages, and the cuts they are shown by
@@ -119,194 +130,10 @@ CUTS: tuple[Cut, ...] = (
 )
 
 ENGINES: tuple[str, ...] = ("duckdb", "sqlite", "pandas")
-DEFAULT_SCALE = 27.5  # about 20 million calls in the report year (0.73 M at scale 1)
-DEFAULT_YEAR = 2025
-DEFAULT_SEED = 7
-DEFAULT_WORKDIR = Path("/tmp/callcenter-bench")
 REL_TOL = 1e-9
-DATA_FORMAT = 1  # bump when the layout of the benchmark databases changes
 
 Rows = list[dict[str, Any]]
 Results = dict[str, Rows]  # cut name → rows (dimension columns first, then metric columns)
-Say = Callable[[str], None]
-
-
-# --------------------------------------------------------------------------------------------
-# Data: build once, reuse
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DataSpec:
-    """The benchmark data: the demo company at ``scale``, report year ``year``."""
-
-    scale: float = DEFAULT_SCALE
-    year: int = DEFAULT_YEAR
-    seed: int = DEFAULT_SEED
-
-    @property
-    def end(self) -> date:
-        """The demo's last day: the end of October after the year (as ``python -m core demo`` in
-        November would build it), so that ``year`` is its report year Y."""
-        return date(self.year + 1, 10, 31)
-
-    def folder(self, workdir: Path) -> Path:
-        return workdir / f"y{self.year}-scale{self.scale:g}-seed{self.seed}"
-
-    def path(self, workdir: Path, engine: str) -> Path:
-        return self.folder(workdir) / f"callcenter.{engine}"
-
-    def marker_data(self) -> dict[str, Any]:
-        return {
-            "format": DATA_FORMAT,
-            "scale": self.scale,
-            "year": self.year,
-            "seed": self.seed,
-            "generator": generator_fingerprint(),
-        }
-
-
-def generator_fingerprint() -> str:
-    """A hash of the demo generator's source: data built by an older generator is rebuilt."""
-    import hashlib
-
-    h = hashlib.sha1()
-    for name in ("demo.py", "demo_plan.py"):
-        h.update((ROOT / "core" / name).read_bytes())
-    return h.hexdigest()[:12]
-
-
-def _marker(path: Path) -> Path:
-    return path.with_name(path.name + ".json")
-
-
-def _read_marker(spec: DataSpec, path: Path) -> dict[str, Any] | None:
-    """The marker of a complete database built for ``spec``, or ``None``."""
-    m = _marker(path)
-    if not (path.exists() and m.exists()):
-        return None
-    try:
-        info = json.loads(m.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    same = all(info.get(k) == v for k, v in spec.marker_data().items())
-    return info if same else None
-
-
-def _sqlite_fast_load(engine: Any) -> None:
-    """Pragmas for a one-off bulk load (a crash mid-load leaves no marker, so the file is rebuilt)."""
-    import sqlalchemy as sa
-
-    @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=OFF")
-        cur.execute("PRAGMA synchronous=OFF")
-        cur.execute("PRAGMA cache_size=-262144")
-        cur.close()
-
-
-def ensure_data(spec: DataSpec, workdir: Path, engines: Sequence[str], say: Say = print) -> dict[str, Path]:
-    """The database files the engines need (``duckdb`` always: pandas loads from it), built if missing.
-
-    One pass over the generator loads every database that lacks a matching marker, month by month
-    (memory stays flat at any scale).
-    """
-    from core import db, demo
-
-    wanted = ["duckdb"] + (["sqlite"] if "sqlite" in engines else [])
-    paths = {e: spec.path(workdir, e) for e in wanted}
-    todo = [e for e in wanted if _read_marker(spec, paths[e]) is None]
-    for e in wanted:
-        if e not in todo:
-            info = _read_marker(spec, paths[e]) or {}
-            say(f"{e}: reusing {paths[e]} ({info.get('calls_in_year', 0):,} calls in {spec.year})")
-    if not todo:
-        _ensure_rollup(paths["duckdb"], say)
-        return paths
-
-    spec.folder(workdir).mkdir(parents=True, exist_ok=True)
-    say(f"building {', '.join(todo)} in {spec.folder(workdir)} (scale {spec.scale:g}, year {spec.year})")
-    t_start = time.perf_counter()
-    ctx = demo.make_context(end=spec.end, seed=spec.seed, scale=spec.scale)
-    first = date(spec.year - 1, 12, 1)
-    year_ctx = dataclasses.replace(
-        ctx, months=[m for m in ctx.months if first <= m <= date(spec.year, 12, 1)]
-    )
-    engines_sa = {}
-    for e in todo:
-        for p in (paths[e], _marker(paths[e])):
-            p.unlink(missing_ok=True)
-        eng = db.make_engine(f"{e}:///{paths[e]}")
-        if e == "sqlite":
-            _sqlite_fast_load(eng)
-        db.create_schema(eng, drop_first=True, indexes=False)
-        engines_sa[e] = eng
-    written: dict[str, dict[str, int]] = {e: {} for e in todo}
-    load_s = dict.fromkeys(todo, 0.0)
-    gen_s = 0.0
-
-    def load(name: str, frame: Any) -> None:
-        for e, eng in engines_sa.items():
-            t = time.perf_counter()
-            written[e][name] = written[e].get(name, 0) + db.load_frame(eng, name, frame, chunk_rows=1_000_000)
-            load_s[e] += time.perf_counter() - t
-
-    for name, frame in demo._small_tables(ctx).items():
-        if frame.height:
-            load(name, frame)
-    t = time.perf_counter()
-    for month, frames in demo.iter_months(year_ctx):
-        gen_s += time.perf_counter() - t
-        if month.year < spec.year:
-            # Only the sessions of the month before: a night shift crossing into 1 January.
-            load("agent_sessions", frames["agent_sessions"])
-        else:
-            for name, frame in frames.items():
-                if frame.height:
-                    load(name, frame)
-        calls = written[todo[0]].get("calls", 0)
-        rates = ", ".join(f"{e} {sum(written[e].values()) / max(load_s[e], 1e-9):,.0f} rows/s" for e in todo)
-        say(f"  {month:%Y-%m}: {calls:,} calls loaded ({rates})")
-        t = time.perf_counter()
-    for e, eng in engines_sa.items():
-        t = time.perf_counter()
-        db.create_indexes(eng)  # as build_demo does: the product's databases have them
-        index_s = time.perf_counter() - t
-        eng.dispose()
-        rows = sum(written[e].values())
-        info = {
-            **spec.marker_data(),
-            "end": spec.end.isoformat(),
-            "calls_in_year": written[e].get("calls", 0),
-            "rows": written[e],
-            "load_seconds": round(load_s[e], 1),
-            "index_seconds": round(index_s, 1),
-            "rows_per_second": round(rows / max(load_s[e], 1e-9)),
-            "built_at": datetime.now().isoformat(timespec="seconds"),
-        }
-        _marker(paths[e]).write_text(json.dumps(info, indent=1), encoding="utf-8")
-        say(
-            f"{e}: {rows:,} rows loaded in {load_s[e]:.1f} s ({info['rows_per_second']:,} rows/s), "
-            f"indexes {index_s:.1f} s, {paths[e].stat().st_size / 1e6:,.0f} MB"
-        )
-    say(f"generation {gen_s:.1f} s; data ready in {time.perf_counter() - t_start:.1f} s")
-    _ensure_rollup(paths["duckdb"], say)
-    return paths
-
-
-def _ensure_rollup(path: Path, say: Say) -> None:
-    """Build DuckDB's rollups (:mod:`core.rollup`) when they are missing or stale, as every import
-    and ``python -m core demo`` do; the time is reported apart, it is paid once per data change."""
-    from core import db, rollup, rollup_build
-
-    eng = db.make_engine(f"duckdb:///{path}")
-    with eng.connect() as conn:
-        fresh = rollup.current(conn)
-    if not fresh:
-        seconds = rollup_build.refresh(eng) or 0.0
-        say(f"duckdb: rollups built in {seconds:.1f} s (once per data change, after every import)")
-    eng.dispose()
 
 
 # --------------------------------------------------------------------------------------------
@@ -796,7 +623,7 @@ def benchmark(
     if bad or not engines:
         raise ValueError(f"unknown engine(s) {', '.join(bad)}; choose from {', '.join(ENGINES)}")
     paths = ensure_data(spec, workdir, engines, say)
-    info = _read_marker(spec, paths["duckdb"]) or {}
+    info = read_marker(spec, paths["duckdb"]) or {}
     runs = [run_child(e, paths, spec.year, say) for e in engines]
     ref = next((r for r in runs if r.engine == "duckdb"), runs[0])
     total = 0
@@ -809,8 +636,6 @@ def benchmark(
         total = sum(len(rows) * len(c.metrics) for c in CUTS for rows in [ref.results.get(c.name, [])])
     risk = None
     if "duckdb" in engines:
-        from bench import risk_bench  # it imports this module
-
         say("duckdb: the full risk computation of the year (python -m bench risk)")
         risk = risk_bench.run("duckdb", paths["duckdb"], spec.year)
     return BenchReport(spec, int(info.get("calls_in_year", 0)), runs, ref.engine, total, risk)

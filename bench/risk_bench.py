@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import metrics_bench as mb
+from bench import dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 CHILD = """
@@ -80,10 +80,10 @@ def run(engine: str, path: Path, year: int, each: bool = False) -> dict[str, obj
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench risk", description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=mb.DEFAULT_SCALE)
-    parser.add_argument("--year", type=int, default=mb.DEFAULT_YEAR)
-    parser.add_argument("--seed", type=int, default=mb.DEFAULT_SEED)
-    parser.add_argument("--workdir", type=Path, default=mb.DEFAULT_WORKDIR)
+    parser.add_argument("--scale", type=float, default=dataset.DEFAULT_SCALE)
+    parser.add_argument("--year", type=int, default=dataset.DEFAULT_YEAR)
+    parser.add_argument("--seed", type=int, default=dataset.DEFAULT_SEED)
+    parser.add_argument("--workdir", type=Path, default=dataset.DEFAULT_WORKDIR)
     parser.add_argument("--engines", default="duckdb")
     parser.add_argument(
         "--each",
@@ -92,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    spec = mb.DataSpec(scale=args.scale, year=args.year, seed=args.seed)
-    paths = mb.ensure_data(spec, args.workdir, engines, lambda m: print(m, flush=True))
+    spec = dataset.DataSpec(scale=args.scale, year=args.year, seed=args.seed)
+    paths = dataset.ensure_data(spec, args.workdir, engines, lambda m: print(m, flush=True))
     print(
         f"\nRisk, year {args.year}, every entity weekly; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
     )

@@ -29,7 +29,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
+from core import charts, db, schema
 from core.metrics import compute_metrics
 from core.regulatory import coverage_at, sites_open_at
 from core.risk import compute_risk
@@ -219,10 +219,8 @@ def build_pack(engine: Engine, years: list[int], *, rules: Rules | None = None) 
 
 def pack_html(pack: list[YearScores], *, company: str, lang: str = "zh") -> str:
     """A self-contained interactive HTML page (plotly inlined, works offline)."""
-    from core import charts
-
-    radar = charts.radar_figure(pack, lang=lang)
-    trend = charts.pack_trend_figure(pack, lang=lang)
+    radar = charts.radar_figure(pack, dimensions=DIMENSIONS, lang=lang)
+    trend = charts.pack_trend_figure(pack, dimensions=DIMENSIONS, lang=lang)
     sentence = benchmark_sentence(pack, lang)
     parts = [
         radar.to_html(full_html=False, include_plotlyjs=True, config={"displaylogo": False}),

@@ -7,18 +7,29 @@ Chromium, which finds Noto Sans CJK when installed).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 import plotly.graph_objects as go
 import polars as pl
-
-if TYPE_CHECKING:
-    from core.asset_pack import YearScores
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 PALETTE = ("#1F4E79", "#2E7D32", "#C77C02", "#8E24AA", "#00838F")
 BAND_COLOURS = {"low": "#2E7D32", "medium": "#F9A825", "high": "#EF6C00", "critical": "#C62828"}
 RISK_SCALE = [[0.0, "#E8F5E9"], [0.3, "#FFF59D"], [0.6, "#FFB74D"], [0.8, "#E53935"], [1.0, "#8E0000"]]
+
+#: One axis of a multi-dimension score figure: (key in the scores, Chinese label, English label).
+Dimension = tuple[str, str, str]
+
+
+class YearOfScores(Protocol):
+    """One year of scores as the pack figures read it (e.g. :class:`core.asset_pack.YearScores`)."""
+
+    @property
+    def year(self) -> int: ...
+
+    @property
+    def scores(self) -> Mapping[str, float | None]: ...
 
 
 def _layout(fig: go.Figure, *, title: str | None = None, height: int = 420) -> go.Figure:
@@ -40,14 +51,15 @@ def _layout(fig: go.Figure, *, title: str | None = None, height: int = 420) -> g
     return fig
 
 
-def radar_figure(pack: list[YearScores], *, lang: str = "zh") -> go.Figure:
-    """The five-dimension radar, one closed trace per year (up to three years overlaid)."""
-    from core.asset_pack import DIMENSIONS
-
-    labels = [zh if lang == "zh" else en for _, zh, en in DIMENSIONS]
+def radar_figure(
+    pack: Sequence[YearOfScores], *, dimensions: Sequence[Dimension], lang: str = "zh"
+) -> go.Figure:
+    """The multi-dimension radar (the asset pack's five), one closed trace per year (up to three
+    years overlaid); a missing score is drawn at 0."""
+    labels = [zh if lang == "zh" else en for _, zh, en in dimensions]
     fig = go.Figure()
     for i, y in enumerate(pack):
-        values = [y.scores[k] if y.scores[k] is not None else 0.0 for k, _, _ in DIMENSIONS]
+        values = [y.scores[k] if y.scores[k] is not None else 0.0 for k, _, _ in dimensions]
         fig.add_trace(
             go.Scatterpolar(
                 r=[*values, values[0]],
@@ -65,13 +77,13 @@ def radar_figure(pack: list[YearScores], *, lang: str = "zh") -> go.Figure:
     return fig
 
 
-def pack_trend_figure(pack: list[YearScores], *, lang: str = "zh") -> go.Figure:
+def pack_trend_figure(
+    pack: Sequence[YearOfScores], *, dimensions: Sequence[Dimension], lang: str = "zh"
+) -> go.Figure:
     """Each dimension's score across the years (lines)."""
-    from core.asset_pack import DIMENSIONS
-
     fig = go.Figure()
     years = [str(y.year) for y in pack]
-    for i, (key, zh, en) in enumerate(DIMENSIONS):
+    for i, (key, zh, en) in enumerate(dimensions):
         fig.add_trace(
             go.Scatter(
                 x=years,

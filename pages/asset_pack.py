@@ -80,10 +80,15 @@ def render() -> None:
             st.success(f"**{sentence}**", icon=":material/workspace_premium:")
         radar_col, trend_col = st.columns(2)
         with radar_col:
-            downloads.chart(radar_figure(pack, lang=lang), "pack.radar", name="asset-pack-radar", lang=lang)
+            downloads.chart(
+                radar_figure(pack, dimensions=DIMENSIONS, lang=lang),
+                "pack.radar",
+                name="asset-pack-radar",
+                lang=lang,
+            )
         with trend_col:
             # The radar's height, so that both download buttons line up.
-            trend = pack_trend_figure(pack, lang=lang)
+            trend = pack_trend_figure(pack, dimensions=DIMENSIONS, lang=lang)
             downloads.chart(trend, "pack.trend", name="asset-pack-trend", lang=lang, height=480)
         st.subheader(t("pack.scores", lang))
         st.caption(t("pack.scores_caption", lang))

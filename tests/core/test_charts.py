@@ -116,7 +116,7 @@ def test_radar_has_five_axes_per_year() -> None:
         YearScores(2024, dict(zip(keys, [91.0, 81.0, None, 61.0, 51.0], strict=True)), {}),
         YearScores(2025, dict(zip(keys, [92.0, 82.0, 72.0, 62.0, 52.0], strict=True)), {}),
     ]
-    fig = charts.radar_figure(years)
+    fig = charts.radar_figure(years, dimensions=DIMENSIONS)
     assert [tr.name for tr in fig.data] == ["2023", "2024", "2025"]
     labels = [zh for _, zh, _ in DIMENSIONS]
     for trace, year in zip(fig.data, years, strict=True):
@@ -124,7 +124,9 @@ def test_radar_has_five_axes_per_year() -> None:
         assert list(trace.theta) == [*labels, labels[0]]
         values = [year.scores[k] if year.scores[k] is not None else 0.0 for k in keys]
         assert list(trace.r) == [*values, values[0]]
-    assert list(charts.radar_figure(years, lang="en").data[0].theta)[:5] == [en for _, _, en in DIMENSIONS]
+    assert list(charts.radar_figure(years, dimensions=DIMENSIONS, lang="en").data[0].theta)[:5] == [
+        en for _, _, en in DIMENSIONS
+    ]
 
 
 def test_funnel_stages_and_values() -> None:

@@ -225,5 +225,5 @@ def test_a_command_holds_the_duckdb_file_only_while_it_runs(tmp_path: Path) -> N
         sys.stdout = sys_stdout
     assert code == 0
     assert len(json.loads(out.getvalue())) == 46
-    assert cli._HELD is None
+    assert cli.common._HELD is None
     assert _other_process_can_write(path)

@@ -1,4 +1,4 @@
-"""``python -m core import``: the importer's command line (hooked into :mod:`core.cli`).
+"""``import``: the importer's command line (the import command group of :mod:`core.cli`).
 
 Usage::
 
@@ -18,10 +18,13 @@ import json
 import sys
 from typing import Any
 
+from core import db
+from core.cli.common import CliError
+from core.cli.output import ProgressBar, emit
 from core.ingest.common import FORMATS, IngestError
 
 
-def add_parser(sub: Any) -> None:
+def add_import(sub: Any) -> None:
     """Register ``import`` on the CLI's sub-parsers."""
     p = sub.add_parser(
         "import",
@@ -53,8 +56,7 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from core import db
-    from core.cli import CliError, ProgressBar, emit
+    """Import the files, refresh DuckDB's rollups when rows went in, and print the report."""
     from core.ingest.pipeline import DEFAULT_CHUNK_ROWS, import_files
 
     if args.chunk_rows is not None and args.chunk_rows < 1:
