@@ -195,7 +195,7 @@ def ensure_data(spec: DataSpec, workdir: Path, engines: Sequence[str], say: Say 
 def _ensure_rollup(path: Path, say: Say) -> None:
     """Build DuckDB's rollups (:mod:`core.rollup`) when they are missing or stale, as every import
     and ``python -m core demo`` do; the time is reported apart, it is paid once per data change."""
-    from core import db, rollup_build
+    from core import db, rollup, rollup_build
 
     eng = db.make_engine(f"duckdb:///{path}")
     with eng.connect() as conn:
