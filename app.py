@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.i18n import t
+from core.infra.i18n import t
 from ui import errors, filters, shell
 
 #: The pages, in menu order: (file, title key, icon, url path). The first is the default page: the

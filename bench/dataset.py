@@ -1,6 +1,6 @@
 """The benchmark data, shared by ``python -m bench metrics`` and ``python -m bench risk``.
 
-The demo company (:mod:`core.demo`) at a scale, for report year Y, written once into a work
+The demo company (:mod:`core.demo.company`) at a scale, for report year Y, written once into a work
 folder and reused: one DuckDB file (and a SQLite copy of the same rows when SQLite is asked for),
 each with a marker file recording the parameters, a hash of the generator's source and the row
 counts; a database without a matching marker is rebuilt. DuckDB's rollups are built after the
@@ -66,7 +66,7 @@ def generator_fingerprint() -> str:
     import hashlib
 
     h = hashlib.sha1()
-    for module in ("core.demo", "core.demo_plan"):
+    for module in ("core.demo.company", "core.demo.plan"):
         spec = importlib.util.find_spec(module)
         assert spec is not None and spec.origin is not None, module
         h.update(Path(spec.origin).read_bytes())
@@ -109,7 +109,8 @@ def ensure_data(spec: DataSpec, workdir: Path, engines: Sequence[str], say: Say 
     One pass over the generator loads every database that lacks a matching marker, month by month
     (memory stays flat at any scale).
     """
-    from core import db, demo
+    from core.demo import company as demo
+    from core.infra import db
 
     wanted = ["duckdb"] + (["sqlite"] if "sqlite" in engines else [])
     paths = {e: spec.path(workdir, e) for e in wanted}
@@ -193,9 +194,11 @@ def ensure_data(spec: DataSpec, workdir: Path, engines: Sequence[str], say: Say 
 
 
 def _ensure_rollup(path: Path, say: Say) -> None:
-    """Build DuckDB's rollups (:mod:`core.rollup`) when they are missing or stale, as every import
+    """Build DuckDB's rollups (:mod:`core.semantic.rollup`) when they are missing or stale, as every import
     and ``python -m core demo`` do; the time is reported apart, it is paid once per data change."""
-    from core import db, rollup, rollup_build
+    from core.infra import db
+    from core.rollup import build as rollup_build
+    from core.semantic import rollup
 
     eng = db.make_engine(f"duckdb:///{path}")
     with eng.connect() as conn:

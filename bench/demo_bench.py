@@ -5,12 +5,12 @@
 
 Each step runs in a fresh Python process, so its peak memory is its own:
 
-* ``generate``: :func:`core.demo.generate` (every table of the 36 months, in memory), timed.
+* ``generate``: :func:`core.demo.company.generate` (every table of the 36 months, in memory), timed.
 * ``load <engine>``: the same frames generated first (not timed), then timed: the tables created,
-  every frame loaded with :func:`core.db.load_frame` through one connection (DuckDB: Arrow scan; SQLite: executemany;
+  every frame loaded with :func:`core.infra.db.load_frame` through one connection (DuckDB: Arrow scan; SQLite: executemany;
   PostgreSQL: COPY; MariaDB: multi-row INSERT; ClickHouse: insert_arrow through chdb) and the
   indexes built. Row counts are checked against the frames afterwards.
-* ``build duckdb``: :func:`core.demo.build_demo` into DuckDB, the product's own path (generation
+* ``build duckdb``: :func:`core.demo.company.build_demo` into DuckDB, the product's own path (generation
   and load interleaved month by month); the issue's target is under a minute at scale 1 on 2 cores.
 
 Peak memory is the step process's resident high-water mark (``VmHWM``); for a load step the
@@ -107,7 +107,7 @@ def server_url(kind: str) -> str:
         return explicit
     import sqlalchemy as sa
 
-    from core import db
+    from core.infra import db
 
     base = sa.make_url(TEST_URLS[kind])
     name = f"{base.database}_bench"
@@ -151,7 +151,8 @@ def url_for(kind: str, workdir: Path) -> str:
 
 def run_step(step: str, *, scale: float, seed: int, workdir: Path) -> StepResult:
     """Run one step in this process and return its figures."""
-    from core import db, demo, schema
+    from core.demo import company as demo
+    from core.infra import db, schema
 
     if step == "generate":
         started = time.perf_counter()
@@ -327,7 +328,7 @@ def format_table(results: Sequence[StepResult]) -> str:
         out.append(text + (f"  {r.note}" if r is not None and r.note else ""))
     out.append(
         "rows: every table of the demo; load = create tables + load every frame + build indexes (generation "
-        "not timed); build = core.demo.build_demo (generate and load interleaved); peak MB = the step "
+        "not timed); build = core.demo.company.build_demo (generate and load interleaved); peak MB = the step "
         "process's resident high-water mark, +MB = what loading added on top of the generated frames."
     )
     return "\n".join(out)

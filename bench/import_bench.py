@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         db_file.unlink(missing_ok=True)
         url = f"{args.engine}:///{db_file}"
         if args.no_indexes:
-            from core import db
+            from core.infra import db
 
             engine = db.make_engine(url)
             db.create_schema(engine, indexes=False)

@@ -4,7 +4,7 @@
 
 What it does, in one run:
 
-1. **Data.** The demo company (:mod:`core.demo`) at ``--scale`` (default 27.5: about 20 million calls
+1. **Data.** The demo company (:mod:`core.demo.company`) at ``--scale`` (default 27.5: about 20 million calls
    in the report year), written once into ``--workdir`` and reused: the twelve months of year Y plus
    the agent sessions of the December before (a night shift crossing midnight into 1 January counts
    in that day's peak), and the small reference tables. One DuckDB file, and a SQLite copy of the
@@ -13,13 +13,13 @@ What it does, in one run:
    the row counts; a database without a matching marker is rebuilt (about 8 minutes for both
    databases at the default scale, 4 GB of DuckDB and 7 GB of SQLite with the product's indexes).
 2. **Runs, each in a fresh process.** For DuckDB and SQLite the child imports the product,
-   connects and calls :func:`core.metrics.compute_metrics` for every cut in :data:`CUTS`; the
+   connects and calls :func:`core.semantic.metrics.compute_metrics` for every cut in :data:`CUTS`; the
    pandas baseline loads the raw rows of the year (``SELECT *`` of calls, sessions and the small
    tables, through DuckDB's ``.df()``) and computes the same numbers with pandas alone, following
    DOMAIN.md §5 (it imports nothing from :mod:`core`, so it is an independent check of the SQL).
    Each child reports its compute time (connect or load + compute, imports excluded) and its peak
    resident memory (``VmHWM``); the parent times the whole process.
-   DuckDB's rollups (:mod:`core.rollup`), which every import and ``python -m core demo`` rebuild,
+   DuckDB's rollups (:mod:`core.semantic.rollup`), which every import and ``python -m core demo`` rebuild,
    are built once after the data (their build time is printed apart); the pandas baseline and
    SQLite read the raw calls.
 3. **Agreement.** Every value of every cut is compared with the reference engine (DuckDB when run):
@@ -173,8 +173,9 @@ def _plain(value: Any) -> Any:
 
 
 def run_sql_engine(engine_name: str, path: Path, year: int) -> tuple[Results, dict[str, float]]:
-    """Every cut by :func:`core.metrics.compute_metrics` on one database; (results, seconds per cut)."""
-    from core import db, metrics
+    """Every cut by :func:`core.semantic.metrics.compute_metrics` on one database; (results, seconds per cut)."""
+    from core.infra import db
+    from core.semantic import metrics
 
     start, end = date(year, 1, 1), date(year, 12, 31)
     engine = db.make_engine(f"{engine_name}:///{path}", create_dirs=False)
@@ -771,7 +772,7 @@ def _child_main(args: argparse.Namespace) -> int:
         import duckdb  # noqa: F401
         import pandas  # noqa: F401
     else:
-        import core.metrics  # noqa: F401
+        import core.semantic.metrics  # noqa: F401
     import_s = time.perf_counter() - t
     import resource
 

@@ -148,7 +148,7 @@ class Timings:
 
 def menu_pages(lang: str = "zh") -> list[PageSpec]:
     """The pages of ``app.PAGES`` in menu order (read from app.py, which cannot be imported)."""
-    from core.i18n import t
+    from core.infra.i18n import t
 
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
     for node in tree.body:
@@ -290,7 +290,7 @@ def streamlit_server(
 
     The benchmark and the browser tests (tests/e2e) start their servers with this.
     """
-    from core import db
+    from core.infra import db
 
     port = free_port()
     env = {**os.environ, db.ENV_VAR: url, **(extra_env or {})}
@@ -360,8 +360,8 @@ def chromium_page(lang: str = "zh") -> Iterator[Any]:
 
 def demo_database(workdir: Path, scale: float) -> str:
     """The demo at ``scale`` in the work directory (built on first use, ending last month)."""
-    from core import db
-    from core.demo import build_demo
+    from core.demo.company import build_demo
+    from core.infra import db
 
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / f"demo-scale{scale:g}.duckdb"

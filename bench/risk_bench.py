@@ -3,9 +3,9 @@
 ``python -m bench risk [--scale X] [--year Y] [--workdir DIR] [--engines duckdb,sqlite] [--each]``
 
 Uses the same data as ``python -m bench metrics`` (built once under ``--workdir`` and reused). For
-each engine a new Python process imports the product, then computes :func:`core.risk.compute_risk_all`
+each engine a new Python process imports the product, then computes :func:`core.compliance.risk.compute_risk_all`
 for the five entities at the weekly grain over the whole year (all twelve rules, per-callee window
-functions included), as the risk page does; ``--each`` also times :func:`core.risk.compute_risk` entity
+functions included), as the risk page does; ``--each`` also times :func:`core.compliance.risk.compute_risk` entity
 by entity, as the CLI does. The table shows the cells per entity, the total, CPU seconds, the process
 time and peak memory. Issue 4's target: under 3 s on DuckDB for about 20 million calls. It prints; it
 never fails on time.
@@ -28,7 +28,8 @@ CHILD = """
 import hashlib, json, os, resource, sys, time
 t0 = time.perf_counter()
 from datetime import date
-from core import db, risk
+from core.infra import db
+from core.compliance import risk
 eng = db.make_engine(sys.argv[1])
 year, each = int(sys.argv[2]), sys.argv[3] == "each"
 out = {"import_s": time.perf_counter() - t0, "entities": {}}

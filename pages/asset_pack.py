@@ -1,8 +1,8 @@
 """合规资产包 / Compliance asset pack: five compliance dimensions for up to three years.
 
 The radar overlays the years, the trend shows each dimension across them, the benchmark sentence
-appears only when ``core.asset_pack.benchmark_sentence`` can claim it for every year shown, and the
-investor page downloads as one self-contained HTML file (``core.asset_pack.pack_html``).
+appears only when ``core.reporting.asset_pack.benchmark_sentence`` can claim it for every year shown, and the
+investor page downloads as one self-contained HTML file (``core.reporting.asset_pack.pack_html``).
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from core.asset_pack import DIMENSIONS, YearScores, benchmark_sentence, pack_html
-from core.charts import pack_trend_figure, radar_figure
-from core.i18n import fmt, t
-from core.metrics import METRICS
-from core.report import last_complete_year
+from core.infra.i18n import fmt, t
+from core.pagedata.report import last_complete_year
+from core.reporting.asset_pack import DIMENSIONS, YearScores, benchmark_sentence, pack_html
+from core.reporting.charts import pack_trend_figure, radar_figure
+from core.semantic.metrics import METRICS
 from ui import downloads, errors, glue, shell
 
 KEY_YEARS = "pack.years"

@@ -1,11 +1,11 @@
 """坐席产能健康度 / Seat-capacity health: seats, concurrency, occupancy, talk hours, people, staffing.
 
-Page data from :func:`core.capacity.build_capacity` for the chosen period (cards, daily peaks,
+Page data from :func:`core.pagedata.capacity.build_capacity` for the chosen period (cards, daily peaks,
 agent-month distribution) and for the 13 months ending with it (monthly seats, occupancy and
 people, so that a one-month view still shows a trend; the ±30 % band is drawn around the seats
 declared the day before those 13 months, i.e. a year earlier), and from
-:func:`core.staffing.compute_staffing` (Erlang C per half-hour) summarised by
-:func:`core.staffing.summarise_staffing`.
+:func:`core.pagedata.staffing.compute_staffing` (Erlang C per half-hour) summarised by
+:func:`core.pagedata.staffing.summarise_staffing`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from core.capacity import CapacityData
-from core.charts import (
+from core.infra.i18n import fmt, t
+from core.infra.periods import add_months
+from core.pagedata.capacity import CapacityData
+from core.pagedata.staffing import STATUSES, StaffingSummary
+from core.reporting.charts import (
     agent_hours_figure,
     daily_peak_figure,
     line_figure,
@@ -25,10 +28,7 @@ from core.charts import (
     seats_figure,
     staffing_heatmap_figure,
 )
-from core.i18n import fmt, t
-from core.metrics import METRICS
-from core.periods import add_months
-from core.staffing import STATUSES, StaffingSummary
+from core.semantic.metrics import METRICS
 from ui import downloads, errors, glue, pagekit, shell
 from ui.kpi import render_kpis
 

@@ -1,17 +1,17 @@
 """数据质量 / Data quality: what the imported data gets wrong, counted over the sidebar period.
 
-Each check of ``core.quality.run_checks`` shows its count, a severity badge, what to do, and a
+Each check of ``core.reporting.quality.run_checks`` shows its count, a severity badge, what to do, and a
 few example rows. Customer ids are never shown in clear: any example column about the callee is
-masked with ``core.privacy.mask_id`` here too, whatever core returns.
+masked with ``core.infra.privacy.mask_id`` here too, whatever core returns.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from core.home import Filters
-from core.i18n import fmt, t
-from core.quality import EXAMPLES, Check, quality_score
+from core.infra.i18n import fmt, t
+from core.pagedata.home import Filters
+from core.reporting.quality import EXAMPLES, Check, quality_score
 from ui import downloads, errors, glue, importer, pagekit, shell
 from ui.examples import example_frame
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.home import HomeData
-from core.i18n import fmt, t
+from core.infra.i18n import fmt, t
+from core.pagedata.home import HomeData
 from ui import errors, glue, shell
 from ui.kpi import render_headlines
 

@@ -19,16 +19,16 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import exports
-from core.charts import credit_components_figure, credit_gauge_figure
-from core.credit import LABELS as CREDIT_LABELS
-from core.credit import CreditEstimate
-from core.i18n import fmt, t
-from core.metrics import METRICS
+from core.infra.i18n import fmt, t
+from core.infra.periods import month_end
 from core.pagedata.regulatory import RegulatoryData
-from core.periods import month_end
-from core.regulatory import FORMS
-from core.report import last_complete_year
+from core.pagedata.report import last_complete_year
+from core.reporting import exports
+from core.reporting.charts import credit_components_figure, credit_gauge_figure
+from core.reporting.credit import LABELS as CREDIT_LABELS
+from core.reporting.credit import CreditEstimate
+from core.reporting.regulatory import FORMS
+from core.semantic.metrics import METRICS
 from ui import downloads, errors, glue, pagekit, shell
 
 KEY_YEAR = "reg.year"
@@ -264,7 +264,7 @@ def _value_text(value: Any, code: str | None, lang: str) -> str:
     return str(value)
 
 
-#: Display format of a field value by its unit in core/fields.toml.
+#: Display format of a field value by its unit in core/reporting/fields.toml.
 UNIT_FMT: dict[str, str | None] = {
     "count": "num0",
     "pct": "pct1",

@@ -1,10 +1,10 @@
 """外呼合规风险热力图 / Outbound risk heatmap: entity × day or week, the cell behind a score, ranked lists.
 
-The scores come from :func:`core.risk.compute_risk` (through ``ui.glue.load_risk``). A cell is
+The scores come from :func:`core.compliance.risk.compute_risk` (through ``ui.glue.load_risk``). A cell is
 chosen by clicking it in the heatmap (the figure carries one invisible marker per cell, since
 plotly cannot select heatmap cells) or with the two select boxes under it, which tests and
 keyboard users drive; the cell then shows its score, band, top rules with their sources and, per
-rule, one page of the calls behind it (:func:`core.risk.select_rule_calls`, customer ids masked).
+rule, one page of the calls behind it (:func:`core.compliance.risk.select_rule_calls`, customer ids masked).
 Every choice lives in the URL: ``?risk_by=campaign&risk_grain=week&risk_cell=C08&risk_period=2025-09-08``.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core.charts import risk_heatmap_figure
-from core.i18n import fmt, t
-from core.risk import ENTITIES, RiskRule
-from core.risk_lists import RANKED_LISTS
+from core.compliance.risk import ENTITIES, RiskRule
+from core.compliance.risk_lists import RANKED_LISTS
+from core.infra.i18n import fmt, t
+from core.reporting.charts import risk_heatmap_figure
 from ui import downloads, errors, glue, pagekit, shell
 
 GRAINS = ("day", "week")

@@ -9,12 +9,12 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core.db import schema_error
-from core.i18n import fmt, t
-from core.profile import COMPANY_COLUMNS, FINANCE_COLUMNS, ProfileError
-from core.risk import risk_rules
-from core.rules import Rules, RulesError
-from core.schema import TABLE_NAMES
+from core.compliance.risk import risk_rules
+from core.infra.db import schema_error
+from core.infra.i18n import fmt, t
+from core.infra.rules import Rules, RulesError
+from core.infra.schema import TABLE_NAMES
+from core.reporting.profile import COMPANY_COLUMNS, FINANCE_COLUMNS, ProfileError
 from ui import downloads, errors, glue, shell
 
 KEY_UPLOAD = "settings.rules_upload"
@@ -73,7 +73,7 @@ def _rule_level(value: float | None, kind: str, lang: str) -> str:
 
 
 def risk_rules_table(rules: Rules, lang: str) -> pl.DataFrame:
-    """The risk rules (core.risk.risk_rules) with weights, levels and sources."""
+    """The risk rules (core.compliance.risk.risk_rules) with weights, levels and sources."""
     rows = risk_rules(rules)
     return pl.DataFrame(
         {
@@ -173,7 +173,7 @@ def _rules_message(exc: RulesError, lang: str) -> str:
 
 
 def render_override(lang: str) -> None:
-    """Upload a TOML override: validated by core.rules.load_rules, stored only when it passes."""
+    """Upload a TOML override: validated by core.infra.rules.load_rules, stored only when it passes."""
     uploaded = st.file_uploader(
         t("settings.override", lang), type=["toml"], key=KEY_UPLOAD, help=t("settings.override_help", lang)
     )
@@ -206,7 +206,7 @@ def render_rules(lang: str) -> None:
         (st.error if kind == "error" else st.success)(message)
     try:
         rules = glue.rules_in_force()
-    except RulesError as exc:  # an override that no longer fits core/rules.toml
+    except RulesError as exc:  # an override that no longer fits core/infra/rules.toml
         st.error(t("settings.override_broken", lang, detail=_rules_message(exc, lang)))
         return
     path = glue.rules_path()

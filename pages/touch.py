@@ -1,8 +1,8 @@
 """客户触达效率 / Touch efficiency: KPIs, funnel, when to call, trends, breakdowns and a drill-down.
 
-Everything drawn comes from :func:`core.touch.build_touch` (through ``ui.glue.load_touch``); the
-drill-down goes campaign → its agents (:func:`core.touch.build_campaign_agents`) → one page of
-their calls (:func:`core.touch.select_call_list`, customer ids masked by core). The chosen
+Everything drawn comes from :func:`core.pagedata.touch.build_touch` (through ``ui.glue.load_touch``); the
+drill-down goes campaign → its agents (:func:`core.pagedata.touch.build_campaign_agents`) → one page of
+their calls (:func:`core.pagedata.touch.select_call_list`, customer ids masked by core). The chosen
 campaign and agent live in the URL (``?touch_campaign=C08&touch_agent=A0161``).
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from core.charts import bar_figure, funnel_figure, hour_weekday_figure, line_figure
-from core.i18n import fmt, t
-from core.metrics import METRICS
-from core.touch import BREAKDOWN_DIMS, TouchData
+from core.infra.i18n import fmt, t
+from core.pagedata.touch import BREAKDOWN_DIMS, TouchData
+from core.reporting.charts import bar_figure, funnel_figure, hour_weekday_figure, line_figure
+from core.semantic.metrics import METRICS
 from ui import downloads, errors, glue, pagekit, shell
 from ui.kpi import render_kpis
 
@@ -37,7 +37,7 @@ DIM_LABELS = {
     "caller_number": "touch.dim.caller_number",
 }
 TREND_RATES = ("connect_rate", "effective_rate", "effective_of_connected")
-#: The metric columns of the tables (a subset of core.touch.BREAKDOWN_KEYS that fits a 1440 px screen).
+#: The metric columns of the tables (a subset of core.pagedata.touch.BREAKDOWN_KEYS that fits a 1440 px screen).
 TABLE_KEYS = (
     "outbound_calls",
     "connect_rate",

@@ -53,7 +53,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core import db, schema
+from core.infra import db, schema
 
 ENGINES: tuple[str, ...] = ("duckdb", "sqlite", "postgresql", "mysql", "clickhouse")
 SERVER_ENGINES: tuple[str, ...] = ("postgresql", "mysql")

@@ -26,9 +26,9 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from core.charts import figure_png
-from core.exports import frame_to_xlsx_bytes
-from core.i18n import t
+from core.infra.i18n import t
+from core.reporting.charts import figure_png
+from core.reporting.exports import frame_to_xlsx_bytes
 from ui import filters
 
 #: Plotly's own toolbar: no logo; its camera button also saves a PNG (client-side).
@@ -65,7 +65,7 @@ def safe_name(name: str) -> str:
 
 
 def png_bytes(fig: go.Figure) -> bytes:
-    """The figure as PNG bytes (:func:`core.charts.figure_png`), cached by the figure's content."""
+    """The figure as PNG bytes (:func:`core.reporting.charts.figure_png`), cached by the figure's content."""
     spec = fig.to_json()
     key = "png:" + hashlib.sha1(spec.encode("utf-8")).hexdigest()
     return _cached(key, lambda: figure_png(fig))
@@ -95,7 +95,7 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def xlsx_bytes(frame: pl.DataFrame, sheet: str = "data") -> bytes:
-    """The table as an Excel workbook (:func:`core.exports.frame_to_xlsx_bytes`)."""
+    """The table as an Excel workbook (:func:`core.reporting.exports.frame_to_xlsx_bytes`)."""
     return frame_to_xlsx_bytes(flat_frame(frame), sheet=sheet)
 
 
@@ -110,7 +110,7 @@ def chart(
     """Draw a plotly figure with a "download PNG" button under it.
 
     Args:
-        fig: the figure (from :mod:`core.charts` or built by the page from page data).
+        fig: the figure (from :mod:`core.reporting.charts` or built by the page from page data).
         key: a key unique on the page; the chart gets ``{key}.chart``, the button ``{key}.png``.
         name: the file name without extension (default: ``key``).
         lang: interface language (default: the sidebar's).

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
-from core import db
-from core.i18n import t
-from core.rules import RulesError
+from core.infra import db
+from core.infra.i18n import t
+from core.infra.rules import RulesError
 from ui.glue import display_url
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def render_error(exc: BaseException, lang: str, url: str | None = None) -> None:
         )
         return
     if isinstance(exc, RulesError):
-        # A stored rules override that no longer fits core/rules.toml: say so and where to fix it.
+        # A stored rules override that no longer fits core/infra/rules.toml: say so and where to fix it.
         st.error(
             f"**{t('error.rules', lang)}:** {exc.zh if lang == 'zh' else exc.en}\n\n{t('error.rules_what_to_do', lang)}",
             icon=":material/rule:",

@@ -1,7 +1,7 @@
 """Example rows shown beside a finding (data-quality checks): text columns, customer ids masked.
 
 Customer ids never show in clear: ``core`` masks them, and any column about the callee is masked
-here again with :func:`core.privacy.mask_id`, whatever a check returns.
+here again with :func:`core.infra.privacy.mask_id`, whatever a check returns.
 
 >>> example_frame([{"call_id": "K1", "callee_id": "a848a51691d562ffca90b8b6622e1a3c"}]).to_dicts()
 [{'call_id': 'K1', 'callee_id': 'a848…1a3c'}]
@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from core.privacy import mask_id
+from core.infra.privacy import mask_id
 
 #: Column names that hold a customer's id or number, besides any name containing "callee".
 CUSTOMER_COLUMNS = frozenset({"customer_id", "phone", "customer"})

@@ -17,8 +17,8 @@ from datetime import date
 
 import streamlit as st
 
-from core.home import FilterOptions, Filters
-from core.i18n import LANGS, fmt, normalize_lang, t
+from core.infra.i18n import LANGS, fmt, normalize_lang, t
+from core.pagedata.home import FilterOptions, Filters
 
 # Query-string names (part of the product: links in e-mails and OKR decks use them).
 QP_LANG = "lang"

@@ -26,18 +26,33 @@ import polars as pl
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
-from core import asset_pack, db, profile, quality, regulatory, report
-from core.capacity import CapacityData, build_capacity
-from core.home import FilterOptions, Filters, HomeData, build_filter_options, build_home, last_complete_month
-from core.home import latest_call_day as _latest_call_day
-from core.i18n import fmt, t
+from core.compliance.risk import RiskRule, compute_risk_all, read_rule_calls, risk_rules, select_rule_calls
+from core.compliance.risk_lists import rank_by_rule
+from core.infra import db
+from core.infra.i18n import fmt, t
+from core.infra.rules import Rules, RulesError, load_rules
+from core.infra.schema import TABLES
+from core.pagedata import report
+from core.pagedata.capacity import CapacityData, build_capacity
+from core.pagedata.home import (
+    FilterOptions,
+    Filters,
+    HomeData,
+    build_filter_options,
+    build_home,
+    last_complete_month,
+)
+from core.pagedata.home import latest_call_day as _latest_call_day
 from core.pagedata.regulatory import RegulatoryData, build_regulatory_data
-from core.risk import RiskRule, compute_risk_all, read_rule_calls, risk_rules, select_rule_calls
-from core.risk_lists import rank_by_rule
-from core.rules import Rules, RulesError, load_rules
-from core.schema import TABLES
-from core.staffing import StaffingSummary, compute_staffing, summarise_staffing
-from core.touch import TouchData, build_campaign_agents, build_touch, read_call_list, select_call_list
+from core.pagedata.staffing import StaffingSummary, compute_staffing, summarise_staffing
+from core.pagedata.touch import (
+    TouchData,
+    build_campaign_agents,
+    build_touch,
+    read_call_list,
+    select_call_list,
+)
+from core.reporting import asset_pack, profile, quality, regulatory
 
 #: Seconds the schema check and the data version are trusted before asking the database again.
 VERSION_TTL = 30
@@ -65,7 +80,7 @@ def scrub_secrets(text: str) -> str:
 
 
 def display_url(url: str) -> str:
-    """The URL for the screen: ``core.db.redact_url``; a URL it cannot parse, with its password masked."""
+    """The URL for the screen: ``core.infra.db.redact_url``; a URL it cannot parse, with its password masked."""
     try:
         shown = db.redact_url(url)
     except Exception:  # noqa: BLE001 - e.g. a non-numeric port makes the parser raise ValueError
@@ -99,7 +114,7 @@ def data_version(url: str) -> str:
     """The fingerprint in every page-data cache key: the data's, plus the rules override's if any.
 
     A rules override changes what many figures mean, so storing one misses every cached page just
-    as new data does. Without an override this is exactly :func:`core.db.data_version`.
+    as new data does. Without an override this is exactly :func:`core.infra.db.data_version`.
     """
     version = db.data_version(get_engine(url))
     digest = rules_digest()
@@ -113,7 +128,7 @@ def clear_status() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Rules in force: core/rules.toml, merged with the override stored by the Settings page
+# Rules in force: core/infra/rules.toml, merged with the override stored by the Settings page
 # ----------------------------------------------------------------------------------------------
 
 #: Where Settings stores an accepted rules override (DOMAIN.md §6: a company's own file overrides).
@@ -121,7 +136,7 @@ RULES_OVERRIDE = db.PROJECT_ROOT / "data" / "rules.override.toml"
 
 
 def rules_path() -> str | None:
-    """The override file the app uses, or None when the defaults of core/rules.toml apply."""
+    """The override file the app uses, or None when the defaults of core/infra/rules.toml apply."""
     return str(RULES_OVERRIDE) if RULES_OVERRIDE.is_file() else None
 
 
@@ -145,7 +160,7 @@ def rules_in_force() -> Rules:
 
 
 def check_rules_file(content: bytes, name: str) -> Rules:
-    """Validate an uploaded rules file with :func:`core.rules.load_rules` (on a temporary copy).
+    """Validate an uploaded rules file with :func:`core.infra.rules.load_rules` (on a temporary copy).
 
     Raises:
         RulesError: the file is not UTF-8 TOML, names an unknown key, or has a bad value; the
@@ -175,7 +190,7 @@ def save_rules_override(content: bytes, name: str) -> Rules:
 
 
 def remove_rules_override() -> None:
-    """Go back to the defaults of core/rules.toml."""
+    """Go back to the defaults of core/infra/rules.toml."""
     RULES_OVERRIDE.unlink(missing_ok=True)
     _forget_rules()
 
@@ -195,7 +210,7 @@ def _forget_rules() -> None:
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
 def load_home(url: str, version: str, start: date, end: date, filters: Filters) -> HomeData:
-    """Overview page data (see :func:`core.home.build_home`)."""
+    """Overview page data (see :func:`core.pagedata.home.build_home`)."""
     del version  # part of the cache key only
     return build_home(get_engine(url), start, end, filters)
 
@@ -234,7 +249,7 @@ def load_row_counts(url: str, version: str, tables: tuple[str, ...]) -> dict[str
 # Touch, capacity and risk pages (issue 5): one loader per page-data builder of core.
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
 def load_touch(url: str, version: str, start: date, end: date, filters: Filters) -> TouchData:
-    """Touch-efficiency page data (see :func:`core.touch.build_touch`)."""
+    """Touch-efficiency page data (see :func:`core.pagedata.touch.build_touch`)."""
     del version
     return build_touch(get_engine(url), start, end, filters=filters, rules=rules_in_force())
 
@@ -243,7 +258,7 @@ def load_touch(url: str, version: str, start: date, end: date, filters: Filters)
 def load_campaign_agents(
     url: str, version: str, start: date, end: date, filters: Filters, campaign: str
 ) -> pl.DataFrame:
-    """Drill-down: a campaign's agents (:func:`core.touch.build_campaign_agents`)."""
+    """Drill-down: a campaign's agents (:func:`core.pagedata.touch.build_campaign_agents`)."""
     del version
     return build_campaign_agents(get_engine(url), start, end, campaign, filters=filters)
 
@@ -267,14 +282,14 @@ def load_call_list(
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
 def load_capacity(url: str, version: str, start: date, end: date, filters: Filters) -> CapacityData:
-    """Seat-capacity page data (see :func:`core.capacity.build_capacity`)."""
+    """Seat-capacity page data (see :func:`core.pagedata.capacity.build_capacity`)."""
     del version
     return build_capacity(get_engine(url), start, end, filters=filters, rules=rules_in_force())
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
 def load_staffing(url: str, version: str, start: date, end: date, filters: Filters) -> StaffingSummary:
-    """Inbound staffing by Erlang C, summarised (:func:`core.staffing.summarise_staffing`)."""
+    """Inbound staffing by Erlang C, summarised (:func:`core.pagedata.staffing.summarise_staffing`)."""
     del version
     return summarise_staffing(compute_staffing(get_engine(url), start, end, filters=filters))
 
@@ -283,7 +298,7 @@ def load_staffing(url: str, version: str, start: date, end: date, filters: Filte
 def load_risk(
     url: str, version: str, start: date, end: date, filters: Filters, entity: str, grain: str
 ) -> pl.DataFrame:
-    """Risk per entity and period (see :func:`core.risk.compute_risk`), from :func:`load_risk_all`."""
+    """Risk per entity and period (see :func:`core.compliance.risk.compute_risk`), from :func:`load_risk_all`."""
     return load_risk_all(url, version, start, end, filters, grain)[entity]
 
 
@@ -291,7 +306,7 @@ def load_risk(
 def load_risk_all(
     url: str, version: str, start: date, end: date, filters: Filters, grain: str
 ) -> dict[str, pl.DataFrame]:
-    """Risk of every entity at once (:func:`core.risk.compute_risk_all`: one pass over the calls),
+    """Risk of every entity at once (:func:`core.compliance.risk.compute_risk_all`: one pass over the calls),
     so that switching the heatmap's entity reads nothing."""
     del version
     return compute_risk_all(get_engine(url), start, end, grain=grain, filters=filters, rules=rules_in_force())
@@ -301,7 +316,7 @@ def load_risk_all(
 def load_risk_ranking(
     url: str, version: str, start: date, end: date, filters: Filters, entity: str, rule_id: str, top: int
 ) -> pl.DataFrame:
-    """A ranked list of the risk page (:func:`core.risk_lists.rank_by_rule` over day cells)."""
+    """A ranked list of the risk page (:func:`core.compliance.risk_lists.rank_by_rule` over day cells)."""
     return rank_by_rule(load_risk(url, version, start, end, filters, entity, "day"), rule_id, top=top)
 
 
@@ -357,7 +372,7 @@ def today() -> date:
 
 @st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
 def load_report_years(url: str, version: str) -> tuple[int, ...]:
-    """Calendar years with calls, oldest first (:func:`core.report.data_years`)."""
+    """Calendar years with calls, oldest first (:func:`core.pagedata.report.data_years`)."""
     del version
     return report.data_years(get_engine(url))
 
@@ -372,28 +387,28 @@ def load_regulatory(url: str, version: str, year: int, on: date) -> RegulatoryDa
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
 def load_quality(url: str, version: str, start: date, end: date) -> tuple[quality.Check, ...]:
-    """The data-quality checks over ``[start, end]`` (:func:`core.quality.run_checks`)."""
+    """The data-quality checks over ``[start, end]`` (:func:`core.reporting.quality.run_checks`)."""
     del version
     return tuple(quality.run_checks(get_engine(url), start, end))
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=DATA_MAX_ENTRIES, show_spinner=False)
 def load_pack(url: str, version: str, years: tuple[int, ...]) -> tuple[asset_pack.YearScores, ...]:
-    """The asset pack's five scores for one to three years (:func:`core.asset_pack.build_pack`)."""
+    """The asset pack's five scores for one to three years (:func:`core.reporting.asset_pack.build_pack`)."""
     del version
     return tuple(asset_pack.build_pack(get_engine(url), list(years), rules=rules_in_force()))
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
 def load_company(url: str, version: str) -> dict | None:  # type: ignore[type-arg]
-    """The company profile row (:func:`core.profile.read_company`)."""
+    """The company profile row (:func:`core.reporting.profile.read_company`)."""
     del version
     return profile.read_company(get_engine(url))
 
 
 @st.cache_data(ttl=DATA_TTL, max_entries=16, show_spinner=False)
 def load_finance(url: str, version: str) -> pl.DataFrame:
-    """The finance entries, newest year first (:func:`core.profile.read_finance`)."""
+    """The finance entries, newest year first (:func:`core.reporting.profile.read_finance`)."""
     del version
     return profile.read_finance(get_engine(url))
 
@@ -421,20 +436,20 @@ def save_step(
     signer: str | None,
     note: str | None,
 ) -> None:
-    """Save one checklist step (:func:`core.regulatory.mark_step`) and drop the stale page data."""
+    """Save one checklist step (:func:`core.reporting.regulatory.mark_step`) and drop the stale page data."""
     regulatory.mark_step(get_engine(url), year, step, done_on=done_on, owner=owner, signer=signer, note=note)
     _after_write()
 
 
 def save_company(url: str, values: dict, original_name: str | None) -> dict:  # type: ignore[type-arg]
-    """Save the company profile (:func:`core.profile.save_company`)."""
+    """Save the company profile (:func:`core.reporting.profile.save_company`)."""
     saved = profile.save_company(get_engine(url), values, original_name=original_name)
     _after_write()
     return saved
 
 
 def save_finance(url: str, year: int, values: dict) -> dict:  # type: ignore[type-arg]
-    """Save one finance year (:func:`core.profile.save_finance`)."""
+    """Save one finance year (:func:`core.reporting.profile.save_finance`)."""
     saved = profile.save_finance(get_engine(url), year, values)
     _after_write()
     return saved
@@ -493,7 +508,7 @@ def _run_build(state: _DemoBuild, url: str, engine: Engine) -> None:
 
     marker = _marker(url)
     try:
-        demo = importlib.import_module("core.demo")
+        demo = importlib.import_module("core.demo.company")
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
         state.counts = demo.build_demo(engine, progress=progress)

@@ -19,11 +19,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import rollup_build
-from core.db import DatabaseError
-from core.i18n import fmt, t
+from core.infra.db import DatabaseError
+from core.infra.i18n import fmt, t
+from core.infra.schema import TABLE_NAMES
 from core.ingest import FORMATS, IngestError, ProgressFn, import_files
-from core.schema import TABLE_NAMES
+from core.rollup import build as rollup_build
 from ui import glue
 
 STATE_KEY = "import.last"
@@ -79,7 +79,9 @@ def run_import(
             progress=progress,
         )
         if report.inserted:
-            rollup_build.refresh(target)  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
+            rollup_build.refresh(
+                target
+            )  # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         data = report.to_dict()
         # The folder is about to go: show names as uploaded, not the temporary paths.

@@ -10,10 +10,10 @@ from typing import Literal
 
 import streamlit as st
 
-from core.home import Headline, HomeData
-from core.i18n import fmt, t
-from core.metrics import METRICS
-from core.touch import Kpi
+from core.infra.i18n import fmt, t
+from core.pagedata.home import Headline, HomeData
+from core.pagedata.touch import Kpi
+from core.semantic.metrics import METRICS
 
 DeltaColor = Literal["normal", "inverse", "off"]
 DeltaArrow = Literal["auto", "off"]
@@ -74,7 +74,7 @@ def kpi_formats(key: str) -> tuple[str, str]:
     """``(value format, change format)`` of a metric's card.
 
     Counts show compact (万 / K); rates (``pct1``) change in percentage points; every other
-    figure changes as a relative %, as :func:`core.periods.change` computes it.
+    figure changes as a relative %, as :func:`core.infra.periods.change` computes it.
     """
     metric_fmt = METRICS[key].fmt
     value_fmt = "wan" if metric_fmt == "num0" else metric_fmt

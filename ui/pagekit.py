@@ -2,7 +2,7 @@
 
 * page selections that live in the URL (``?risk_by=campaign&risk_grain=week …``): seeded from the
   query string on a new session, validated against the current choices, written back after the run;
-* display tables: metric columns formatted by :func:`core.i18n.fmt` under their registry labels;
+* display tables: metric columns formatted by :func:`core.infra.i18n.fmt` under their registry labels;
 * the period heading and the "nothing to show" messages every page needs.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core.i18n import fmt, t
-from core.metrics import METRICS
-from core.periods import previous_period, whole_months, year_earlier
+from core.infra.i18n import fmt, t
+from core.infra.periods import previous_period, whole_months, year_earlier
+from core.semantic.metrics import METRICS
 from ui import downloads, shell
 
 
@@ -110,7 +110,7 @@ def metric_table(
 ) -> pl.DataFrame:
     """A display table: ``dims`` (column → header) as text, then each metric as ``fmt`` text.
 
-    ``metrics`` are registry keys (label and format from :data:`core.metrics.METRICS`);
+    ``metrics`` are registry keys (label and format from :data:`core.semantic.metrics.METRICS`);
     ``formats`` adds other numeric columns as ``column → (header, format code)``. Missing values
     show as ``—``; columns absent from ``frame`` are skipped.
     """

@@ -31,9 +31,9 @@ from datetime import date, timedelta
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import db
-from core.home import month_bounds
-from core.i18n import t
+from core.infra import db
+from core.infra.i18n import t
+from core.pagedata.home import month_bounds
 from ui import errors, filters, glue
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def leave_legacy_multipage_mode() -> None:
 @contextmanager
 def active(ctx: PageContext) -> Iterator[PageContext]:
     """Make ``ctx`` the context :func:`page_context` returns while a page runs, with the database
-    held open for the run (:func:`core.db.held_open`: DuckDB then opens its file once per run, not
+    held open for the run (:func:`core.infra.db.held_open`: DuckDB then opens its file once per run, not
     once per query; it is closed when the run ends, so nothing holds it between runs)."""
     with ExitStack() as stack:
         if ctx.error is None:

@@ -7,7 +7,6 @@ import argparse
 import json
 from typing import Any
 
-from core import db
 from core.cli.common import (
     EXIT_OK,
     CliError,
@@ -20,11 +19,12 @@ from core.cli.common import (
     split,
 )
 from core.cli.output import emit, fmt_cell
+from core.infra import db
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
     """Any metric of DOMAIN.md §5 over a period, cut by any dimensions."""
-    from core import cubes, metrics
+    from core.semantic import cubes, metrics
 
     by = split(args.by)
     keys = split(args.metrics) or list(metrics.METRIC_KEYS)
@@ -59,7 +59,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def cmd_risk(args: argparse.Namespace) -> int:
     """Risk scores per entity and period, riskiest first within each period."""
-    from core import risk
+    from core.compliance import risk
 
     if args.by not in risk.ENTITIES:
         raise CliError(f"unknown entity {args.by!r}; choose from {', '.join(risk.ENTITIES)}")
@@ -101,7 +101,7 @@ def cmd_risk(args: argparse.Namespace) -> int:
 
 def cmd_quality(args: argparse.Namespace) -> int:
     """The data-quality checks over a period."""
-    from core import quality
+    from core.reporting import quality
 
     engine = engine_with_schema(args)
     start, end = period(args)

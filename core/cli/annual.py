@@ -26,7 +26,7 @@ from core.cli.output import change_text, emit, short, write_rows
 
 def cmd_fields(args: argparse.Namespace) -> int:
     """The 46 annual-report fields for a year, with last year, the change and the rule tripped."""
-    from core import regulatory
+    from core.reporting import regulatory
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
@@ -37,7 +37,7 @@ def cmd_fields(args: argparse.Namespace) -> int:
         engine, year, rules=rules, with_sql=args.format in ("json", "xlsx"), changes=changes
     )
     if args.format == "xlsx":
-        from core import exports
+        from core.reporting import exports
 
         out = Path(args.out or f"annual-report-{year}.xlsx")
         exports.write_report_xlsx(out, year, rows, changes)
@@ -66,13 +66,13 @@ def cmd_fields(args: argparse.Namespace) -> int:
 
 def cmd_changes(args: argparse.Namespace) -> int:
     """The risk difference list (风险差异清单): one object per material change of the year."""
-    from core import regulatory
+    from core.reporting import regulatory
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
     rows = regulatory.compute_changes(engine, year, rules=rules_of(args))
     if args.format == "xlsx":
-        from core import exports
+        from core.reporting import exports
 
         out = Path(args.out or f"difference-list-{year}.xlsx")
         exports.write_changes_xlsx(out, year, rows)
@@ -87,7 +87,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
 def cmd_pack(args: argparse.Namespace) -> int:
     """The compliance asset pack for up to three years as a self-contained HTML page."""
-    from core import asset_pack
+    from core.reporting import asset_pack
 
     try:
         years = sorted({int(y) for y in split(args.years)})
@@ -118,7 +118,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 def cmd_credit(args: argparse.Namespace) -> int:
     """The credit score estimate for a report year."""
-    from core import credit
+    from core.reporting import credit
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)

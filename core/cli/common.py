@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from core import db
+from core.infra import db
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -73,7 +73,7 @@ def add_period(p: argparse.ArgumentParser) -> None:
 
 def add_rules(p: argparse.ArgumentParser) -> None:
     """``--rules FILE``: a company's override of the default rules."""
-    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/rules.toml")
+    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/infra/rules.toml")
 
 
 def split(text: str | None) -> list[str]:
@@ -89,7 +89,7 @@ def period(args: argparse.Namespace) -> tuple[date, date]:
         return args.date_from, args.date_to
     if args.date_from or args.date_to:
         raise CliError("give both --from and --to, or neither (default: the last complete month)")
-    from core import home
+    from core.pagedata import home
 
     engine = db.make_engine(db.resolve_url(args.db), create_dirs=False)
     first, last = home.last_complete_month(engine, date.today())
@@ -98,7 +98,7 @@ def period(args: argparse.Namespace) -> tuple[date, date]:
 
 def rules_of(args: argparse.Namespace) -> Any:
     """The rules of ``--rules FILE`` when given, else the defaults; a bad file is a one-line error."""
-    from core.rules import RulesError, load_rules
+    from core.infra.rules import RulesError, load_rules
 
     try:
         return load_rules(args.rules) if getattr(args, "rules", None) else load_rules()
@@ -110,7 +110,7 @@ def report_year(args: argparse.Namespace, engine: Any) -> int:
     """``--year``, else the last complete year of the data."""
     if args.year:
         return int(args.year)
-    from core import home
+    from core.pagedata import home
 
     last_day = home.latest_call_day(engine) or date.today()
     return last_day.year if (last_day.month, last_day.day) == (12, 31) else last_day.year - 1
@@ -134,7 +134,7 @@ def holding() -> Iterator[None]:
 
 def engine_with_schema(args: argparse.Namespace) -> Any:
     """The engine of ``--db`` after a schema check, held open until the command ends
-    (:func:`core.db.held_open`: a report's hundred queries then open a DuckDB file once)."""
+    (:func:`core.infra.db.held_open`: a report's hundred queries then open a DuckDB file once)."""
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
     problems = db.check_schema(engine)

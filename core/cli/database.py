@@ -9,14 +9,14 @@ import sys
 import time
 from typing import Any
 
-from core import db
 from core.cli.common import EXIT_OK, CliError, add_common, parse_date, positive_float
 from core.cli.output import ProgressBar, emit
+from core.infra import db
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo company into the database (replacing its tables)."""
-    from core import demo
+    from core.demo import company as demo
 
     url = db.resolve_url(args.db)
     engine = db.make_engine(url)
@@ -36,8 +36,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
-    """Rebuild DuckDB's pre-aggregated rollups (core/rollup.py); imports and ``demo`` do it themselves."""
-    from core import rollup_build
+    """Rebuild DuckDB's pre-aggregated rollups (core/semantic/rollup.py); imports and ``demo`` do it themselves."""
+    from core.rollup import build as rollup_build
 
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)

@@ -18,9 +18,9 @@ import json
 import sys
 from typing import Any
 
-from core import db
 from core.cli.common import CliError
 from core.cli.output import ProgressBar, emit
+from core.infra import db
 from core.ingest.common import FORMATS, IngestError
 
 
@@ -76,7 +76,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except IngestError as exc:
         raise CliError(exc.en) from None
     if report.inserted:
-        from core import rollup_build  # DuckDB's pre-aggregates follow the new calls (core/rollup.py)
+        # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
+        from core.rollup import build as rollup_build
 
         rollup_build.refresh(url)
     if args.report == "json":

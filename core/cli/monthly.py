@@ -13,7 +13,7 @@ from core.cli.output import emit
 
 def cmd_report(args: argparse.Namespace) -> int:
     """The monthly regulatory dashboard: one self-contained HTML file plus PNG charts in --out."""
-    from core import report
+    from core.pagedata import report
 
     try:
         month = report.month_of(args.month) if args.month else report.previous_month(date.today())

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core import db
 from core.cli import analysis, annual, database, ingest, monthly
 from core.cli.common import EXIT_BAD_INPUT, EXIT_OK, CliError, Parser, holding
+from core.infra import db
 
 
 def build_parser() -> Parser:

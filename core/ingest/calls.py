@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core import schema
+from core.infra import schema
 
 CALL_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.calls.columns)
 

@@ -20,7 +20,7 @@ import re
 import polars as pl
 import sqlalchemy as sa
 
-from core import schema
+from core.infra import schema
 from core.ingest import numbers
 from core.ingest.common import DISPOSITIONS, IngestError
 from core.ingest.formats import Converted, Layout, header_names, shown_columns, split_rejects

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import polars as pl
 
-from core.db import PROJECT_ROOT
+from core.infra.db import PROJECT_ROOT
 from core.ingest.common import IngestError
 
 SALT_ENV = "CALLCENTER_SALT_FILE"

@@ -38,7 +38,7 @@ import pyarrow.ipc as ipc
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
+from core.infra import db, schema
 from core.ingest import tables as ingest_tables
 from core.ingest.calls import drop_duplicate_legs, finish_calls, fold_legs
 from core.ingest.canonical import Canonical, infer_two_way_voice, table_for

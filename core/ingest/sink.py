@@ -1,7 +1,7 @@
 """Writing an import so that it either happens whole or not at all.
 
 * **SQLite, PostgreSQL, MariaDB/MySQL**: one connection and one transaction for the whole import
-  (every file, every table). Rows go in through :func:`core.db.load_frame` on that connection
+  (every file, every table). Rows go in through :func:`core.infra.db.load_frame` on that connection
   (``executemany``, ``COPY``, multi-row ``INSERT``); any error, or an interrupt, rolls everything
   back. Tables are created before the transaction starts (MySQL commits on DDL).
 * **DuckDB**: staged files and one final transaction. DuckDB keeps an open transaction's rows in
@@ -37,7 +37,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db
+from core.infra import db
 from core.ingest.common import IngestError
 
 STAGING_DIALECTS = ("duckdb", "clickhouse")
@@ -146,7 +146,7 @@ class Sink:
     def _memory_limits(self) -> Iterator[Callable[[str], None]]:
         """For the final inserts on DuckDB: a function that, given the table about to receive rows,
         sets DuckDB's memory limit to :data:`COMMIT_MEMORY_LIMIT` when the table has neither an
-        index nor a key (see ``core.db.DUCKDB_UNKEYED``), else back to the instance's own. Without
+        index nor a key (see ``core.infra.db.DUCKDB_UNKEYED``), else back to the instance's own. Without
         an index the insert streams, and DuckDB would otherwise keep what it wrote cached up to
         80 % of the machine's memory; a table with an index needs memory for the index entries of
         every row inserted, which a limit could make fail. The instance's limit (shared by every

@@ -1,11 +1,11 @@
-"""The importer's own tables, beside the canonical ones of :mod:`core.schema`.
+"""The importer's own tables, beside the canonical ones of :mod:`core.infra.schema`.
 
 * ``call_inferences`` — one row per call and value that was inferred, not read from the source
   (today: ``two_way_voice`` for formats without such a flag). The data-quality view counts them.
 * ``import_log`` — one row per imported file: when, which format, and the counts of its report.
 
 They are created by the first import (a database built by ``demo`` alone has neither, and every
-reader treats a missing table as empty). They are kept out of ``core.schema.TABLES`` so that the
+reader treats a missing table as empty). They are kept out of ``core.infra.schema.TABLES`` so that the
 schema check of databases made before the importer existed still passes.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db
+from core.infra import db
 
 metadata = sa.MetaData()
 
@@ -67,7 +67,7 @@ def has_table(engine: Engine, name: str) -> bool:
 
 def select_inferred_calls(start: datetime, end: datetime, field: str = "two_way_voice") -> sa.Select[Any]:
     """Calls started in ``[start, end)`` whose ``field`` was inferred at import (join on call_id)."""
-    from core import schema
+    from core.infra import schema
 
     k, i = schema.calls, call_inferences
     return (

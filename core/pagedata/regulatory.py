@@ -17,9 +17,10 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from core import credit, regulatory, report
-from core.credit import CreditEstimate
-from core.rules import Rules, load_rules
+from core.infra.rules import Rules, load_rules
+from core.pagedata import report
+from core.reporting import credit, regulatory
+from core.reporting.credit import CreditEstimate
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,21 @@ class RegulatoryData:
         today (date): the day the calendar's statuses, the deadline colour and the credit
             estimate's timeliness are judged on.
         hard_dates (dict[str, date]): ``deadline`` (31 March of Y + 1), ``grace_end`` (30 April)
-            and ``locked`` (1 May), in that order (:func:`core.regulatory.hard_dates`).
+            and ``locked`` (1 May), in that order (:func:`core.reporting.regulatory.hard_dates`).
         deadline_colour (str): ``green``, ``amber`` (from 1 March), ``red`` (from 25 March) while
             step 6 (submit the formal report) is open; ``grey`` once it is done
-            (:func:`core.regulatory.deadline_colour`).
+            (:func:`core.reporting.regulatory.deadline_colour`).
         checklist (pl.DataFrame): the eight steps of DOMAIN.md §2, one row each in step order
-            (:func:`core.regulatory.checklist`): ``year`` and ``step`` (Int64), ``due_on`` and
+            (:func:`core.reporting.regulatory.checklist`): ``year`` and ``step`` (Int64), ``due_on`` and
             ``done_on`` (Date; ``done_on`` null while open), ``owner``, ``signer``, ``note``
             (String or null), ``status`` (``done``, ``due`` or ``overdue`` on ``today``),
             ``what_zh`` and ``what_en`` (what the step is). Steps nobody has saved yet are the
             defaults: due per §2, open, no owner.
         has_calls (bool): whether the database holds calls in a range covering ``year`` (the year
-            is among :func:`core.report.data_years`). When False, ``fields`` and ``changes`` are
+            is among :func:`core.pagedata.report.data_years`). When False, ``fields`` and ``changes`` are
             empty and ``credit`` is None: there is no report year to compute.
         changes (list[dict[str, Any]]): the risk difference list (风险差异清单), one entry per
-            material change of Y against Y − 1 in topic order (:func:`core.regulatory.compute_changes`):
+            material change of Y against Y − 1 in topic order (:func:`core.reporting.regulatory.compute_changes`):
             ``topic`` (``seats``, ``outbound_share``, ``equity``, ``key_script``, ``sites``,
             ``numbers``), ``rule`` (Chinese, as filed) and ``rule_en``, ``previous`` and ``current``
             (counts, a share as a fraction 0..1, or text for equity, scripts and sites), ``change``
@@ -54,7 +55,7 @@ class RegulatoryData:
             text topics), ``evidence`` (list of documents to prepare), ``source`` (the rule's basis)
             and ``detail`` (which figure tripped it, e.g. ``declared_seats``).
         fields (list[dict[str, Any]]): the 46 annual-report fields F01..F46 in catalogue order
-            (:func:`core.regulatory.compute_fields`, with the difference list above): ``id``,
+            (:func:`core.reporting.regulatory.compute_fields`, with the difference list above): ``id``,
             ``form``, ``name_zh``, ``name_en``, ``unit`` (``count``, ``pct`` as a fraction 0..1,
             ``wan`` = 10,000 yuan, ``hours``, ``per10k``, ``text``, ``list``, ``date``), ``value``
             (year Y), ``previous`` (Y − 1: the stored submission's figure when there is one, else the
@@ -65,7 +66,7 @@ class RegulatoryData:
             ``sql`` (the SQL the computed field ran, compiled for the engine in use; None for manual
             entries).
         credit (CreditEstimate | None): the credit score estimate of Y on ``today``
-            (:func:`core.credit.estimate`, judging the fields, changes and checklist above): seven
+            (:func:`core.reporting.credit.estimate`, judging the fields, changes and checklist above): seven
             components scored 0..100, their weights (points; 100 in all by default), the score (0..100
             points), the grade, whether it reaches ``[credit] threshold`` (80 points by default),
             the consequences when it does not, and up to four improvements ranked by the points
@@ -98,7 +99,7 @@ def build_regulatory_data(
         engine: the database (the schema must be present); only read, never written.
         year: the report year Y.
         today: the day statuses, the deadline colour and the credit estimate are judged on.
-        rules: the rules in force (default: ``core/rules.toml``); every part uses the same.
+        rules: the rules in force (default: ``core/infra/rules.toml``); every part uses the same.
         with_sql: compile each computed field's SQL (``fields[i]["sql"]``); the CLI may skip it.
 
     Returns:

@@ -1,16 +1,16 @@
 """Every base count, declared once: its source, what it counts, its predicate and the rules it reads.
 
 A *base* is an integer the database aggregates: a count of rows, a sum of seconds or an exact
-distinct count, per combination of the requested dimensions. Metrics (:mod:`core.metrics`) are
-ratios and sums of bases; risk signals (:mod:`core.risk`) count breaches with them; the
+distinct count, per combination of the requested dimensions. Metrics (:mod:`core.semantic.metrics`) are
+ratios and sums of bases; risk signals (:mod:`core.compliance.risk`) count breaches with them; the
 annual-report fields show their SQL. Each base is declared here exactly once, as a :class:`Base`:
 
 * ``source``: where its rows come from (:data:`SOURCES`);
 * ``counts``: what it counts, in one line (shown by ``explain`` and the field SQL);
 * ``where``: the predicate selecting its rows (a function of the context and the row source);
   ``value``: what is summed over them (``None``: the rows are counted);
-* ``params``: the rule parameters it reads, as dotted keys of ``core/rules.toml``;
-* ``rule``: the zero-tolerance risk rule (``[risk.<rule>]`` of ``core/rules.toml``) whose breaches
+* ``params``: the rule parameters it reads, as dotted keys of ``core/infra/rules.toml``;
+* ``rule``: the zero-tolerance risk rule (``[risk.<rule>]`` of ``core/infra/rules.toml``) whose breaches
   it counts, if any: the risk score, the calls behind a cell and the credit estimate follow;
 * how the rollup answers it: ``stored`` (a column of the call cubes, rule-free), ``of`` + ``narrow``
   (a stored base narrowed by a condition on the cubes' key columns only: province, caller number,
@@ -22,7 +22,7 @@ aggregate on the daily cube (:func:`cube_aggregate`), the per-call condition beh
 (:func:`condition`), the list of rule parameters a metric depends on (:func:`params_of`) and the
 rollup's columns (:data:`STORED`). Bases that cannot be written as a count with a predicate
 (distinct customers, per-customer windows, peak concurrency, seats, the roster) belong to sources
-that implement the same protocol in :mod:`core.cubes`.
+that implement the same protocol in :mod:`core.semantic.cubes`.
 
 The fixed thresholds of DOMAIN.md §5 stay fixed for their metrics: :data:`EFFECTIVE_SECONDS` (an
 effective call talks at least 30 s with two-way voice) and :data:`SHORT_SECONDS` (``short_call_ratio``
@@ -43,8 +43,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core import schema, sql
-from core.rules import Rules
+from core.infra import schema, sql
+from core.infra.rules import Rules
 from core.semantic.context import CallFrom, Ctx, coverage, window_groups, windows_case
 
 #: Seconds of talk from which a connected call with two-way voice is effective (DOMAIN.md §5, fixed).
@@ -562,7 +562,7 @@ del _b
 
 #: Which source computes each base.
 BASE_SOURCE: dict[str, str] = {b.name: b.source for b in BASES.values()}
-#: Rule-free call counts stored as columns of both call cubes (:mod:`core.rollup`).
+#: Rule-free call counts stored as columns of both call cubes (:mod:`core.semantic.rollup`).
 STORED: tuple[str, ...] = tuple(b.name for b in BASES.values() if b.stored)
 #: Outbound calls per hour of the day: extra columns of the daily cube.
 HOUR_COUNTS: tuple[str, ...] = tuple(f"out_h{h:02d}" for h in range(24))
@@ -617,7 +617,7 @@ def cube_aggregate(ctx: Ctx, f: CallFrom, name: str) -> Any:
 
 
 def params_of(names: Iterable[str]) -> set[str]:
-    """The rule parameters the bases ``names`` read (dotted keys of ``core/rules.toml``)."""
+    """The rule parameters the bases ``names`` read (dotted keys of ``core/infra/rules.toml``)."""
     out: set[str] = set()
     for n in names:
         b = BASES[n]

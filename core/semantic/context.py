@@ -3,7 +3,7 @@
 :class:`Ctx` carries the engine (or the computation's open connection), the dialect, the period as
 inclusive days and as a half-open time range, the sidebar filters and the rules in force.
 :class:`CallFrom` builds the FROM clause of a query on calls (or on a table shaped like them: the
-call cubes of :mod:`core.rollup`, the per-customer windows), adding each join once and only when a
+call cubes of :mod:`core.semantic.rollup`, the per-customer windows), adding each join once and only when a
 dimension, a filter or a base's predicate needs it; every join goes to a table keyed by the join
 column, so no join can multiply calls (the fan-out trap).
 
@@ -24,8 +24,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema, sql
-from core.rules import Rules
+from core.infra import db, schema, sql
+from core.infra.rules import Rules
 
 DIMENSIONS: tuple[str, ...] = (
     "month",
@@ -71,7 +71,7 @@ class Ctx:
     rules: Rules
     cache: dict[str, Any] = field(default_factory=dict)
     conn: sa.Connection | None = None  # while a computation holds one open (see compute_bases)
-    rollup: bool = False  # core.rollup's tables are current and may answer (see compute_bases)
+    rollup: bool = False  # core.semantic.rollup's tables are current and may answer (see compute_bases)
 
     @property
     def db(self) -> Engine | sa.Connection:
@@ -125,7 +125,9 @@ class CallFrom:
             "month": lambda: sql.month_key(d, t),
             "day": lambda: sql.day_key(d, t),
             "hour": lambda: sql.hour(d, t),
-            "hour_start": lambda: sa.func.date_trunc("hour", t),  # DuckDB only: core.rollup's hourly cube
+            "hour_start": lambda: sa.func.date_trunc(
+                "hour", t
+            ),  # DuckDB only: core.semantic.rollup's hourly cube
             "weekday": lambda: sql.weekday(d, t),
             "team": lambda: self.agents().c.team,
             "site": lambda: self.agents().c.site_id,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench import demo_bench as dbench
-from core import demo
+from core.demo import company as demo
 
 
 def test_every_engine_loads_exactly_the_generated_rows(tmp_path: Path) -> None:

@@ -1,8 +1,8 @@
 """Fixtures for the compliance-core tests (risk, material changes, fields, calendar, rules).
 
 * ``tiny_db``: a factory that loads hand-made rows into a fresh DuckDB or SQLite file (the test runs
-  once per engine, and once more on DuckDB with its rollups built: core/rollup.py) through
-  :func:`core.db.create_schema` and :func:`core.db.load_frame`.
+  once per engine, and once more on DuckDB with its rollups built: core/semantic/rollup.py) through
+  :func:`core.infra.db.create_schema` and :func:`core.infra.db.load_frame`.
 * ``demo``: the demo company at the default scale in a DuckDB file, built once per test session
   and shared by ``test_risk.py`` and ``test_regulatory.py`` (about a minute on two cores).
 """
@@ -20,7 +20,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, demo, rollup_build, schema
+from core.demo import company as demo
+from core.infra import db, schema
+from core.rollup import build as rollup_build
 
 DEMO_END = date(2026, 10, 31)  # fixed so the expectations do not move with today's date
 DEMO_Y = 2025  # the last complete calendar year in range for DEMO_END

@@ -1,4 +1,4 @@
-"""Figure builders of core.charts: their traces carry exactly the values of the frames they draw."""
+"""Figure builders of core.reporting.charts: their traces carry exactly the values of the frames they draw."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core import charts, db
-from core.asset_pack import DIMENSIONS, YearScores
+from core.infra import db
+from core.reporting import charts
+from core.reporting.asset_pack import DIMENSIONS, YearScores
 
 
 def risk_frame() -> pl.DataFrame:
@@ -81,8 +82,8 @@ def test_empty_risk_frame_gives_a_titled_empty_figure() -> None:
 @pytest.fixture(scope="module")
 def demo_risk(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     """compute_risk by campaign and week over September 2025 of a 2 % demo."""
-    from core.demo import build_demo
-    from core.risk import compute_risk
+    from core.compliance.risk import compute_risk
+    from core.demo.company import build_demo
 
     path: Path = tmp_path_factory.mktemp("charts") / "demo.duckdb"
     engine = db.make_engine(f"duckdb:///{path}")

@@ -1,8 +1,8 @@
-"""core.charts: the credit gauge and the credit components bar (traces, not pixels)."""
+"""core.reporting.charts: the credit gauge and the credit components bar (traces, not pixels)."""
 
 from __future__ import annotations
 
-from core.charts import credit_components_figure, credit_gauge_figure
+from core.reporting.charts import credit_components_figure, credit_gauge_figure
 
 GRADES = [("AA", 100), ("A", 80), ("B", 60), ("C", 0)]
 

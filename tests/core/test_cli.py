@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core import cli, db, schema
+from core import cli
+from core.infra import db, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -211,7 +212,7 @@ def test_metrics_on_a_database_without_tables_exits_2(tmp_path: Path) -> None:
 
 
 def test_a_command_holds_the_duckdb_file_only_while_it_runs(tmp_path: Path) -> None:
-    """The report commands keep the database open while they run (core.db.held_open, one opening of
+    """The report commands keep the database open while they run (core.infra.db.held_open, one opening of
     the file for their many queries) and release it when they end: another process can then write."""
     from tests.core.test_db import _other_process_can_write
 

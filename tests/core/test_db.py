@@ -1,4 +1,4 @@
-"""core.db on all five engines: bulk load round trip, schema check, data version, URLs and plain errors."""
+"""core.infra.db on all five engines: bulk load round trip, schema check, data version, URLs and plain errors."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, regulatory, schema
-from core.db import SchemaProblem
+from core.infra import db, schema
+from core.infra.db import SchemaProblem
+from core.reporting import regulatory
 
 TABLE_ORDER = [t.name for t in schema.TABLES]
 

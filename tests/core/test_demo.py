@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, demo
+from core.demo import company as demo
+from core.infra import db
 
 END = date(2026, 10, 31)  # fixed so the expectations below do not move with today's date
 Y = 2025  # the last complete calendar year in range for END

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core import cubes, metrics
+from core.semantic import cubes, metrics
 
 DOMAIN = Path(__file__).resolve().parents[3] / "shared" / "DOMAIN.md"
 

@@ -17,9 +17,11 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, rollup, rollup_build, schema
-from core.cubes import Filters
-from core.metrics import METRIC_KEYS, compute_metrics
+from core.infra import db, schema
+from core.rollup import build as rollup_build
+from core.semantic import rollup
+from core.semantic.cubes import Filters
+from core.semantic.metrics import METRIC_KEYS, compute_metrics
 
 MAR_1, MAR_31 = date(2025, 3, 1), date(2025, 3, 31)
 FEB_1 = date(2025, 2, 1)
@@ -27,7 +29,7 @@ FEB_1 = date(2025, 2, 1)
 URLS = {
     "duckdb": "duckdb:///{tmp_path}/t.duckdb",
     "sqlite": "sqlite:///{tmp_path}/t.sqlite",
-    # DuckDB with its pre-aggregated rollups built after the load (core/rollup.py): every hand-worked
+    # DuckDB with its pre-aggregated rollups built after the load (core/semantic/rollup.py): every hand-worked
     # value must come out the same when the common cuts are answered from them.
     "duckdb-rollup": "duckdb:///{tmp_path}/t.duckdb",
 }
@@ -881,7 +883,7 @@ def test_qa_reviews_pass_rate_and_coverage_with_two_reviews_per_call(make_db: Ma
 
 
 # --------------------------------------------------------------------------------------------
-# Compliance counts (default rules of DOMAIN.md §6 / core/rules.toml)
+# Compliance counts (default rules of DOMAIN.md §6 / core/infra/rules.toml)
 # --------------------------------------------------------------------------------------------
 
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from core import credit, db, regulatory
+from core.infra import db
 from core.pagedata.regulatory import RegulatoryData, build_regulatory_data
+from core.reporting import credit, regulatory
 
 Y = 2025
 TODAY = date(2026, 3, 20)  # between 10 March (step 5) and 31 March (step 6): amber month

@@ -1,4 +1,4 @@
-"""core.profile: the company and finance entries the annual report uses, saved on every engine."""
+"""core.reporting.profile: the company and finance entries the annual report uses, saved on every engine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core import db, profile
+from core.infra import db
+from core.reporting import profile
 
 COMPANY = {
     "name": "测试呼叫中心有限公司",

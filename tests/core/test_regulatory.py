@@ -2,7 +2,7 @@
 calendar and the ``changes`` / ``fields`` commands.
 
 Material changes are tested on tiny two-year fixtures (report year Y = 2025 against 2024) at, just
-below and just above each threshold of ``core/rules.toml`` [material.*]; the catalogue and the commands
+below and just above each threshold of ``core/infra/rules.toml`` [material.*]; the catalogue and the commands
 on the demo company (end 2026-10-31, Y = 2025), against figures recomputed independently.
 """
 
@@ -19,17 +19,18 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, regulatory
-from core.metrics import METRICS, compute_metrics
-from core.regulatory import FORMS, compute_changes, load_fields
-from core.rules import load_rules
+from core import cli
+from core.infra.rules import load_rules
+from core.reporting import regulatory
+from core.reporting.regulatory import FORMS, compute_changes, load_fields
+from core.semantic.metrics import METRICS, compute_metrics
 
 Y = 2025
 Rows = dict[str, list[dict[str, Any]]]
 MakeDb = Callable[[Rows], sa.Engine]
 
 SEATS_EVIDENCE = ["人员去向说明", "外包协议及补充条款", "场地变更说明"]
-# Pinned regressions (found by these tests, fixed in core/regulatory.py): a change of exactly 30 %
+# Pinned regressions (found by these tests, fixed in core/reporting/regulatory.py): a change of exactly 30 %
 # (70/100 − 1 = −0.30000000000000004), exactly +20 points (0.8 − 0.6 = 0.20000000000000007) and an
 # exactly 1.0 pp stake move (16.4 − 15.4 = 0.9999999999999982) were judged on float noise.
 

@@ -1,4 +1,4 @@
-"""core.report and ``python -m core report``: the monthly dashboard as offline HTML plus PNG charts.
+"""core.pagedata.report and ``python -m core report``: the monthly dashboard as offline HTML plus PNG charts.
 
 The tiny company below has, in October 2026, three outbound calls (one effective: 40 s with voice
 both ways; one connected for 10 s; one unanswered) and one inbound call; in September 2026 two
@@ -19,7 +19,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, db, report, schema
+from core import cli
+from core.infra import db, schema
+from core.pagedata import report
 
 _TYPES: dict[type, Any] = {
     sa.Integer: pl.Int64,
@@ -179,7 +181,7 @@ def test_html_headline_figures(written: report.ReportFiles) -> None:
 
 
 def test_report_data_matches_core(tiny_url: str) -> None:
-    """build_report's KPIs are core.touch.compute_kpis' numbers (3 outbound, 2/3 connected)."""
+    """build_report's KPIs are core.pagedata.touch.compute_kpis' numbers (3 outbound, 2/3 connected)."""
     engine = db.make_engine(tiny_url)
     try:
         data = report.build_report(engine, date(2026, 10, 17), lang="en")

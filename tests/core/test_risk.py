@@ -1,7 +1,7 @@
 """Risk rules, scores and the calls behind a cell (DOMAIN.md §6–§7), on tiny hand-made fixtures.
 
 Every expectation is worked out by hand from the rows written in the test and the defaults of
-``core/rules.toml``: weights outside_hours 0.6, blocked_region 0.9, out_of_coverage 0.5,
+``core/infra/rules.toml``: weights outside_hours 0.6, blocked_region 0.9, out_of_coverage 0.5,
 unregistered_number 0.8, dnc 0.85, over_cap 0.35, recall_after_abandon 0.35, abandon 0.8 (warning 0,
 critical 3 %, min_base 30), recording 0.5 (warning 100 %, critical 95 %), marking 0.6,
 regulator_complaints 0.9, complaint_reply 0.3 (warning 100 %, critical 80 %);
@@ -23,8 +23,9 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, risk
-from core.rules import load_rules
+from core import cli
+from core.compliance import risk
+from core.infra.rules import load_rules
 
 DAY = date(2025, 9, 3)  # a Wednesday; its week starts on Monday 2025-09-01
 NUMBER = "0571-0001"

@@ -1,4 +1,4 @@
-"""DuckDB's pre-aggregated rollups (core/rollup.py): the same numbers as the calls, by hand and on the demo.
+"""DuckDB's pre-aggregated rollups (core/semantic/rollup.py): the same numbers as the calls, by hand and on the demo.
 
 The hand-worked metric tests also run on a rolled-up DuckDB (``duckdb-rollup`` in
 test_metrics_defs.py); the engine parity tests compare a rolled-up DuckDB with four engines that read
@@ -17,9 +17,13 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import cli, db, risk, rollup, rollup_build, schema
-from core.cubes import Filters
-from core.metrics import METRIC_KEYS, compute_metrics
+from core import cli
+from core.compliance import risk
+from core.infra import db, schema
+from core.rollup import build as rollup_build
+from core.semantic import rollup
+from core.semantic.cubes import Filters
+from core.semantic.metrics import METRIC_KEYS, compute_metrics
 from tests.core.conftest import DEMO_Y, Demo, frame_for
 
 MakeDb = Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]
@@ -110,7 +114,7 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     with engine.connect() as conn:
         assert rollup.current(conn)
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
-    # Rollups built by another version of core/rollup.py (other tables) never pass for current.
+    # Rollups built by another version of core/semantic/rollup.py (other tables) never pass for current.
     with engine.begin() as conn:
         calls_row = rollup.state.c.name == "calls"
         stored = conn.execute(sa.select(rollup.state.c.fingerprint).where(calls_row)).scalar_one()
@@ -214,7 +218,7 @@ def test_a_cap_breach_across_the_year_end_is_found_with_rollups(tiny_db: MakeDb)
 
 
 def _rules(tmp_path: Any, text: str) -> Any:
-    from core.rules import load_rules
+    from core.infra.rules import load_rules
 
     path = tmp_path / "rules.toml"
     path.write_text(text, encoding="utf-8")

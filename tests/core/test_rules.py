@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from core import risk
-from core.rules import DEFAULT_RULES, RulesError, load_rules
+from core.compliance import risk
+from core.infra.rules import DEFAULT_RULES, RulesError, load_rules
 
 
 def write(tmp_path: Path, text: str, name: str = "mine.toml") -> Path:
@@ -144,5 +144,5 @@ def test_an_unparseable_or_missing_file_is_a_rules_error(tmp_path: Path) -> None
 
 
 def test_the_shipped_file_loads_as_its_own_override() -> None:
-    """core/rules.toml passed as an override is accepted and changes nothing."""
+    """core/infra/rules.toml passed as an override is accepted and changes nothing."""
     assert load_rules(DEFAULT_RULES).data == load_rules().data

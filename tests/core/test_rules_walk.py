@@ -1,4 +1,4 @@
-"""Every key of ``core/rules.toml`` changes a result or is refused (issue 11).
+"""Every key of ``core/infra/rules.toml`` changes a result or is refused (issue 11).
 
 The walk: each leaf of the shipped rules is set, alone, to another valid value (:data:`MUTATIONS`),
 and some output that reads it must change on a small demo company: the metrics of the report
@@ -49,9 +49,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from core import asset_pack, credit, db, demo, regulatory, risk, rollup_build
-from core.metrics import compute_metrics
-from core.rules import DEFAULT_RULES, Rules, RulesError, load_rules
+from core.compliance import risk
+from core.demo import company as demo
+from core.infra import db
+from core.infra.rules import DEFAULT_RULES, Rules, RulesError, load_rules
+from core.reporting import asset_pack, credit, regulatory
+from core.rollup import build as rollup_build
+from core.semantic.metrics import compute_metrics
 from tests.core.conftest import frame_for
 from tests.core.test_risk import call, campaign, cid, number, tables
 
@@ -377,7 +381,7 @@ def start_results(
 
 
 def test_every_leaf_is_walked_or_documentation() -> None:
-    """Each leaf of core/rules.toml has a mutation here, is documentation, or is a rule's fixed kind."""
+    """Each leaf of core/infra/rules.toml has a mutation here, is documentation, or is a rule's fixed kind."""
     shipped = dict(leaves(tomllib.loads(DEFAULT_RULES.read_text(encoding="utf-8"))))
     kinds = {k for k in shipped if k.startswith("risk.") and k.endswith(".kind")}
     walked = set(MUTATIONS)
@@ -388,7 +392,7 @@ def test_every_leaf_is_walked_or_documentation() -> None:
 
 
 def test_the_file_says_which_keys_only_document() -> None:
-    """The header of core/rules.toml names source, label_* and version as documentation that changes no number."""
+    """The header of core/infra/rules.toml names source, label_* and version as documentation that changes no number."""
     head = DEFAULT_RULES.read_text(encoding="utf-8").split("[window]")[0]
     for word in ("source", "label_zh", "label_en", "version", "documentation"):
         assert word in head, word

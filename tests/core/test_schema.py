@@ -1,7 +1,7 @@
 """The schema of DOMAIN.md §4: every table and column declared, and created with keys on all five engines.
 
 The expected tables, columns and keys below are copied by hand from DOMAIN.md §4 ("columns (key
-first)"), not read from :mod:`core.schema`, so a column dropped or renamed there fails here.
+first)"), not read from :mod:`core.infra.schema`, so a column dropped or renamed there fails here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, schema
+from core.infra import db, schema
 
 #: DOMAIN.md §4, table by table, columns in the documented order.
 DOMAIN_COLUMNS: dict[str, list[str]] = {
@@ -256,8 +256,8 @@ def test_duckdb_calls_have_no_index_and_the_importer_keeps_their_ids_unique(
     so the database would accept a second row with a call's id; the importer never writes one
     (importing the same file twice inserts nothing) and the data-quality view counts any that
     another tool loaded."""
-    from core import quality
     from core.ingest import import_files
+    from core.reporting import quality
 
     engine = new_engine("duckdb")
     csv = tmp_path / "calls.csv"

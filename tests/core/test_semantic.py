@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from core import cubes, db, risk, rollup, rollup_build, schema
-from core.metrics import METRICS
-from core.rules import load_rules
+from core.compliance import risk
+from core.infra import db, schema
+from core.infra.rules import load_rules
+from core.rollup import build as rollup_build
 from core.semantic import bases as B
+from core.semantic import cubes, rollup
 from core.semantic.context import CallFrom, Filters, make_ctx
+from core.semantic.metrics import METRICS
 from tests.core.test_risk import DAY, at, call, campaign, complaint, tables
 
 Rows = dict[str, list[dict[str, Any]]]

@@ -25,9 +25,9 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from core import db, demo
-from core.cubes import Filters
-from core.staffing import (
+from core.demo import company as demo
+from core.infra import db
+from core.pagedata.staffing import (
     STAFFING_COLUMNS,
     agents_required,
     average_speed_of_answer,
@@ -39,6 +39,7 @@ from core.staffing import (
     service_level,
     summarise_staffing,
 )
+from core.semantic.cubes import Filters
 
 # --------------------------------------------------------------------------------------------
 # An independent reference: the factorial formula in exact rational arithmetic

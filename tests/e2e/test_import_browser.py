@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.pages_bench import streamlit_server
-from core import db
+from core.infra import db
 from tests.e2e import test_shell_browser
 from tests.ingest import samples
 

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from core import db
+from core.infra import db
 from tests.e2e import test_shell_browser
 
 _shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
@@ -37,7 +37,7 @@ LAST = {"touch": "第 1 页(每页最多", "capacity": "最常人手富余的时
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo at 5 % volume ending 2026-10-31 (overrides the shell module's 2 % demo)."""
-    from core.demo import build_demo
+    from core.demo.company import build_demo
 
     url = f"duckdb:///{tmp_path_factory.mktemp('e2e_b') / 'demo.duckdb'}"
     engine = db.make_engine(url)

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench import pages_bench
-from core.i18n import t
+from core.infra.i18n import t
 from tests.e2e import test_shell_browser
 
 _shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from bench.pages_bench import streamlit_server
-from core import db
+from core.infra import db
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,7 +30,7 @@ TIMEOUT_MS = 60_000
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A small demo DuckDB (the real generator at 2% volume), shared by the tests of this module."""
-    from core.demo import build_demo
+    from core.demo.company import build_demo
 
     url = f"duckdb:///{tmp_path_factory.mktemp('e2e') / 'demo.duckdb'}"
     engine = db.make_engine(url)

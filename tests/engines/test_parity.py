@@ -16,7 +16,11 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, demo, metrics, regulatory, risk, schema
+from core.compliance import risk
+from core.demo import company as demo
+from core.infra import db, schema
+from core.reporting import regulatory
+from core.semantic import metrics
 
 END = date(2026, 10, 31)
 Y = 2025

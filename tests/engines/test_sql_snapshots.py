@@ -1,8 +1,8 @@
 """SQL snapshots: the text of the main query builders on each of the five dialects, so that any change
 of generated SQL shows in review.
 
-Each case builds one query (``core.cubes.select_*``, ``core.risk.select_rule_calls``, DuckDB's rollup
-paths, and every computed report field's SQL through ``core.regulatory.field_sql``), compiles it for a
+Each case builds one query (``core.semantic.cubes.select_*``, ``core.compliance.risk.select_rule_calls``, DuckDB's rollup
+paths, and every computed report field's SQL through ``core.reporting.regulatory.field_sql``), compiles it for a
 dialect with its parameters inlined (``literal_binds``; a query whose literals a dialect cannot render
 would be kept with placeholders and a sorted parameter list), lays it out one clause and one select
 item per line (:func:`layout`, whitespace only) and compares it with
@@ -13,9 +13,9 @@ generated SQL, regenerate them and review the diff::
 
 No server is needed. The builders read two small reference tables (campaigns: the calling windows;
 licences: the coverage), so each case runs on a DuckDB file holding a few reference rows
-(:data:`DATASETS`), with ``core.cubes.make_ctx`` naming the target dialect: the builders branch on
-``ctx.dialect`` (through :mod:`core.sql`), exactly as when ``make_ctx`` reads it from an engine of
-that kind. The queries are compiled with the dialect of an engine made by ``core.db.make_engine`` for
+(:data:`DATASETS`), with ``core.semantic.cubes.make_ctx`` naming the target dialect: the builders branch on
+``ctx.dialect`` (through :mod:`core.infra.sql`), exactly as when ``make_ctx`` reads it from an engine of
+that kind. The queries are compiled with the dialect of an engine made by ``core.infra.db.make_engine`` for
 that kind (never connected; its paramstyle and quoting are those of the driver).
 :func:`test_offline_sql_is_what_the_engine_builds` checks that shortcut: on a real database of each
 kind holding the same rows it builds every case the way the app does (no stand-in) and gets the
@@ -26,7 +26,7 @@ Reading a snapshot: a case is named ``<builder>.<cut>`` (``.filtered``: a site, 
 campaigns at once; ``.nationwide``: the second reference dataset). The text is what the driver is
 sent with the parameters filled in, so ``%`` is doubled for the drivers that format with ``%``
 (PostgreSQL, MariaDB and ClickHouse). The rules are today's defaults
-(``core/rules.toml``): changing a default changes the literals here too.
+(``core/infra/rules.toml``): changing a default changes the literals here too.
 
 The module lives with the five-engine tests because it is per dialect; it needs no server itself.
 """
@@ -46,9 +46,13 @@ import sqlalchemy as sa
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from core import cubes, db, regulatory, risk, rollup, rollup_build, schema
-from core.cubes import Filters
-from core.rules import load_rules
+from core.compliance import risk
+from core.infra import db, schema
+from core.infra.rules import load_rules
+from core.reporting import regulatory
+from core.rollup import build as rollup_build
+from core.semantic import cubes, rollup
+from core.semantic.cubes import Filters
 from tests.core.conftest import frame_for
 
 KINDS: tuple[str, ...] = ("duckdb", "sqlite", "postgresql", "mysql", "clickhouse")
@@ -250,7 +254,7 @@ def render(query: Built, dialect: sa.Dialect) -> str:
 @dataclass(frozen=True)
 class Env:
     """Where a case builds its query: ``db`` holds the reference rows the builders read, ``engine``
-    is of the target kind (what ``core.regulatory.field_sql`` compiles for). On a real database of
+    is of the target kind (what ``core.reporting.regulatory.field_sql`` compiles for). On a real database of
     the kind, both are its engine."""
 
     db: sa.Engine
@@ -303,7 +307,7 @@ def _rule_calls(rule: str, entity: str, value: str | None) -> Callable[[Env], sa
 
 
 def _field_sql(env: Env) -> str:
-    """Every computed field of the annual report, as core.regulatory.field_sql gives it."""
+    """Every computed field of the annual report, as core.reporting.regulatory.field_sql gives it."""
     parts = []
     for field in regulatory.load_fields():
         text = regulatory.field_sql(env.engine, field, YEAR)
@@ -313,7 +317,7 @@ def _field_sql(env: Env) -> str:
 
 
 def _rollup_build(env: Env) -> list[sa.Select[Any]]:
-    """The queries core.rollup.refresh fills the rollups from (DuckDB only)."""
+    """The queries core.semantic.rollup.refresh fills the rollups from (DuckDB only)."""
     ctx = env.ctx()
     dims = rollup.CUBE_DIMS
     return [
@@ -326,7 +330,7 @@ def _rollup_build(env: Env) -> list[sa.Select[Any]]:
 
 
 CASES: list[Case] = [
-    # core.cubes.select_calls
+    # core.semantic.cubes.select_calls
     Case("select_calls.total", lambda e: cubes.select_calls(e.ctx(), [], CORE)),
     Case(
         "select_calls.month_team.filtered", lambda e: cubes.select_calls(e.ctx(ALL), ["month", "team"], CORE)
@@ -351,7 +355,7 @@ CASES: list[Case] = [
             matching_only=True,
         ),
     ),
-    # core.cubes: the other sources
+    # core.semantic.cubes: the other sources
     Case("select_customers.month", lambda e: cubes.select_customers(e.ctx(), ["month"], CUSTOMERS)),
     Case("select_customers.total.filtered", lambda e: cubes.select_customers(e.ctx(ALL), [], CUSTOMERS)),
     Case(
@@ -396,7 +400,7 @@ CASES: list[Case] = [
     Case("select_complaints.total.filtered", lambda e: cubes.select_complaints(e.ctx(ALL), [], COMPLAINTS)),
     Case("select_qa.month_agent", lambda e: cubes.select_qa(e.ctx(), ["month", "agent"], QA)),
     Case("select_qa.total.filtered", lambda e: cubes.select_qa(e.ctx(ALL), [], QA)),
-    # core.risk.select_rule_calls: the calls behind a risk cell
+    # core.compliance.risk.select_rule_calls: the calls behind a risk cell
     Case("select_rule_calls.outside_hours", _rule_calls("outside_hours", "campaign", "C1")),
     Case("select_rule_calls.out_of_coverage", _rule_calls("out_of_coverage", "callee_province", "新疆")),
     Case(
@@ -409,9 +413,9 @@ CASES: list[Case] = [
     ),
     Case("select_rule_calls.recording", _rule_calls("recording", "team", "T1")),
     Case("select_rule_calls.regulator_complaints", _rule_calls("regulator_complaints", "campaign", "C2")),
-    # core.regulatory: the SQL shown next to each computed field of the annual report
+    # core.reporting.regulatory: the SQL shown next to each computed field of the annual report
     Case("field_sql", _field_sql),
-    # DuckDB only: the rollup paths (core/rollup.py)
+    # DuckDB only: the rollup paths (core/semantic/rollup.py)
     Case(
         "select_calls_rollup.daily",
         lambda e: cubes.select_calls_rollup(
@@ -515,7 +519,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, sa
 
 
 def offline_sql(case: Case, kind: str, reference: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The case's SQL for ``kind`` without a database of that kind: every context core.cubes.make_ctx
+    """The case's SQL for ``kind`` without a database of that kind: every context core.semantic.cubes.make_ctx
     makes reads ``reference`` and names ``kind`` as its dialect."""
     make_ctx = cubes.make_ctx
 

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, schema
+from core.infra import db, schema
 from core.ingest.numbers import load_salt
 
 

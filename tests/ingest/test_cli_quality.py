@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from core import db
 from core.cli import main
-from core.quality import quality_score, run_checks
+from core.infra import db
+from core.reporting.quality import quality_score, run_checks
 from tests.ingest import samples
 
 DAY = date(2024, 5, 6)

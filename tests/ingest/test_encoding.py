@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core import db
+from core.infra import db
 from core.ingest import import_files
 from core.ingest.readers import SAMPLE_BYTES, detect_encoding
 from tests.ingest import samples

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core import db, schema
+from core.infra import db, schema
 from core.ingest import IngestError, import_files
 from core.ingest import sink as sink_module
 from core.ingest import tables as ingest_tables

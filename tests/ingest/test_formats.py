@@ -15,10 +15,10 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core import db, schema
+from core.infra import db, schema
 from core.ingest import IngestError, import_files
 from core.ingest.numbers import customer_id
-from core.metrics import compute_metrics
+from core.semantic.metrics import compute_metrics
 from tests.ingest import samples
 
 

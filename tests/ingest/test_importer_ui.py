@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from core import db
+from core.infra import db
 from core.ingest import IngestError
 from tests.ingest import samples
 from ui.importer import run_import

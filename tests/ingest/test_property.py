@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import db
+from core.infra import db
 from core.ingest import import_files
 from core.ingest.numbers import customer_id, load_salt
 from tests.ingest import samples

@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import db
+from core.infra import db
 from ui import glue
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ class DemoDb:
 
 def build_small_demo(path: Path, end: date = date(2025, 6, 30)) -> DemoDb:
     """The real demo generator at a small scale (about 47,000 calls), ending on ``end``."""
-    from core.demo import build_demo
+    from core.demo.company import build_demo
 
     url = f"duckdb:///{path}"
     engine = db.make_engine(url)

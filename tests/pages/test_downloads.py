@@ -59,7 +59,7 @@ def test_xlsx_opens_with_openpyxl() -> None:
 
 
 def test_png_bytes_is_png_and_cached(monkeypatch: pytest.MonkeyPatch) -> None:
-    """png_bytes returns core.charts.figure_png's bytes and makes them once per figure content."""
+    """png_bytes returns core.reporting.charts.figure_png's bytes and makes them once per figure content."""
     calls: list[int] = []
 
     def fake_png(fig: go.Figure, **_: object) -> bytes:

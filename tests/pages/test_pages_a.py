@@ -19,11 +19,12 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core import asset_pack, credit, db, profile, quality, regulatory
-from core.i18n import fmt, t
-from core.quality import Check
-from core.risk import risk_rules
-from core.rules import load_rules
+from core.compliance.risk import risk_rules
+from core.infra import db
+from core.infra.i18n import fmt, t
+from core.infra.rules import load_rules
+from core.reporting import asset_pack, credit, profile, quality, regulatory
+from core.reporting.quality import Check
 from ui import glue
 from ui.examples import example_frame
 
@@ -369,7 +370,7 @@ def test_examples_mask_customer_ids() -> None:
 
 
 def test_settings_rules_in_force(demo_db: DemoDb, use_db: Callable[[str], None], override_file: Path) -> None:
-    """The risk rules table lists core.risk.risk_rules with weights and sources; thresholds follow."""
+    """The risk rules table lists core.compliance.risk.risk_rules with weights and sources; thresholds follow."""
     use_db(demo_db.url)
     at = run("pages/settings.py")
     assert_clean(at)
@@ -382,13 +383,13 @@ def test_settings_rules_in_force(demo_db: DemoDb, use_db: Callable[[str], None],
     assert thresholds["允许外呼时段"] == "08:00–21:00、寿险 09:00–21:00"
     assert thresholds["单客呼叫频次上限"] == "每客 24 小时内最多 5 次,5 分钟内最多 3 次"
     assert thresholds["实质性变动:外呼占比"] == "20.0个百分点"
-    assert any(c.value == "使用默认规则文件 core/rules.toml(版本 2026.1)。" for c in at.caption)
+    assert any(c.value == "使用默认规则文件 core/infra/rules.toml(版本 2026.1)。" for c in at.caption)
 
 
 def test_rules_override_with_a_bad_key_is_refused(
     demo_db: DemoDb, use_db: Callable[[str], None], override_file: Path
 ) -> None:
-    """An override naming an unknown key shows core.rules' message naming the key; nothing is stored."""
+    """An override naming an unknown key shows core.infra.rules' message naming the key; nothing is stored."""
     use_db(demo_db.url)
     at = run("pages/settings.py")
     at.file_uploader(key="settings.rules_upload").upload(
@@ -556,4 +557,4 @@ def test_data_quality_empty_period(demo_db: DemoDb, use_db: Callable[[str], None
     assert [i.value for i in at.info] == [
         "2020-01-01 至 2020-01-31 期间没有通话记录,通话类检查计数为 0。数据覆盖到 2025-06-30。"
     ]
-    assert at.metric[0].value == "10"  # every check of core.quality runs, calls or not
+    assert at.metric[0].value == "10"  # every check of core.reporting.quality runs, calls or not

@@ -13,14 +13,20 @@ import pytest
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from core import db
-from core.capacity import build_capacity
-from core.i18n import fmt, t
-from core.metrics import METRICS
-from core.risk import compute_risk, read_rule_calls, risk_rules, select_rule_calls
-from core.risk_lists import rank_by_rule
-from core.staffing import compute_staffing, summarise_staffing
-from core.touch import TOUCH_KPIS, build_campaign_agents, build_touch, read_call_list, select_call_list
+from core.compliance.risk import compute_risk, read_rule_calls, risk_rules, select_rule_calls
+from core.compliance.risk_lists import rank_by_rule
+from core.infra import db
+from core.infra.i18n import fmt, t
+from core.pagedata.capacity import build_capacity
+from core.pagedata.staffing import compute_staffing, summarise_staffing
+from core.pagedata.touch import (
+    TOUCH_KPIS,
+    build_campaign_agents,
+    build_touch,
+    read_call_list,
+    select_call_list,
+)
+from core.semantic.metrics import METRICS
 from ui.kpi import delta_markdown, kpi_formats
 
 if TYPE_CHECKING:  # fixtures' types only
@@ -38,7 +44,7 @@ TITLES = {"touch": ("客户触达效率", "Touch efficiency"), "capacity": ("坐
 @pytest.fixture(scope="session")
 def pages_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo company at 5 % volume ending 2026-10-31 (report year 2025, rogue weeks planted)."""
-    from core.demo import build_demo
+    from core.demo.company import build_demo
 
     url = f"duckdb:///{tmp_path_factory.mktemp('pages_b') / 'demo.duckdb'}"
     engine = db.make_engine(url)
@@ -106,7 +112,7 @@ def yoy_captions(kpis: Any, lang: str) -> list[str]:
 
 
 def test_touch_cards_equal_core(pages_demo: str, engine: Engine, use_db: Callable[[str], None]) -> None:
-    """September 2025: ten cards whose values, MoM and YoY changes are core.touch's, formatted by fmt."""
+    """September 2025: ten cards whose values, MoM and YoY changes are core.pagedata.touch's, formatted by fmt."""
     use_db(pages_demo)
     at = run_page("touch", SEPT_QUERY)
     assert_clean(at)
@@ -196,7 +202,7 @@ def test_touch_drilldown_from_the_url(pages_demo: str, use_db: Callable[[str], N
 
 
 def test_capacity_equals_core(pages_demo: str, engine: Engine, use_db: Callable[[str], None]) -> None:
-    """Cards from core.capacity, staffing counts from core.staffing, outliers named as core flags them."""
+    """Cards from core.pagedata.capacity, staffing counts from core.pagedata.staffing, outliers named as core flags them."""
     use_db(pages_demo)
     at = run_page("capacity", SEPT_QUERY)
     assert_clean(at)
@@ -310,7 +316,7 @@ def test_risk_state_from_the_url(pages_demo: str, engine: Engine, use_db: Callab
 
 
 def test_risk_ranked_lists(pages_demo: str, engine: Engine, use_db: Callable[[str], None]) -> None:
-    """Each ranked list is core.risk_lists.rank_by_rule over the period's day cells."""
+    """Each ranked list is core.compliance.risk_lists.rank_by_rule over the period's day cells."""
     use_db(pages_demo)
     at = run_page("risk", SEPT_QUERY)
     by_day = compute_risk(engine, *SEPT, entity="campaign", grain="day")

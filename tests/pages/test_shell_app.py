@@ -12,10 +12,10 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
-from core import db
-from core.home import HEADLINES, Filters, build_home, latest_call_day
-from core.i18n import fmt, t
-from core.schema import TABLE_NAMES
+from core.infra import db
+from core.infra.i18n import fmt, t
+from core.infra.schema import TABLE_NAMES
+from core.pagedata.home import HEADLINES, Filters, build_home, latest_call_day
 from ui.glue import display_url
 from ui.kpi import delta_style
 
@@ -62,7 +62,7 @@ def texts(at: AppTest) -> list[str]:
 def expected_cards(
     url: str, start: date, end: date, filters: Filters, lang: str
 ) -> list[tuple[str, str, str]]:
-    """(label, value, delta) of every KPI card, straight from core.home and core.i18n."""
+    """(label, value, delta) of every KPI card, straight from core.pagedata.home and core.infra.i18n."""
     engine = db.make_engine(url)
     try:
         data = build_home(engine, start, end, filters)
@@ -93,7 +93,7 @@ def assert_clean(at: AppTest) -> None:
 
 
 def test_overview_on_demo(demo_db: DemoDb, use_db: Callable[[str], None]) -> None:
-    """The default view is the last complete month (June 2025) with seven cards from core.home."""
+    """The default view is the last complete month (June 2025) with seven cards from core.pagedata.home."""
     use_db(demo_db.url)
     at = run_app()
     assert_clean(at)
@@ -312,7 +312,7 @@ def test_database_without_tables_in_english(no_tables_db: str, use_db: Callable[
 
 @pytest.mark.parametrize("script", ["app.py", "pages/settings.py"])
 def test_unparseable_url(script: str, use_db: Callable[[str], None]) -> None:
-    """A URL that cannot be parsed shows core.db's plain message plus what to do, in place."""
+    """A URL that cannot be parsed shows core.infra.db's plain message plus what to do, in place."""
     use_db("not a url")
     with pytest.raises(db.DatabaseError) as raised:
         db.make_engine("not a url")
@@ -371,10 +371,10 @@ def test_first_start_builds_the_demo(
     demo_db: DemoDb, default_db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On the default URL with no file, the app builds the demo behind a progress bar, once."""
-    import core.demo
+    import core.demo.company
 
     path = default_db_path
-    real_build = core.demo.build_demo
+    real_build = core.demo.company.build_demo
     builds: list[dict[str, int]] = []
 
     def small_build(engine: Any, **kwargs: Any) -> dict[str, int]:
@@ -383,7 +383,7 @@ def test_first_start_builds_the_demo(
         builds.append(counts)
         return counts
 
-    monkeypatch.setattr(core.demo, "build_demo", small_build)
+    monkeypatch.setattr(core.demo.company, "build_demo", small_build)
     shown: list[tuple[float, str | None]] = []
     real_progress = DeltaGenerator.progress
 
@@ -396,7 +396,7 @@ def test_first_start_builds_the_demo(
     at = run_app()
     assert_clean(at)
     assert len(builds) == 1
-    # The step labels are core.demo's; the bar carries our heading, moves forward and ends full.
+    # The step labels are core.demo.company's; the bar carries our heading, moves forward and ends full.
     fractions = [value for value, _ in shown]
     assert fractions[0] == 0.0
     assert fractions[-1] == 1.0
@@ -421,7 +421,7 @@ def test_half_built_demo_is_rebuilt(
     demo_db: DemoDb, default_db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A default database left with its build marker (server stopped mid-build) is built again."""
-    import core.demo
+    import core.demo.company
 
     default_db_path.parent.mkdir(parents=True)
     engine = db.make_engine(f"duckdb:///{default_db_path}")
@@ -429,14 +429,14 @@ def test_half_built_demo_is_rebuilt(
     engine.dispose()
     marker = default_db_path.parent / "callcenter.duckdb.building"
     marker.touch()
-    real_build = core.demo.build_demo
+    real_build = core.demo.company.build_demo
     builds: list[int] = []
 
     def small_build(engine: Any, **kwargs: Any) -> dict[str, int]:
         builds.append(1)
         return real_build(engine, **{**kwargs, "end": demo_db.end, "scale": 0.02})
 
-    monkeypatch.setattr(core.demo, "build_demo", small_build)
+    monkeypatch.setattr(core.demo.company, "build_demo", small_build)
     at = run_app()
     assert_clean(at)
     assert builds == [1]
@@ -446,12 +446,12 @@ def test_half_built_demo_is_rebuilt(
 
 def test_failed_demo_build_is_explained(default_db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A build that fails shows a plain message (no traceback) and is retried on the next run."""
-    import core.demo
+    import core.demo.company
 
     def broken_build(engine: Any, **kwargs: Any) -> dict[str, int]:
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(core.demo, "build_demo", broken_build)
+    monkeypatch.setattr(core.demo.company, "build_demo", broken_build)
     at = run_app()
     assert_clean(at)
     assert [e.value for e in at.error] == [
@@ -464,7 +464,7 @@ def test_failed_demo_build_is_explained(default_db_path: Path, monkeypatch: pyte
 def test_a_run_holds_the_database_only_while_it_runs(
     tmp_path: Path, demo_db: DemoDb, use_db: Callable[[str], None]
 ) -> None:
-    """Each run of a page holds the DuckDB file open (core.db.held_open via shell.active: one opening
+    """Each run of a page holds the DuckDB file open (core.infra.db.held_open via shell.active: one opening
     for its queries) and releases it when the run ends, so a command-line import can take the file
     between runs (issue: the app must not hold the file open between reruns)."""
     import shutil

@@ -1,4 +1,4 @@
-"""core.home: headline figures on a tiny hand-made database, worked out by hand (DuckDB and SQLite).
+"""core.pagedata.home: headline figures on a tiny hand-made database, worked out by hand (DuckDB and SQLite).
 
 The fixture (May 2024 is the period, April the previous month)::
 
@@ -34,8 +34,8 @@ import polars as pl
 import pytest
 from sqlalchemy.engine import Engine
 
-from core import db
-from core.home import (
+from core.infra import db
+from core.pagedata.home import (
     Filters,
     build_filter_options,
     build_home,

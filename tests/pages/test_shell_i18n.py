@@ -1,4 +1,4 @@
-"""core.i18n: the translation table and the one number formatter (exact strings)."""
+"""core.infra.i18n: the translation table and the one number formatter (exact strings)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.home import HEADLINES
-from core.i18n import FORMATS, MISSING, TEXTS, fmt, normalize_lang, t
+from core.infra.i18n import FORMATS, MISSING, TEXTS, fmt, normalize_lang, t
+from core.pagedata.home import HEADLINES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -130,9 +130,9 @@ def test_headline_formats_are_known() -> None:
 
 
 def test_registry_formats_are_known() -> None:
-    """Every format code of the metric registry (core.metrics) is one fmt understands."""
-    from core.metrics import FORMATS as REGISTRY_FORMATS
-    from core.metrics import METRICS
+    """Every format code of the metric registry (core.semantic.metrics) is one fmt understands."""
+    from core.semantic.metrics import FORMATS as REGISTRY_FORMATS
+    from core.semantic.metrics import METRICS
 
     assert set(REGISTRY_FORMATS) - set(FORMATS) == set()
     assert {m.fmt for m in METRICS.values()} - set(FORMATS) == set()

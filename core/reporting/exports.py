@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
-from core.regulatory import FORMS
+from core.reporting.regulatory import FORMS
 
 SIGNATURE = (
     ("编制人 Prepared by", ""),

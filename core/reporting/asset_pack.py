@@ -29,11 +29,12 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import charts, db, schema
-from core.metrics import compute_metrics
-from core.regulatory import coverage_at, sites_open_at
-from core.risk import compute_risk
-from core.rules import Rules, load_rules
+from core.compliance.risk import compute_risk
+from core.infra import db, schema
+from core.infra.rules import Rules, load_rules
+from core.reporting import charts
+from core.reporting.regulatory import coverage_at, sites_open_at
+from core.semantic.metrics import compute_metrics
 
 DIMENSIONS: tuple[tuple[str, str, str], ...] = (
     ("licence_boundary", "许可边界", "Licence boundary"),

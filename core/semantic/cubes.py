@@ -1,7 +1,7 @@
 """Query builders for the aggregated cubes the metrics are made of.
 
 ``select_*`` functions return SQLAlchemy Core ``Select`` objects and execute nothing; one function,
-:func:`core.db.read_frame`, runs them. Every query aggregates in the database and returns integer
+:func:`core.infra.db.read_frame`, runs them. Every query aggregates in the database and returns integer
 counts, integer sums of seconds or exact distinct counts per combination of the requested
 dimensions, so raw calls never travel to Python. Sources:
 
@@ -38,9 +38,10 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, rollup, schema, sql
-from core.rules import Rules
+from core.infra import db, schema, sql
+from core.infra.rules import Rules
 from core.semantic import bases as B
+from core.semantic import rollup
 from core.semantic.bases import BASE_SOURCE as BASE_SOURCE
 from core.semantic.bases import BASES
 from core.semantic.context import DIMENSIONS as DIMENSIONS
@@ -92,7 +93,7 @@ def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> 
 
 
 def _customers_from_rollup(ctx: _Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
-    """Distinct customers from :data:`core.rollup.customer_months`, when the cut allows it."""
+    """Distinct customers from :data:`core.semantic.rollup.customer_months`, when the cut allows it."""
     span = rollup.whole_months(ctx.start, ctx.end)
     if span is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
         return None
@@ -152,7 +153,7 @@ def select_dnc(
 
     An inner join to the (small) DNC list, apart from the other call counts: joined into their
     query, every call would carry the DNC columns through the grouping. ``stored``: summed from
-    :data:`core.rollup.dnc_daily` instead (the caller checked it is current and cuts by its keys).
+    :data:`core.semantic.rollup.dnc_daily` instead (the caller checked it is current and cuts by its keys).
     The condition is :func:`core.semantic.bases.after_dnc`'s, written as an inner join here (the
     list is small and most calls have no entry, so the join leaves only the candidates).
     """
@@ -181,9 +182,9 @@ def select_dnc(
 
 
 def _stored_windows(ctx: _Ctx) -> Any | None:
-    """:func:`per_callee_windowed` from :data:`core.rollup.callee_windows`, when it is current and
+    """:func:`per_callee_windowed` from :data:`core.semantic.rollup.callee_windows`, when it is current and
     holds every call that can breach under ``ctx.rules`` (caps of at least one call, a re-call
-    look-back of at most :data:`core.rollup.MAX_RECALL_HOURS`); else ``None``.
+    look-back of at most :data:`core.semantic.rollup.MAX_RECALL_HOURS`); else ``None``.
 
     The stored counts are the live ones (the windows look back only, so computing them over all
     the calls or over the period and its look-back gives the same numbers); ``ab_before`` is 1 when
@@ -220,7 +221,7 @@ def windowed_calls(ctx: _Ctx, scope: list[Any], candidates: Any | None, *, since
     5 minutes, counting this one; calls at the same second ordered by call_id) and either
     ``ab_before`` (abandoned calls to the customer in ``[t − recall_hours, t)``) or, with
     ``since``, ``since_abandon`` (seconds since the latest abandoned call to the customer that
-    started at least a second earlier; null without one: the rule-free form :mod:`core.rollup`
+    started at least a second earlier; null without one: the rule-free form :mod:`core.semantic.rollup`
     stores)."""
     k = schema.calls
     d = ctx.dialect
@@ -406,7 +407,7 @@ def select_sessions(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.
 def select_active(ctx: _Ctx, dims: Sequence[str], *, from_rollup: bool = False) -> sa.Select[Any]:
     """Distinct agents with a session or a human call in the period, and how many are outsourced.
 
-    With ``from_rollup`` the human calls are read from :data:`core.rollup.calls_daily` (its rows
+    With ``from_rollup`` the human calls are read from :data:`core.semantic.rollup.calls_daily` (its rows
     with human calls), which only DuckDB has and whose dimensions exclude the hour.
     """
     k = schema.calls
@@ -736,7 +737,7 @@ def compute_bases(
     """Every requested base aggregate by ``by``, one query per source, joined on the dimensions.
 
     ``engine`` may be an open connection (used and left open: a caller computing several cuts opens
-    the database once). ``rolled``: whether :mod:`core.rollup`'s tables are current, when the caller
+    the database once). ``rolled``: whether :mod:`core.semantic.rollup`'s tables are current, when the caller
     has just checked on that connection (``None``: checked here).
 
     ``sparse``: the caller joins the result onto cells it has from elsewhere, so combinations

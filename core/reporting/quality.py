@@ -2,7 +2,7 @@
 
 Each check returns a count, a severity (``info``, ``warning``, ``error``), whether it passed and a
 few example rows (customer ids masked). The checks feed the credit estimate's accuracy component
-(:mod:`core.credit`) and the data-quality page.
+(:mod:`core.reporting.credit`) and the data-quality page.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import cubes, db, schema, sql
-from core.cubes import Filters
-from core.metrics import compute_metrics
-from core.rules import load_rules
+from core.infra import db, schema, sql
+from core.infra.rules import load_rules
+from core.semantic import cubes
+from core.semantic.cubes import Filters
+from core.semantic.metrics import compute_metrics
 
 EXAMPLES = 5
 
@@ -287,7 +288,7 @@ def _inferred_two_way_voice(engine: Engine, t0: Any, t1: Any) -> Check:
 
 def _report_disagreements(engine: Engine, start: date, end: date) -> Check:
     """Stored submissions of years inside the period, compared field by field with the data."""
-    from core.regulatory import stored_submission
+    from core.reporting.regulatory import stored_submission
 
     rows: list[dict[str, Any]] = []
     for year in range(start.year, end.year + 1):
@@ -318,7 +319,7 @@ def _report_disagreements(engine: Engine, start: date, end: date) -> Check:
 
 
 def _metric_keys() -> set[str]:
-    from core.metrics import METRIC_KEYS
+    from core.semantic.metrics import METRIC_KEYS
 
     return set(METRIC_KEYS)
 

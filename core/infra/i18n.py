@@ -57,7 +57,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "默认期间为数据中最近一个完整自然月。",
         "The default period is the last complete calendar month in the data.",
     ),
-    # -- KPI cards (metric labels and definitions live in the registry, core.metrics) ------------
+    # -- KPI cards (metric labels and definitions live in the registry, core.semantic.metrics) ------------
     "delta.vs_previous": ("较上期", "vs previous"),
     # -- downloads (ui.downloads: every chart as PNG, every table as CSV and Excel) -------------
     "download.png": ("下载 PNG 图片", "Download PNG"),
@@ -116,7 +116,7 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "quality.col_count": ("问题数", "Count"),
     "quality.col_status": ("状态", "Status"),
     "quality.col_hint": ("处理建议", "What to do"),
-    # -- monthly report (core.report; python -m core report) --------------------------------------
+    # -- monthly report (core.pagedata.report; python -m core report) --------------------------------------
     "report.title": (
         "{company} · 监管仪表盘月报 · {month}",
         "{company} · Monthly regulatory dashboard · {month}",
@@ -401,8 +401,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     # -- settings: rules in force, override, company profile, finance (pages/settings.py) ----------
     "settings.rules": ("当前生效的合规规则", "Rules in force"),
     "settings.rules_default": (
-        "使用默认规则文件 core/rules.toml(版本 {version})。",
-        "The defaults of core/rules.toml are in force (version {version}).",
+        "使用默认规则文件 core/infra/rules.toml(版本 {version})。",
+        "The defaults of core/infra/rules.toml are in force (version {version}).",
     ),
     "settings.rules_override": (
         "自定义规则 {path} 覆盖默认值(默认规则版本 {version});未写出的键沿用默认。",
@@ -410,8 +410,8 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     ),
     "settings.override": ("上传自定义规则(TOML)", "Upload a rules override (TOML)"),
     "settings.override_help": (
-        "只写需要修改的键,例如 [caps] per_24h = 3。上传后先用 core.rules 校验,通过后保存为 data/rules.override.toml,并立即在所有页面生效。",
-        "Name only the keys to change, e.g. [caps] per_24h = 3. The file is checked with core.rules first; "
+        "只写需要修改的键,例如 [caps] per_24h = 3。上传后先用 core.infra.rules 校验,通过后保存为 data/rules.override.toml,并立即在所有页面生效。",
+        "Name only the keys to change, e.g. [caps] per_24h = 3. The file is checked with core.infra.rules first; "
         "when it passes it is stored as data/rules.override.toml and every page uses it at once.",
     ),
     "settings.override_saved": (

@@ -1,6 +1,6 @@
 """The licence annual report: the 46 fields, material changes (风险差异清单) and the eight-step calendar.
 
-* :func:`load_fields` reads the catalogue ``core/fields.toml`` (DOMAIN.md §8).
+* :func:`load_fields` reads the catalogue ``core/reporting/fields.toml`` (DOMAIN.md §8).
 * :func:`compute_fields` gives each field's value for year Y, last year's (from the stored submission
   when there is one, else from the data), the change, the material-change rule it trips, the
   evidence to prepare, and the SQL each computed field ran, compiled for the engine in use.
@@ -24,10 +24,11 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import cubes, db, schema
-from core.cubes import Filters
-from core.metrics import METRICS, compute_metrics
-from core.rules import Rules, load_rules
+from core.infra import db, schema
+from core.infra.rules import Rules, load_rules
+from core.semantic import cubes
+from core.semantic.cubes import Filters
+from core.semantic.metrics import METRICS, compute_metrics
 
 FIELDS_FILE = Path(__file__).with_name("fields.toml")
 FORMS: dict[str, tuple[str, str]] = {
@@ -273,7 +274,7 @@ def compute_fields(
     Args:
         engine: the database.
         year: the report year Y (compared with Y − 1).
-        rules: the rules in force (default: ``core/rules.toml``).
+        rules: the rules in force (default: ``core/infra/rules.toml``).
         with_sql: also compile the SQL each computed field ran (the ``sql`` key; None otherwise).
         changes: the difference list of ``year`` as :func:`compute_changes` returned it for the same
             rules, when the caller already has it (it marks the material fields); computed when None.
@@ -322,7 +323,7 @@ def compute_fields(
 
 
 def field_sql(engine: Engine, field: Field, year: int, *, rules: Rules | None = None) -> str | None:
-    """The SQL a computed field ran with ``rules`` (default: ``core/rules.toml``), compiled for the
+    """The SQL a computed field ran with ``rules`` (default: ``core/infra/rules.toml``), compiled for the
     engine in use (``None`` for manual entries)."""
     start, end = _year(year)
     ctx = cubes.make_ctx(engine, start, end, Filters(), rules or load_rules())

@@ -1,6 +1,6 @@
 """Customer touch efficiency (客户触达效率): KPIs with deltas, funnel, when-to-call heatmap, breakdowns, drill-down.
 
-Everything is computed by :func:`core.metrics.compute_metrics` (aggregated in the database); the
+Everything is computed by :func:`core.semantic.metrics.compute_metrics` (aggregated in the database); the
 drill-down list of calls is the only place raw call rows are read, paged and capped, with customer
 ids masked.
 """
@@ -15,12 +15,12 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
-from core.cubes import Filters, period_bounds
-from core.metrics import METRICS, compute_metrics
-from core.periods import change, previous_period, year_earlier
-from core.privacy import mask_id
-from core.rules import Rules
+from core.infra import db, schema
+from core.infra.periods import change, previous_period, year_earlier
+from core.infra.privacy import mask_id
+from core.infra.rules import Rules
+from core.semantic.cubes import Filters, period_bounds
+from core.semantic.metrics import METRICS, compute_metrics
 
 TOUCH_KPIS: tuple[str, ...] = (
     "outbound_calls",
@@ -145,7 +145,7 @@ def build_touch(
 
 
 def _months_back(end: date, months: int) -> date:
-    from core.periods import add_months
+    from core.infra.periods import add_months
 
     return add_months(end.replace(day=1), -months)
 

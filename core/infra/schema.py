@@ -2,7 +2,7 @@
 
 Every table of §4 is declared here once, with its primary key and the indexes the dashboards need.
 The same ``MetaData`` creates the schema on DuckDB, SQLite, PostgreSQL, MariaDB/MySQL and ClickHouse;
-ClickHouse gets a MergeTree engine ordered by the table's key (see ``core.db.create_schema``).
+ClickHouse gets a MergeTree engine ordered by the table's key (see ``core.infra.db.create_schema``).
 
 Conventions:
     * Times are Beijing local time, naive (``DateTime`` without time zone).

@@ -1,8 +1,8 @@
-"""Building the rollups of :mod:`core.rollup`: every table filled from the calls in one transaction.
+"""Building the rollups of :mod:`core.semantic.rollup`: every table filled from the calls in one transaction.
 
-The tables and the rules for using them are declared in :mod:`core.rollup` (which the query planner
-reads); filling them needs the planner's own query builders (:mod:`core.cubes`), so the build lives
-here, above both: ``core.rollup_build → core.cubes → core.rollup``, with no cycle.
+The tables and the rules for using them are declared in :mod:`core.semantic.rollup` (which the query planner
+reads); filling them needs the planner's own query builders (:mod:`core.semantic.cubes`), so the build lives
+here, above both: ``core.rollup.build → core.semantic.cubes → core.semantic.rollup``, with no cycle.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import cubes, db, rollup, schema, sql
-from core.rules import load_rules
-from core.semantic import bases
+from core.infra import db, schema, sql
+from core.infra.rules import load_rules
+from core.semantic import bases, cubes, rollup
 
 
 def refresh(target: Engine | str | None) -> float | None:
@@ -85,7 +85,7 @@ def refresh(target: Engine | str | None) -> float | None:
 def _select_windows(ctx: Any) -> Any:
     """Every outbound call of the customers who have two calls within 24 h or a call within
     :data:`rollup.MAX_RECALL_HOURS` after an abandoned one, with its window counts
-    (:func:`core.cubes.windowed_calls`, rule-free form).
+    (:func:`core.semantic.cubes.windowed_calls`, rule-free form).
 
     Those customers are found first with one sort of all outbound calls by a 64-bit hash of the
     customer (cheaper to sort than the 64-character id): a hash shared by two customers can only

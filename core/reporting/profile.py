@@ -1,7 +1,7 @@
 """The company profile and finance entries the annual report uses (企业基本情况表, 企业经济效益表).
 
 Most report fields come from the data; these are typed in by hand (DOMAIN.md §8, ``manual:``
-sources in ``core/fields.toml``). The Settings page edits them through :func:`save_company` and
+sources in ``core/reporting/fields.toml``). The Settings page edits them through :func:`save_company` and
 :func:`save_finance`: plain SQLAlchemy Core ``UPDATE``/``INSERT`` in one transaction, which
 DuckDB, SQLite, PostgreSQL and MariaDB/MySQL run alike. ClickHouse has no transactional updates,
 so edits there are refused with a :class:`ProfileError` saying to load the tables instead.
@@ -20,7 +20,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
+from core.infra import db, schema
 
 #: Company columns in form order (the key, ``name``, first).
 COMPANY_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.company.columns)

@@ -23,7 +23,7 @@ Dimension = tuple[str, str, str]
 
 
 class YearOfScores(Protocol):
-    """One year of scores as the pack figures read it (e.g. :class:`core.asset_pack.YearScores`)."""
+    """One year of scores as the pack figures read it (e.g. :class:`core.reporting.asset_pack.YearScores`)."""
 
     @property
     def year(self) -> int: ...
@@ -107,7 +107,7 @@ def risk_heatmap_figure(
     band_labels: dict[str, str] | None = None,
     selectable: bool = False,
 ) -> go.Figure:
-    """Entity × period risk scores (frame from :func:`core.risk.compute_risk`).
+    """Entity × period risk scores (frame from :func:`core.compliance.risk.compute_risk`).
 
     Rows are the ``max_rows`` entities with the highest peak score, riskiest on top; each cell's
     hover shows the score, band and top rules (``rule_labels``/``band_labels`` translate the ids).
@@ -215,7 +215,7 @@ def funnel_figure(
 ) -> go.Figure:
     """The outbound → connected → effective funnel (frame: stage, value).
 
-    ``texts`` (one per stage, e.g. from :func:`core.i18n.fmt`) replace plotly's own number format
+    ``texts`` (one per stage, e.g. from :func:`core.infra.i18n.fmt`) replace plotly's own number format
     (``50.254k``) inside the bars; the share of the first stage follows either way.
     """
     fig = go.Figure(
@@ -318,7 +318,7 @@ OVER_COLOUR = "#C62828"
 def daily_peak_figure(frame: pl.DataFrame, *, labels: dict[str, str]) -> go.Figure:
     """Peak concurrent agents per day against the declared seats; days above the seats in red.
 
-    ``frame`` is :attr:`core.capacity.CapacityData.daily_peak` (day, peak_concurrent_agents,
+    ``frame`` is :attr:`core.pagedata.capacity.CapacityData.daily_peak` (day, peak_concurrent_agents,
     declared_seats, over_declared). Two bar traces (within / over the declared seats) and a step
     line of the declared seats; ``labels`` names them (keys ``peak``, ``over``, ``declared_seats``).
     """
@@ -350,7 +350,7 @@ def daily_peak_figure(frame: pl.DataFrame, *, labels: dict[str, str]) -> go.Figu
 def agent_hours_figure(frame: pl.DataFrame, *, labels: dict[str, str], lang: str = "zh") -> go.Figure:
     """Effective talk hours per agent-month as one box per team, the named outliers as red points.
 
-    ``frame`` is :attr:`core.capacity.CapacityData.agent_months` (agent, team, month,
+    ``frame`` is :attr:`core.pagedata.capacity.CapacityData.agent_months` (agent, team, month,
     effective_talk_hours, outlier). The boxes draw every agent-month of the team (whiskers at
     1.5·IQR, as the outlier rule); the outlier trace carries the agent id in its hover.
     """
@@ -439,7 +439,7 @@ def staffing_heatmap_figure(
 ) -> go.Figure:
     """Weekday × half-hour heatmap of the staffing gap (agents logged in − Erlang C requirement).
 
-    ``cells`` is :attr:`core.staffing.StaffingSummary.cells`. Negative (understaffed) is red,
+    ``cells`` is :attr:`core.pagedata.staffing.StaffingSummary.cells`. Negative (understaffed) is red,
     positive (overstaffed) blue, centred on zero; the hover adds the shares of under- and
     overstaffed intervals. Columns are the half-hours that occur in the data, in order.
     """

@@ -37,9 +37,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
-from core import schema
+from core.infra import schema
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "callcenter.duckdb"
 DEFAULT_URL = f"duckdb:///{DEFAULT_DB_PATH}"
 ENV_VAR = "CALLCENTER_DB_URL"
@@ -643,7 +643,7 @@ def load_frame(
 
     Args:
         engine: target database (the table must exist).
-        table: a table of :mod:`core.schema` or its name.
+        table: a table of :mod:`core.infra.schema` or its name.
         frame: rows in the table's columns; columns the frame lacks are loaded as null.
         chunk_rows: rows per transaction (when no ``conn`` is given).
         progress: called with the number of rows written after each chunk.

@@ -1,8 +1,8 @@
 """Ranked lists of the risk page: which entities breach one rule most in a period.
 
-Each list reads the per-rule counts (``n_<rule>``) of a :func:`core.risk.compute_risk` frame at
+Each list reads the per-rule counts (``n_<rule>``) of a :func:`core.compliance.risk.compute_risk` frame at
 **day** grain over exactly the chosen period (weeks would widen it to whole weeks), and sums them
-per entity. What a count means follows the rule (see :func:`core.risk.compute_risk`):
+per entity. What a count means follows the rule (see :func:`core.compliance.risk.compute_risk`):
 
 * ``marking``: caller-number days at marking risk (ranked per caller number);
 * ``over_cap``, ``dnc``, ``outside_hours``: breaching calls (ranked per the chosen entity);

@@ -9,7 +9,7 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     One row per day × agent × campaign × caller number × callee province, with every call count and
     duration sum that depends on no rule of ``rules.toml`` (:data:`CALL_BASES`) and the number of
     human calls (for active agents). Its ``started_at`` is the day's midnight, so the query builders
-    of :mod:`core.cubes` run on it unchanged: any period of whole days, every dimension but the hour,
+    of :mod:`core.semantic.cubes` run on it unchanged: any period of whole days, every dimension but the hour,
     every filter.
 ``rollup_calls_hourly``
     The same counts by hour × agent × campaign: the hour-of-day and weekday heatmaps, by any
@@ -49,8 +49,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
-from core.rules import Rules
+from core.infra import db, schema
+from core.infra.rules import Rules
 from core.semantic import bases
 
 #: Call bases that depend on no rule (:data:`core.semantic.bases.STORED`): columns of both cubes.
@@ -117,7 +117,7 @@ dnc_daily = sa.Table(
     sa.Column("callee_province", sa.String(16)),
     sa.Column("dnc_calls", sa.BigInteger, nullable=False),
 )
-#: The query dimensions (core.cubes) each cube is filled by, in its key columns' order.
+#: The query dimensions (core.semantic.cubes) each cube is filled by, in its key columns' order.
 CUBE_DIMS: dict[str, tuple[str, ...]] = {
     calls_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
     calls_hourly.name: ("hour_start", "agent", "campaign"),

@@ -1,4 +1,4 @@
-"""Compliance rules as data: ``core/rules.toml`` (defaults with sources) plus a company's override file.
+"""Compliance rules as data: ``core/infra/rules.toml`` (defaults with sources) plus a company's override file.
 
 >>> r = load_rules()
 >>> r.window_for(purpose="marketing", industry="寿险")

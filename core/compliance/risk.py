@@ -1,7 +1,7 @@
 """Outbound compliance risk (DOMAIN.md §6–§7): signals per rule, a combined score, and the calls behind.
 
 For an entity (caller number, campaign, team, agent, callee province) and a grain (day, week, month)
-each rule of ``core/rules.toml`` ``[risk.*]`` gives a count and a severity in 0..1:
+each rule of ``core/infra/rules.toml`` ``[risk.*]`` gives a count and a severity in 0..1:
 
 * ``count`` rules are zero tolerance: severity 1 from the first breach, and each breach multiplies in
   again, so the rule's factor in the score is ``(1 − w)^count``;
@@ -11,7 +11,7 @@ each rule of ``core/rules.toml`` ``[risk.*]`` gives a count and a severity in 0.
 ``score = 100 × (1 − Π factors)``: one critical breach is enough to turn a cell red, and several
 moderate ones add up. Bands: under 30 low, 30–60 medium, 60–80 high, 80 and over critical.
 
-All counts come from :func:`core.cubes.compute_bases` by entity and day (aggregated in the database,
+All counts come from :func:`core.semantic.cubes.compute_bases` by entity and day (aggregated in the database,
 window functions for the per-callee caps); weeks and months are sums of days, except the abandon
 rule, which keeps the worst day (its limit is per campaign per day).
 """
@@ -29,12 +29,12 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import cubes, db, rollup, schema, sql
-from core.cubes import Filters
-from core.privacy import mask_id
-from core.rules import Rules, level, load_rules
-from core.semantic import bases
+from core.infra import db, schema, sql
+from core.infra.privacy import mask_id
+from core.infra.rules import Rules, level, load_rules
+from core.semantic import bases, cubes, rollup
 from core.semantic.context import CallFrom
+from core.semantic.cubes import Filters
 
 ENTITIES: tuple[str, ...] = ("caller_number", "campaign", "team", "agent", "callee_province")
 GRAINS: tuple[str, ...] = ("day", "week", "month")
@@ -64,7 +64,7 @@ class Signal:
         return (*((self.count,) if self.count else ()), *self.bases)
 
 
-#: The risk signals, by rule id (the ``[risk.<id>]`` sections of ``core/rules.toml``).
+#: The risk signals, by rule id (the ``[risk.<id>]`` sections of ``core/infra/rules.toml``).
 SIGNALS: dict[str, Signal] = {
     # Zero-tolerance rules: the base declared with ``rule=<id>`` counts their breaches.
     **{b.rule: Signal(count=b.name) for b in bases.BASES.values() if b.rule is not None},

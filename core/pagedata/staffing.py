@@ -60,8 +60,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema, sql
-from core.cubes import Filters, period_bounds
+from core.infra import db, schema, sql
+from core.semantic.cubes import Filters, period_bounds
 
 #: Length of a staffing interval, in seconds.
 INTERVAL_SECONDS = 1800
@@ -264,7 +264,7 @@ def select_inbound_intervals(
     answered calls). Only slots with at least one inbound call appear.
 
     Filters: campaigns by the call's campaign; sites and teams by the answering agent, as every
-    call metric does (:mod:`core.cubes`), so under a site or team filter calls that no agent
+    call metric does (:mod:`core.semantic.cubes`), so under a site or team filter calls that no agent
     answered (abandoned in the queue) are not counted.
     """
     filters = filters or Filters()
@@ -321,7 +321,7 @@ def select_session_spans(
     """Closed sessions overlapping ``[start, end]``: ``agent_id``, ``ep_in``, ``ep_out`` (epoch seconds).
 
     Args:
-        dialect: short engine name (:func:`core.db.dialect_of`).
+        dialect: short engine name (:func:`core.infra.db.dialect_of`).
         start: first day of the period.
         end: last day of the period (inclusive).
         filters: sites and teams through the agent; campaigns keep agents who had a call of those
@@ -358,7 +358,7 @@ def select_session_spans(
 
 
 def _epoch_of(moment: datetime) -> int:
-    """Epoch seconds of a naive time read as UTC, as :func:`core.sql.epoch` does in the database."""
+    """Epoch seconds of a naive time read as UTC, as :func:`core.infra.sql.epoch` does in the database."""
     return int((moment - _EPOCH0).total_seconds())
 
 

@@ -1,6 +1,6 @@
 """Page data of the overview (home) page: the headline figures of a period and the one before.
 
-The figures come from the metric registry (:func:`core.metrics.compute_metrics`), so the overview,
+The figures come from the metric registry (:func:`core.semantic.metrics.compute_metrics`), so the overview,
 the other pages, the CLI and the reports show the same number for the same key: definitions
 follow DOMAIN.md §5, aggregation happens in the database (portable ``SUM(CASE …)`` counts and
 half-open ``started_at`` bounds), and rates divide null-safely (a zero denominator gives None).
@@ -26,10 +26,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.cubes import Filters
-from core.metrics import METRICS, compute_metrics
-from core.periods import previous_period, whole_months
-from core.schema import agents, calls, campaigns, sites
+from core.infra.periods import previous_period, whole_months
+from core.infra.schema import agents, calls, campaigns, sites
+from core.semantic.cubes import Filters
+from core.semantic.metrics import METRICS, compute_metrics
 
 __all__ = [
     "HEADLINES",
@@ -52,11 +52,11 @@ class Headline:
     """One KPI card: a metric key of the registry, how the card formats it, how it compares.
 
     Labels, the definition (tooltip) and the direction of "good" come from
-    :data:`core.metrics.METRICS`, declared once for the whole product.
+    :data:`core.semantic.metrics.METRICS`, declared once for the whole product.
     """
 
     key: str
-    fmt: str  # format code of core.i18n.fmt for the card's value (``wan``: compact counts)
+    fmt: str  # format code of core.infra.i18n.fmt for the card's value (``wan``: compact counts)
     delta_fmt: str  # format code for the change against the previous period
     relative_delta: bool  # True: change shown as a relative % ; False: as a difference
 

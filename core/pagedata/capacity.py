@@ -1,6 +1,6 @@
 """Seat-capacity health (坐席产能健康度): seats declared and in use, concurrency, occupancy, people.
 
-All figures come from :func:`core.metrics.compute_metrics`; the per-agent distribution of effective
+All figures come from :func:`core.semantic.metrics.compute_metrics`; the per-agent distribution of effective
 talk hours names its outliers with the interquartile-range rule (below Q1 − 1.5·IQR or above
 Q3 + 1.5·IQR), which needs no assumption about the shape of the distribution.
 """
@@ -14,11 +14,11 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, schema
-from core.cubes import Filters
-from core.metrics import compute_metrics
-from core.rules import Rules
-from core.touch import Kpi, compute_kpis
+from core.infra import db, schema
+from core.infra.rules import Rules
+from core.pagedata.touch import Kpi, compute_kpis
+from core.semantic.cubes import Filters
+from core.semantic.metrics import compute_metrics
 
 CAPACITY_KPIS: tuple[str, ...] = (
     "declared_seats",

@@ -3,9 +3,9 @@
 ``python -m core report --month 2026-10 --out reports/`` writes, for the month:
 
 * ``regulatory-dashboard-2026-10.html``: headline KPIs with month-over-month and year-over-year
-  changes (:func:`core.touch.compute_kpis`), the capacity headline (:mod:`core.capacity`), the
-  riskiest caller numbers, campaigns and teams of the month (:func:`core.risk.compute_risk`), the
-  data-quality summary (:func:`core.quality.run_checks`) and three interactive charts. plotly.js
+  changes (:func:`core.pagedata.touch.compute_kpis`), the capacity headline (:mod:`core.pagedata.capacity`), the
+  riskiest caller numbers, campaigns and teams of the month (:func:`core.compliance.risk.compute_risk`), the
+  data-quality summary (:func:`core.reporting.quality.run_checks`) and three interactive charts. plotly.js
   is inlined once, so the file opens offline and can be mailed as is;
 * ``2026-10-trend.png``, ``2026-10-risk-heatmap.png``, ``2026-10-capacity.png``: the same charts
   as images (kaleido with the system Chromium), for slides and OKR decks.
@@ -29,16 +29,17 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import charts, db, schema
-from core.capacity import build_capacity
-from core.cubes import Filters
-from core.i18n import fmt, t
-from core.metrics import METRICS, compute_metrics
-from core.periods import add_months, month_end, previous_period, year_earlier
-from core.quality import Check, quality_score, run_checks
-from core.risk import compute_risk, compute_risk_all, risk_rules
-from core.rules import Rules, load_rules
-from core.touch import Kpi, compute_kpis
+from core.compliance.risk import compute_risk, compute_risk_all, risk_rules
+from core.infra import db, schema
+from core.infra.i18n import fmt, t
+from core.infra.periods import add_months, month_end, previous_period, year_earlier
+from core.infra.rules import Rules, load_rules
+from core.pagedata.capacity import build_capacity
+from core.pagedata.touch import Kpi, compute_kpis
+from core.reporting import charts
+from core.reporting.quality import Check, quality_score, run_checks
+from core.semantic.cubes import Filters
+from core.semantic.metrics import METRICS, compute_metrics
 
 #: Headline KPIs of the month (DOMAIN.md §5 keys).
 REPORT_KPIS: tuple[str, ...] = (
@@ -82,11 +83,11 @@ class MonthlyReport:
     seat_band: tuple[float, float] | None
     trend: pl.DataFrame  # month, outbound_calls, connect_rate, effective_rate
     daily_peak: pl.DataFrame  # day, peak_concurrent_agents, declared_seats, over_declared
-    risk: pl.DataFrame  # campaign × day cells of the month (core.risk.compute_risk)
+    risk: pl.DataFrame  # campaign × day cells of the month (core.compliance.risk.compute_risk)
     risk_top: dict[str, pl.DataFrame]  # entity → its TOP_N riskiest of the month
     rule_labels: dict[str, str]
     checks: tuple[Check, ...]
-    quality: float  # core.quality.quality_score, 0..1
+    quality: float  # core.reporting.quality.quality_score, 0..1
 
     @property
     def has_calls(self) -> bool:

@@ -3,7 +3,7 @@
 Every metric key is declared once in :data:`METRICS`, with its labels, format code, direction of
 "good", a one-line definition (the app's tooltip) and its formula over a few *base* aggregates.
 Bases are integer counts, integer sums of seconds and exact distinct counts, aggregated **in the
-database** by the query builders in :mod:`core.cubes`; every division happens afterwards in polars,
+database** by the query builders in :mod:`core.semantic.cubes`; every division happens afterwards in polars,
 null-safe (a zero denominator gives null), so every engine yields the same numbers to the last digit.
 
 >>> METRICS["connect_rate"].needs
@@ -19,12 +19,12 @@ from datetime import date
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from core import cubes
-from core.cubes import DIMENSIONS, Filters
-from core.rules import Rules, load_rules
+from core.infra.rules import Rules, load_rules
+from core.semantic import cubes
 from core.semantic.bases import BASES, params_of
+from core.semantic.cubes import DIMENSIONS, Filters
 
-#: Format codes used by :func:`core.i18n.fmt` and the exports.
+#: Format codes used by :func:`core.infra.i18n.fmt` and the exports.
 FORMATS = ("num0", "num1", "num2", "pct1", "hours1", "sec0", "per10k2")
 
 
@@ -66,7 +66,7 @@ class Metric:
 
     @property
     def params(self) -> tuple[str, ...]:
-        """The rule parameters (dotted keys of ``core/rules.toml``) the metric depends on, sorted."""
+        """The rule parameters (dotted keys of ``core/infra/rules.toml``) the metric depends on, sorted."""
         return tuple(sorted(params_of(self.needs)))
 
     def label(self, lang: str = "zh") -> str:
@@ -605,10 +605,10 @@ def compute_metrics(
     Args:
         engine: the database.
         start, end: the period, inclusive days.
-        by: dimensions (see :data:`core.cubes.DIMENSIONS`); empty for one total row.
+        by: dimensions (see :data:`core.semantic.cubes.DIMENSIONS`); empty for one total row.
         metrics: keys to return (default: all).
         filters: site / team / campaign filters (applied where the data has the column).
-        rules: compliance rules (default: ``core/rules.toml``).
+        rules: compliance rules (default: ``core/infra/rules.toml``).
 
     Returns:
         One row per combination of dimension values present in the data, the dimension columns

@@ -1,6 +1,6 @@
 """Credit score estimate (信用评分估算), DOMAIN.md §9 — clearly an estimate: the official model is not public.
 
-Components (0–100 each) and their weights (``[credit.weights]`` in ``core/rules.toml``):
+Components (0–100 each) and their weights (``[credit.weights]`` in ``core/infra/rules.toml``):
 
 ================ ======================================================================================
 timeliness       the report year's filing: by 31 March 100, in April (grace) 60, later or missing 0;
@@ -29,16 +29,22 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core import db, regulatory, schema
-from core.asset_pack import BENCHMARK_METRIC, benchmark_value, complaint_score, licence_valid_all_year
-from core.metrics import compute_metrics
-from core.quality import quality_score, run_checks
-from core.risk import COUNT_BASES
-from core.rules import Rules, load_rules
+from core.compliance.risk import COUNT_BASES
+from core.infra import db, schema
+from core.infra.rules import Rules, load_rules
+from core.reporting import regulatory
+from core.reporting.asset_pack import (
+    BENCHMARK_METRIC,
+    benchmark_value,
+    complaint_score,
+    licence_valid_all_year,
+)
+from core.reporting.quality import quality_score, run_checks
 from core.semantic.bases import BASES
+from core.semantic.metrics import compute_metrics
 
 #: The outbound-call breaches the rule_breaches component counts: the count bases of the risk rules
-#: (core.risk.SIGNALS) whose rows are calls, so complaints are not counted twice.
+#: (core.compliance.risk.SIGNALS) whose rows are calls, so complaints are not counted twice.
 BREACH_KEYS: tuple[str, ...] = tuple(
     base for base in COUNT_BASES.values() if BASES[base].source in ("calls", "dnc", "percallee")
 )
@@ -139,11 +145,11 @@ def estimate(
         engine: the database.
         year: the report year Y.
         today: the day the estimate is made on (default: today), which decides timeliness.
-        rules: the rules in force (default: ``core/rules.toml``).
-        fields: :func:`core.regulatory.compute_fields` of ``year`` with the same rules (only each
+        rules: the rules in force (default: ``core/infra/rules.toml``).
+        fields: :func:`core.reporting.regulatory.compute_fields` of ``year`` with the same rules (only each
             row's ``value`` is read: the ``sql`` may be there or not).
-        changes: :func:`core.regulatory.compute_changes` of ``year`` with the same rules.
-        steps: :func:`core.regulatory.checklist` of ``year`` on ``today``.
+        changes: :func:`core.reporting.regulatory.compute_changes` of ``year`` with the same rules.
+        steps: :func:`core.reporting.regulatory.checklist` of ``year`` on ``today``.
     """
     rules = rules or load_rules()
     today = today or date.today()

@@ -1,7 +1,7 @@
 """The few SQL expressions that differ between engines: time buckets and time arithmetic.
 
 Everything else in the query builders is portable SQLAlchemy Core. Each function takes the short
-dialect name from :func:`core.db.dialect_of` (``duckdb``, ``sqlite``, ``postgresql``, ``mysql``,
+dialect name from :func:`core.infra.db.dialect_of` (``duckdb``, ``sqlite``, ``postgresql``, ``mysql``,
 ``clickhouse``) and a column or expression, and returns an expression with the same meaning on
 every engine:
 

@@ -5,7 +5,7 @@ and end give identical rows on every engine: every random draw comes from a gene
 ``(seed, year, month, purpose)``, so a month's rows do not depend on the order months are made in.
 Calls are generated and loaded month by month, which keeps memory flat at large ``--scale``.
 
-The company, its teams, campaigns and planted stories are described in :mod:`core.demo_plan`.
+The company, its teams, campaigns and planted stories are described in :mod:`core.demo.plan`.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import numpy as np
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from core import db, rollup_build, schema
-from core import demo_plan as plan
+from core.demo import plan
+from core.infra import db, schema
+from core.rollup import build as rollup_build
 
 ProgressFn = Callable[[str, float], None]
 
