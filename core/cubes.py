@@ -25,6 +25,16 @@ qa           qa_reviews (+ the call it names)          all twelve
 Joins only ever go to a table or derived table keyed by the join column (agents by agent_id,
 campaigns by campaign_id, numbers by number, dnc reduced to one row per callee, QA reduced to
 distinct call ids), so no join can multiply rows (the fan-out trap).
+
+Filters (the sidebar's site, team and campaign; one rule for every figure, page and report). A
+campaign filter keeps the calls of those campaigns. A site or team filter keeps the calls its
+agents handled, and also the calls no agent handled (a predictive dialer's drop, an inbound call
+abandoned in the queue): such a call belongs to the teams that work its campaign, so it passes
+when agents of the chosen sites or teams handled calls of the same campaign in the period. A
+robot campaign, which no agent works, belongs to no team: its calls pass no site or team filter.
+Agent-level figures (sessions, roster, seats) follow the agent's own site and team. Modules that
+build their own queries on the calls (staffing, the drill-down lists) apply the same rule through
+:func:`call_filter_conditions`.
 """
 
 from __future__ import annotations
@@ -225,43 +235,61 @@ class _CallFrom:
         return exprs[name]()
 
     def where_filters(self) -> list[Any]:
-        """The site / team / campaign filters as conditions on the calls.
-
-        A call without an agent (a dialer drop, an inbound call abandoned in the queue) belongs to
-        the teams that work its campaign: it passes a site or team filter when agents of those
-        sites or teams handled calls of the same campaign in the period. Robot campaigns, which no
-        agent works, belong to no team.
-        """
+        """The site / team / campaign filters as conditions on the calls (:func:`call_filter_conditions`)."""
         f = self.ctx.filters
-        conds = []
-        if f.sites or f.teams:
-            a = self.agents()
-            k2, a2 = schema.calls.alias("kf"), schema.agents.alias("af")
-            mine, theirs = [], []
-            if f.sites:
-                mine.append(a.c.site_id.in_(f.sites))
-                theirs.append(a2.c.site_id.in_(f.sites))
-            if f.teams:
-                mine.append(a.c.team.in_(f.teams))
-                theirs.append(a2.c.team.in_(f.teams))
-            worked = (
-                sa.select(k2.c.campaign_id)
-                .select_from(k2.join(a2, a2.c.agent_id == k2.c.agent_id))
-                .where(k2.c.started_at >= self.ctx.t0, k2.c.started_at < self.ctx.t1, *theirs)
-                .distinct()
-            )
-            conds.append(
-                sa.or_(sa.and_(*mine), sa.and_(self.k.c.agent_id.is_(None), self.k.c.campaign_id.in_(worked)))
-            )
-        if f.campaigns:
-            conds.append(self.k.c.campaign_id.in_(f.campaigns))
-        return conds
+        agents = self.agents() if f.sites or f.teams else None
+        return call_filter_conditions(f, self.k, agents, self.ctx.t0, self.ctx.t1)
 
     def from_clause(self) -> Any:
         out = self.k
         for table, on in self.joins.values():
             out = out.outerjoin(table, on)
         return out
+
+
+def call_filter_conditions(
+    filters: Filters, calls: Any, agents: Any | None, t0: datetime, t1: datetime
+) -> list[Any]:
+    """The site / team / campaign filters as WHERE conditions on ``calls`` (the rule: module docstring).
+
+    A call without an agent passes a site or team filter when agents of those sites or teams
+    handled calls of its campaign in ``[t0, t1)``.
+
+    Args:
+        filters: the filters; empty ones add no condition.
+        calls: the calls table, or a derived table with its ``agent_id`` and ``campaign_id`` columns.
+        agents: the agents table as outer-joined to ``calls`` on ``agent_id`` by the caller; needed
+            only under a site or team filter (None otherwise).
+        t0: start of the period (inclusive) whose calls say which campaigns a site or team worked.
+        t1: end of that period (exclusive).
+
+    Returns:
+        Conditions to AND into the query's WHERE clause (none without a filter).
+    """
+    conds = []
+    if filters.sites or filters.teams:
+        if agents is None:
+            raise ValueError("a site or team filter needs the agents table joined to the calls")
+        k2, a2 = schema.calls.alias("kf"), schema.agents.alias("af")
+        mine, theirs = [], []
+        if filters.sites:
+            mine.append(agents.c.site_id.in_(filters.sites))
+            theirs.append(a2.c.site_id.in_(filters.sites))
+        if filters.teams:
+            mine.append(agents.c.team.in_(filters.teams))
+            theirs.append(a2.c.team.in_(filters.teams))
+        worked = (
+            sa.select(k2.c.campaign_id)
+            .select_from(k2.join(a2, a2.c.agent_id == k2.c.agent_id))
+            .where(k2.c.started_at >= t0, k2.c.started_at < t1, *theirs)
+            .distinct()
+        )
+        conds.append(
+            sa.or_(sa.and_(*mine), sa.and_(calls.c.agent_id.is_(None), calls.c.campaign_id.in_(worked)))
+        )
+    if filters.campaigns:
+        conds.append(calls.c.campaign_id.in_(filters.campaigns))
+    return conds
 
 
 def _window_groups(ctx: _Ctx) -> dict[tuple[int, int], list[str]]:

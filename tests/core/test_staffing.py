@@ -365,19 +365,22 @@ def test_tolerance_widens_the_balanced_band(hand_db: sa.Engine) -> None:
     }
 
 
-def test_site_filter_goes_through_the_answering_agent(hand_db: sa.Engine) -> None:
-    """Site S1: A4's call and session and the two agent-less abandoned calls drop; 10:00 disappears."""
+def test_site_filter_keeps_the_queue_abandons_of_its_campaign(hand_db: sa.Engine) -> None:
+    """Site S1: A4's call and session drop; the agent-less abandons c3 and c6 stay (S1 works HOT): 10:00 is kept."""
     frame = compute_staffing(hand_db, DAY, DAY, filters=Filters(sites=("S1",)))
+    period_aht = (2400 + 240 + 120) / 5  # 552 s over S1's five answered calls
     assert _rows(frame) == [
         (0, "00:00", 0, 0, 0, 0, None, 0, "overstaffed"),
         (17, "08:30", 0, 0, 0, 0, None, 0, "overstaffed"),
-        (18, "09:00", 2, 2, 1, 2400, 1200.0, exact_required(Fraction(4, 3), 1200), "understaffed"),
+        (18, "09:00", 3, 2, 1, 2400, 1200.0, 4, "understaffed"),
         (19, "09:30", 2, 2, 2, 240, 120.0, 1, "balanced"),
+        (20, "10:00", 1, 0, 0, 0, period_aht, exact_required(Fraction(552, 1800), 552), "understaffed"),
         (21, "10:30", 0, 0, 0, 0, None, 0, "overstaffed"),
         (22, "11:00", 1, 1, 1, 120, 120.0, 1, "balanced"),
         (23, "11:30", 0, 0, 0, 0, None, 0, "overstaffed"),
     ]
-    assert frame.filter(pl.col("slot") == 18)["required_agents"].item() == 3
+    # The wrong answer (calls no agent answered dropped) would offer 2 at 09:00 and lose 10:00.
+    assert frame.filter(pl.col("slot") == 20)["required_agents"].item() == 2
     assert frame.filter(pl.col("slot") == 22)["logged_in_agents"].item() == 2.0  # A1 + A2, not A4
 
 
