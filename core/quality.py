@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core import cubes, db, schema, sql
-from core.cubes import Filters
 from core.metrics import compute_metrics
 from core.rules import load_rules
 
@@ -243,4 +242,4 @@ def quality_score(checks: list[Check]) -> float:
     return ok / total if total else 1.0
 
 
-__all__ = ["Check", "Filters", "quality_score", "run_checks"]
+__all__ = ["Check", "quality_score", "run_checks"]
