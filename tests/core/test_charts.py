@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from core import charts, db
 from core.asset_pack import DIMENSIONS, YearScores
+from tests.fixtures import DEMO_END, DemoBuilds
 
 
 def risk_frame() -> pl.DataFrame:
@@ -79,15 +79,13 @@ def test_empty_risk_frame_gives_a_titled_empty_figure() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_risk(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
+def demo_risk(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     """compute_risk by campaign and week over September 2025 of a 2 % demo."""
-    from core.demo import build_demo
     from core.risk import compute_risk
 
-    path: Path = tmp_path_factory.mktemp("charts") / "demo.duckdb"
-    engine = db.make_engine(f"duckdb:///{path}")
+    demo_2pc = demo_builds.copy(tmp_path_factory.mktemp("charts") / "demo.duckdb", DEMO_END, 0.02)
+    engine = db.make_engine(demo_2pc.url)
     try:
-        build_demo(engine, end=date(2026, 10, 31), scale=0.02)
         return compute_risk(engine, date(2025, 9, 1), date(2025, 9, 30), entity="campaign", grain="week")
     finally:
         engine.dispose()

@@ -25,7 +25,6 @@ give 1 inbound and 1 outbound call, an abandon rate of 0 and a perfect service l
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -40,8 +39,7 @@ from core.metrics import compute_metrics
 from core.risk import compute_risk, read_rule_calls, select_rule_calls
 from core.staffing import compute_staffing
 from core.touch import build_campaign_agents, read_call_list, select_call_list
-
-MakeDb = Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]
+from tests.fixtures import MakeDb, call_row
 
 DAY = date(2026, 3, 2)
 TEAM_A = Filters(teams=("A",))
@@ -61,24 +59,12 @@ def _call(
     talk: int = 0,
     wrap: int = 0,
 ) -> dict[str, Any]:
-    answered = disposition == "answered"
-    return {
-        "call_id": call_id,
-        "direction": direction,
-        "started_at": datetime.fromisoformat(f"{DAY.isoformat()} {hhmm}"),
-        "ring_seconds": ring,
-        "talk_seconds": talk,
-        "wrap_seconds": wrap,
-        "two_way_voice": answered,
-        "disposition": disposition,
-        "agent_id": agent,
-        "campaign_id": campaign,
-        "caller_number": "0571-XXXX0001",
-        "callee_id": f"cust-{call_id}",
-        "callee_province": "浙江",
-        "recorded": True,
-        "robot": campaign == "ROBO",
-    }
+    started = datetime.fromisoformat(f"{DAY.isoformat()} {hhmm}")
+    return call_row(
+        call_id, started, direction=direction, disposition=disposition, agent=agent, campaign=campaign,
+        ring=ring, talk=talk, wrap=wrap, robot=campaign == "ROBO", caller_number="0571-XXXX0001",
+        callee_id=f"cust-{call_id}", callee_province="浙江",
+    )  # fmt: skip
 
 
 TABLES: dict[str, list[dict[str, Any]]] = {

@@ -9,7 +9,6 @@ and without the rollups.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,9 +19,7 @@ import sqlalchemy as sa
 from core import cli, db, risk, rollup, schema
 from core.cubes import Filters
 from core.metrics import METRIC_KEYS, compute_metrics
-from tests.core.conftest import DEMO_Y, Demo, frame_for
-
-MakeDb = Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]
+from tests.fixtures import DEMO_Y, DemoDb, MakeDb, frame_for
 
 
 def call(
@@ -152,7 +149,7 @@ CUTS: list[tuple[list[str], date, date, Filters]] = [
 
 @pytest.mark.parametrize(("by", "start", "end", "filters"), CUTS)
 def test_every_metric_on_the_demo_is_the_same_with_and_without_rollups(
-    demo_company: Demo, by: list[str], start: date, end: date, filters: Filters
+    demo_company: DemoDb, by: list[str], start: date, end: date, filters: Filters
 ) -> None:
     engine = demo_company.engine
     with engine.connect() as conn:
@@ -184,7 +181,7 @@ def test_every_metric_on_the_demo_is_the_same_with_and_without_rollups(
     ],
 )
 def test_risk_on_the_demo_is_the_same_with_and_without_rollups(
-    demo_company: Demo, start: date, end: date, grain: str
+    demo_company: DemoDb, start: date, end: date, grain: str
 ) -> None:
     engine = demo_company.engine
     fast = risk.compute_risk_all(engine, start, end, grain=grain)

@@ -39,6 +39,7 @@ from core.staffing import (
     service_level,
     summarise_staffing,
 )
+from tests.fixtures import DEMO_END, DemoBuilds, call_row, load_tables
 
 # --------------------------------------------------------------------------------------------
 # An independent reference: the factorial formula in exact rational arithmetic
@@ -189,20 +190,10 @@ def _call(
     wrap: int = 0,
     campaign: str = "HOT",
 ) -> dict[str, object]:
-    return {
-        "call_id": call_id,
-        "direction": direction,
-        "started_at": started,
-        "ring_seconds": ring,
-        "talk_seconds": talk,
-        "wrap_seconds": wrap,
-        "two_way_voice": disposition == "answered",
-        "disposition": disposition,
-        "agent_id": agent,
-        "campaign_id": campaign,
-        "robot": False,
-        "recorded": True,
-    }
+    return call_row(
+        call_id, started, direction=direction, disposition=disposition, agent=agent, campaign=campaign,
+        ring=ring, talk=talk, wrap=wrap,
+    )  # fmt: skip
 
 
 CALLS = [
@@ -254,24 +245,9 @@ def hand_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """The hand-made day in a fresh DuckDB or SQLite file."""
     suffix = request.param
     path = tmp_path_factory.mktemp(f"staffing_{suffix}") / f"hand.{suffix}"
-    engine = db.make_engine(f"{suffix}:///{path}")
-    db.create_schema(engine)
-    db.load_frame(engine, "agents", pl.DataFrame(AGENTS))
-    db.load_frame(
-        engine,
-        "agent_sessions",
-        pl.DataFrame(
-            SESSIONS,
-            schema={
-                "agent_id": pl.String,
-                "login_at": pl.Datetime("us"),
-                "logout_at": pl.Datetime("us"),
-                "break_seconds": pl.Int64,
-            },
-        ),
+    return load_tables(
+        db.make_engine(f"{suffix}:///{path}"), {"agents": AGENTS, "agent_sessions": SESSIONS, "calls": CALLS}
     )
-    db.load_frame(engine, "calls", pl.DataFrame(CALLS, infer_schema_length=None))
-    return engine
 
 
 COLS = (
@@ -434,15 +410,15 @@ def test_interval_query_is_a_grouped_select_without_float_division() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[sa.Engine, sa.Engine]:
-    """A small demo (scale 0.02) built into DuckDB and into SQLite."""
+def demo_pair(
+    demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[sa.Engine, sa.Engine]:
+    """A small demo (scale 0.02, end 2026-10-31) in DuckDB (the session's build) and built into SQLite."""
     root: Path = tmp_path_factory.mktemp("staffing_demo")
-    engines = []
-    for url in (f"duckdb:///{root / 'demo.duckdb'}", f"sqlite:///{root / 'demo.sqlite'}"):
-        engine = db.make_engine(url)
-        demo.build_demo(engine, end=date(2026, 10, 31), scale=0.02)
-        engines.append(engine)
-    return engines[0], engines[1]
+    duck = db.make_engine(demo_builds.copy(root / "demo.duckdb", DEMO_END, 0.02).url)
+    lite = db.make_engine(f"sqlite:///{root / 'demo.sqlite'}")
+    demo.build_demo(lite, end=DEMO_END, scale=0.02)
+    return duck, lite
 
 
 @pytest.mark.parametrize(
