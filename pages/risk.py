@@ -238,6 +238,7 @@ def render_rule_calls(
         value,
         cell["period_start"],
         cell["period_end"],
+        ctx.selection.filters,
         page - 1,
         PAGE_SIZE,
     )

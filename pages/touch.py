@@ -177,7 +177,7 @@ def render_calls(ctx: shell.PageContext, campaign: str, agent: str | None) -> No
         )
     )
     calls = glue.load_call_list(
-        ctx.url, ctx.version or "", sel.start, sel.end, campaign, agent, page - 1, PAGE_SIZE
+        ctx.url, ctx.version or "", sel.start, sel.end, sel.filters, campaign, agent, page - 1, PAGE_SIZE
     )
     if calls.height == 0:
         st.caption(t("pages.no_calls_page", lang))

@@ -269,14 +269,17 @@ def load_call_list(
     version: str,
     start: date,
     end: date,
+    filters: Filters,
     campaign: str,
     agent: str | None,
     page: int,
     page_size: int,
 ) -> pl.DataFrame:
-    """Drill-down: one page of a campaign's (and agent's) outbound calls, customer ids masked."""
+    """Drill-down: one page of a campaign's (and agent's) outbound calls under the filters, customer ids masked."""
     del version
-    query = select_call_list(start, end, campaign_id=campaign, agent_id=agent, page=page, page_size=page_size)
+    query = select_call_list(
+        start, end, campaign_id=campaign, agent_id=agent, filters=filters, page=page, page_size=page_size
+    )
     return read_call_list(get_engine(url), query)
 
 
@@ -329,10 +332,11 @@ def load_rule_calls(
     value: str | None,
     start: date,
     end: date,
+    filters: Filters,
     page: int,
     page_size: int,
 ) -> pl.DataFrame:
-    """One page of the calls behind a risk cell's rule, customer ids masked."""
+    """One page of the calls behind a risk cell's rule under the filters, customer ids masked."""
     del version
     engine = get_engine(url)
     query = select_rule_calls(
@@ -343,6 +347,7 @@ def load_rule_calls(
         start=start,
         end=end,
         rules=rules_in_force(),
+        filters=filters,
         page=page,
         page_size=page_size,
     )

@@ -497,10 +497,13 @@ def select_rule_calls(
     start: date,
     end: date,
     rules: Rules | None = None,
+    filters: Filters | None = None,
     page: int = 0,
     page_size: int = 100,
 ) -> sa.Select[Any]:
     """The outbound calls that breach ``rule_id`` in a cell (entity = value, start..end), newest first.
+
+    ``filters`` (the sidebar's) apply as they do to the cell's count (:mod:`core.semantic.cubes`).
 
     For the abandon and marking rules these are the abandoned calls and, for marking, all calls of
     the number in the cell; for recording the unrecorded connected calls; for complaint rules the
@@ -509,7 +512,7 @@ def select_rule_calls(
     """
     rules = rules or load_rules()
     t0, t1 = cubes.period_bounds(start, end)
-    ctx = cubes.make_ctx(engine, start, end, Filters(), rules)
+    ctx = cubes.make_ctx(engine, start, end, filters or Filters(), rules)
     signal = SIGNALS[rule_id]
     behind = signal.behind or signal.count
     if behind is None:
@@ -541,6 +544,7 @@ def select_rule_calls(
         cond, window = bases.condition(ctx, f, behind), [time_col >= t0, time_col < t1]
     dim = f.dim_expr(entity)
     match = dim.is_(None) if value is None else dim == value
+    filtered = f.where_filters()  # before from_clause(): a site or team filter adds the agents join
     size = max(1, min(page_size, 500))
     return (
         sa.select(
@@ -554,7 +558,7 @@ def select_rule_calls(
             k.disposition,
         )
         .select_from(f.from_clause())
-        .where(*window, cond, match)
+        .where(*window, cond, match, *filtered)
         .order_by(time_col.desc(), k.call_id.desc())
         .limit(size)
         .offset(max(page, 0) * size)

@@ -69,7 +69,6 @@ IN_COVERAGE_WEIGHTS: dict[str, float] = {
 }
 OUT_OF_COVERAGE: tuple[str, ...] = ("北京", "河北", "陕西", "辽宁", "天津", "山西", "云南", "广西")
 BLOCKED: tuple[str, ...] = ("新疆", "西藏")
-PROVINCES: tuple[str, ...] = tuple(IN_COVERAGE_WEIGHTS) + OUT_OF_COVERAGE + BLOCKED
 
 COMPANY = {
     "name": "华信云联客服科技有限公司(示例)",
@@ -388,9 +387,9 @@ CAMPAIGNS: tuple[Campaign, ...] = (
     ),
 )
 
-#: Inbound overflow: 外包客服组 answers part of the hotline until its contract ends.
+#: Inbound overflow: 外包客服组 answers part of the hotline until its contract ends (its agents then
+#: leave the roster, so from Y on only 客服热线组 has sessions to answer from).
 INBOUND_TEAMS_BEFORE_Y = ("客服热线组", "外包客服组")
-INBOUND_TEAMS_FROM_Y = ("客服热线组",)
 NIGHT_TEAM = "夜班组"
 
 ROGUE_CAMPAIGN = "C08"

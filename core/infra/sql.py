@@ -56,8 +56,8 @@ def month(dialect: str, col: Expr) -> Expr:
 
 def month_key(dialect: str, col: Expr) -> Expr:
     """A grouping key for the calendar month: on DuckDB the month's first instant (formatting
-    every row with ``strftime`` costs a third of a scan; :func:`format_keys` formats the
-    groups afterwards), elsewhere the ``'YYYY-MM'`` string of :func:`month`."""
+    every row with ``strftime`` costs a third of a scan; ``core.semantic.cubes._conform_dims`` formats
+    the groups afterwards), elsewhere the ``'YYYY-MM'`` string of :func:`month`."""
     if dialect == "duckdb":
         return sa.func.date_trunc("month", col)
     return month(dialect, col)

@@ -39,9 +39,6 @@ CALL_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.calls.columns)
 _RANK = {"answered": 0, "abandoned": 1, "busy": 2, "no_answer": 3, "rejected": 4, "failed": 5}
 _BY_RANK = {v: k for k, v in _RANK.items()}
 
-#: Helper columns a leg frame carries besides the call columns.
-LEG_COLUMNS: tuple[str, ...] = ("_key", "_talk", "_bridged", "_queue", "_seq", "_fp", "_file", "_line")
-
 
 def fold_legs(legs: pl.DataFrame) -> pl.DataFrame:
     """One row per family (``_key``) from its legs; ``_legs`` is how many legs it had.

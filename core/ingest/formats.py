@@ -99,26 +99,6 @@ FREESWITCH_DEFAULT_15: tuple[str, ...] = (
     "read_codec",
     "write_codec",
 )
-VICIDIAL_COLUMNS: tuple[str, ...] = (
-    "uniqueid",
-    "lead_id",
-    "list_id",
-    "campaign_id",
-    "call_date",
-    "start_epoch",
-    "end_epoch",
-    "length_in_sec",
-    "status",
-    "phone_code",
-    "phone_number",
-    "user",
-    "comments",
-    "processed",
-    "user_group",
-    "term_reason",
-    "alt_dial",
-    "called_count",
-)
 LIMITS = {"call_id": 64, "agent_id": 32, "campaign_id": 32, "caller_number": 32, "callee_province": 16}
 
 

@@ -65,7 +65,6 @@ ANONYMOUS: tuple[str, ...] = (
 )
 
 _SEPARATORS = r"[\s\-().]"
-_HEX_ID = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{64}$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,11 +207,6 @@ def hash_series(normalised: pl.Series, key: bytes) -> pl.Series:
 
     values = normalised.cast(pl.String).to_list()
     return pl.Series(normalised.name, [None if v is None else one(v) for v in values], dtype=pl.String)
-
-
-def is_hashed_id(value: str) -> bool:
-    """Whether a value already is a stored id (32 or 64 lowercase hex characters)."""
-    return bool(_HEX_ID.match(value))
 
 
 # --------------------------------------------------------------------------------------------

@@ -150,11 +150,6 @@ def first_reason(height: int, checks: Sequence[tuple[pl.Series | pl.Expr, pl.Exp
     return base.select(pl.coalesce(exprs).cast(pl.String).alias("_reason")).to_series()
 
 
-def quoted(value: pl.Series, limit: int = 40) -> pl.Expr:
-    """A value for a reason text: quoted and cut to ``limit`` characters (never a customer number)."""
-    return pl.format("'{}'", pl.lit(value).str.slice(0, limit))
-
-
 # --------------------------------------------------------------------------------------------
 # Mapping rules over a frame of source columns
 # --------------------------------------------------------------------------------------------

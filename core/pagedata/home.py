@@ -250,10 +250,11 @@ def build_home(
         month_start: first day of the period (usually the 1st of the last complete month).
         month_end: last day of the period, inclusive. Any range works; "previous" is the same
             number of whole months before (or of days, for a range that is not whole months).
-        filters: site, team and campaign filters (None: no filter), with the registry's
-            meaning: a call without an agent (a dialer drop, a queue abandon, a robot call)
-            passes a site or team filter when agents of that site or team worked its campaign in
-            the period; sessions count for active agents only without a campaign filter.
+        filters: site, team and campaign filters (None: no filter), with the meaning they have
+            for every figure (module docstring of :mod:`core.semantic.cubes`): a call without an agent (a
+            dialer drop, a queue abandon) passes a site or team filter when agents of that site or
+            team worked its campaign in the period, a robot campaign's calls pass none; sessions
+            count for active agents only without a campaign filter.
 
     Returns:
         :class:`HomeData`; counts are integers, rates fractions in 0..1 or None when their

@@ -28,7 +28,9 @@ Where the numbers come from (all aggregated in the database, never raw calls in 
 * :func:`select_inbound_intervals` counts per day and slot, by the call's ``started_at``: offered
   (every inbound call), answered, answered within the target (``ring_seconds <= target``, as the
   ``service_level_20s`` metric) and handle seconds (``talk_seconds + wrap_seconds`` of answered
-  calls).
+  calls). The site, team and campaign filters follow the rule of every call metric (module
+  docstring of :mod:`core.semantic.cubes`): a call abandoned in the queue, which has no agent, is offered
+  to the sites and teams whose agents answered calls of its campaign in the period.
 * :func:`select_session_spans` returns, per closed session overlapping the period, the agent and
   its login and logout as epoch seconds (the sessions table is small: one row per agent and shift);
   :func:`compute_logged_in` splits those spans at half-hour boundaries in polars and sums the
@@ -61,7 +63,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.infra import db, schema, sql
-from core.semantic.cubes import Filters, period_bounds
+from core.semantic.cubes import Filters, call_filter_conditions, period_bounds
 
 #: Length of a staffing interval, in seconds.
 INTERVAL_SECONDS = 1800
@@ -240,6 +242,7 @@ def _slot_minute(dialect: str, col: Any) -> Any:
 
 
 def _agent_conditions(filters: Filters, a: Any) -> list[Any]:
+    """Sessions follow their agent's own site and team (as :mod:`core.semantic.cubes` does for sessions)."""
     conds = []
     if filters.sites:
         conds.append(a.c.site_id.in_(filters.sites))
@@ -263,9 +266,10 @@ def select_inbound_intervals(
     (answered with ``ring_seconds <= target_seconds``) and ``handle_seconds`` (talk + wrap of the
     answered calls). Only slots with at least one inbound call appear.
 
-    Filters: campaigns by the call's campaign; sites and teams by the answering agent, as every
-    call metric does (:mod:`core.semantic.cubes`), so under a site or team filter calls that no agent
-    answered (abandoned in the queue) are not counted.
+    Filters: the rule of every call metric (:func:`core.semantic.cubes.call_filter_conditions`). A call
+    abandoned in the queue has no agent; it belongs to the teams that work its campaign, so under
+    a site or team filter it is offered to that site or team when its agents answered calls of the
+    same campaign in the period.
     """
     filters = filters or Filters()
     t0, t1 = period_bounds(start, end)
@@ -275,14 +279,14 @@ def select_inbound_intervals(
     handle = sa.func.coalesce(c.talk_seconds, 0) + sa.func.coalesce(c.wrap_seconds, 0)
     day_col = sql.day(dialect, c.started_at).label("day")
     slot_col = _slot_minute(dialect, c.started_at).label("slot_minute")
-    conds = [c.direction == "in", c.started_at >= t0, c.started_at < t1]
-    frm: Any = k
-    if filters.sites or filters.teams:
-        a = schema.agents.alias("a")
-        frm = k.outerjoin(a, a.c.agent_id == c.agent_id)
-        conds += _agent_conditions(filters, a)
-    if filters.campaigns:
-        conds.append(c.campaign_id.in_(filters.campaigns))
+    a = schema.agents.alias("a")  # joined only under a site or team filter
+    frm: Any = k.outerjoin(a, a.c.agent_id == c.agent_id) if filters.sites or filters.teams else k
+    conds = [
+        c.direction == "in",
+        c.started_at >= t0,
+        c.started_at < t1,
+        *call_filter_conditions(filters, k, a, t0, t1),
+    ]
     return (
         sa.select(
             day_col,

@@ -19,7 +19,7 @@ from core.infra import db, schema
 from core.infra.periods import change, previous_period, year_earlier
 from core.infra.privacy import mask_id
 from core.infra.rules import Rules
-from core.semantic.cubes import Filters, period_bounds
+from core.semantic.cubes import Filters, call_filter_conditions, period_bounds
 from core.semantic.metrics import METRICS, compute_metrics
 
 TOUCH_KPIS: tuple[str, ...] = (
@@ -170,13 +170,22 @@ def select_call_list(
     callee_province: str | None = None,
     direction: str | None = "out",
     call_ids: list[str] | None = None,
+    filters: Filters | None = None,
     page: int = 0,
     page_size: int = 100,
 ) -> sa.Select[Any]:
-    """Drill-down: the calls behind a cell, newest first, one page (at most :data:`CALL_PAGE_MAX` rows)."""
+    """Drill-down: the calls behind a cell, newest first, one page (at most :data:`CALL_PAGE_MAX` rows).
+
+    ``filters`` are the sidebar's, applied as every figure applies them
+    (:func:`core.semantic.cubes.call_filter_conditions`): under a team filter the list of a campaign's calls
+    holds that team's calls and the campaign's calls without an agent, as the figures above it count.
+    """
     k = schema.calls
     t0, t1 = period_bounds(start, end)
-    conds = [k.c.started_at >= t0, k.c.started_at < t1]
+    f = filters or Filters()
+    a = schema.agents.alias("a")  # joined only under a site or team filter
+    frm: Any = k.outerjoin(a, a.c.agent_id == k.c.agent_id) if f.sites or f.teams else k
+    conds = [k.c.started_at >= t0, k.c.started_at < t1, *call_filter_conditions(f, k, a, t0, t1)]
     for col, value in (
         (k.c.campaign_id, campaign_id),
         (k.c.agent_id, agent_id),
@@ -206,6 +215,7 @@ def select_call_list(
             k.c.recorded,
             k.c.robot,
         )
+        .select_from(frm)
         .where(*conds)
         .order_by(k.c.started_at.desc(), k.c.call_id.desc())
         .limit(size)

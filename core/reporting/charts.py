@@ -15,7 +15,6 @@ import polars as pl
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 PALETTE = ("#1F4E79", "#2E7D32", "#C77C02", "#8E24AA", "#00838F")
-BAND_COLOURS = {"low": "#2E7D32", "medium": "#F9A825", "high": "#EF6C00", "critical": "#C62828"}
 RISK_SCALE = [[0.0, "#E8F5E9"], [0.3, "#FFF59D"], [0.6, "#FFB74D"], [0.8, "#E53935"], [1.0, "#8E0000"]]
 
 #: One axis of a multi-dimension score figure: (key in the scores, Chinese label, English label).

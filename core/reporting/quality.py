@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from core.infra import db, schema, sql
 from core.infra.rules import load_rules
 from core.semantic import cubes
-from core.semantic.cubes import Filters
 from core.semantic.metrics import compute_metrics
 
 EXAMPLES = 5
@@ -343,4 +342,4 @@ def quality_score(checks: list[Check]) -> float:
     return ok / total if total else 1.0
 
 
-__all__ = ["Check", "Filters", "quality_score", "run_checks"]
+__all__ = ["Check", "quality_score", "run_checks"]

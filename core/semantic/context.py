@@ -10,7 +10,10 @@ column, so no join can multiply calls (the fan-out trap).
 The filters (DOMAIN terms): a site or team filter keeps the calls handled by an agent of those
 sites or teams; a call without an agent (a dialer drop, an inbound call abandoned in the queue)
 belongs to the teams that work its campaign in the period, and a robot campaign, which no agent
-works, to no team. A campaign filter keeps the calls of those campaigns.
+works, to no team. A campaign filter keeps the calls of those campaigns. Agent-level figures
+(sessions, roster, seats) follow the agent's own site and team. Modules that build their own
+queries on the calls (staffing, the drill-down lists) apply the same rule through
+:func:`call_filter_conditions`.
 """
 
 from __future__ import annotations
@@ -141,43 +144,61 @@ class CallFrom:
         return exprs[name]()
 
     def where_filters(self) -> list[Any]:
-        """The site / team / campaign filters as conditions on the calls.
-
-        A call without an agent (a dialer drop, an inbound call abandoned in the queue) belongs to
-        the teams that work its campaign: it passes a site or team filter when agents of those
-        sites or teams handled calls of the same campaign in the period. Robot campaigns, which no
-        agent works, belong to no team.
-        """
+        """The site / team / campaign filters as conditions on the calls (:func:`call_filter_conditions`)."""
         f = self.ctx.filters
-        conds = []
-        if f.sites or f.teams:
-            a = self.agents()
-            k2, a2 = schema.calls.alias("kf"), schema.agents.alias("af")
-            mine, theirs = [], []
-            if f.sites:
-                mine.append(a.c.site_id.in_(f.sites))
-                theirs.append(a2.c.site_id.in_(f.sites))
-            if f.teams:
-                mine.append(a.c.team.in_(f.teams))
-                theirs.append(a2.c.team.in_(f.teams))
-            worked = (
-                sa.select(k2.c.campaign_id)
-                .select_from(k2.join(a2, a2.c.agent_id == k2.c.agent_id))
-                .where(k2.c.started_at >= self.ctx.t0, k2.c.started_at < self.ctx.t1, *theirs)
-                .distinct()
-            )
-            conds.append(
-                sa.or_(sa.and_(*mine), sa.and_(self.k.c.agent_id.is_(None), self.k.c.campaign_id.in_(worked)))
-            )
-        if f.campaigns:
-            conds.append(self.k.c.campaign_id.in_(f.campaigns))
-        return conds
+        agents = self.agents() if f.sites or f.teams else None
+        return call_filter_conditions(f, self.k, agents, self.ctx.t0, self.ctx.t1)
 
     def from_clause(self) -> Any:
         out = self.k
         for table, on in self.joins.values():
             out = out.outerjoin(table, on)
         return out
+
+
+def call_filter_conditions(
+    filters: Filters, calls: Any, agents: Any | None, t0: datetime, t1: datetime
+) -> list[Any]:
+    """The site / team / campaign filters as WHERE conditions on ``calls`` (the rule: module docstring).
+
+    A call without an agent passes a site or team filter when agents of those sites or teams
+    handled calls of its campaign in ``[t0, t1)``.
+
+    Args:
+        filters: the filters; empty ones add no condition.
+        calls: the calls table, or a derived table with its ``agent_id`` and ``campaign_id`` columns.
+        agents: the agents table as outer-joined to ``calls`` on ``agent_id`` by the caller; needed
+            only under a site or team filter (None otherwise).
+        t0: start of the period (inclusive) whose calls say which campaigns a site or team worked.
+        t1: end of that period (exclusive).
+
+    Returns:
+        Conditions to AND into the query's WHERE clause (none without a filter).
+    """
+    conds = []
+    if filters.sites or filters.teams:
+        if agents is None:
+            raise ValueError("a site or team filter needs the agents table joined to the calls")
+        k2, a2 = schema.calls.alias("kf"), schema.agents.alias("af")
+        mine, theirs = [], []
+        if filters.sites:
+            mine.append(agents.c.site_id.in_(filters.sites))
+            theirs.append(a2.c.site_id.in_(filters.sites))
+        if filters.teams:
+            mine.append(agents.c.team.in_(filters.teams))
+            theirs.append(a2.c.team.in_(filters.teams))
+        worked = (
+            sa.select(k2.c.campaign_id)
+            .select_from(k2.join(a2, a2.c.agent_id == k2.c.agent_id))
+            .where(k2.c.started_at >= t0, k2.c.started_at < t1, *theirs)
+            .distinct()
+        )
+        conds.append(
+            sa.or_(sa.and_(*mine), sa.and_(calls.c.agent_id.is_(None), calls.c.campaign_id.in_(worked)))
+        )
+    if filters.campaigns:
+        conds.append(calls.c.campaign_id.in_(filters.campaigns))
+    return conds
 
 
 def window_groups(ctx: Ctx) -> dict[tuple[int, int], list[str]]:

@@ -47,6 +47,7 @@ from core.semantic.bases import BASES
 from core.semantic.context import DIMENSIONS as DIMENSIONS
 from core.semantic.context import INT_DIMS, ROSTER_DIMS, SEAT_DIMS, SESSION_DIMS, CallFrom, Ctx, small
 from core.semantic.context import Filters as Filters
+from core.semantic.context import call_filter_conditions as call_filter_conditions
 from core.semantic.context import make_ctx as make_ctx
 from core.semantic.context import period_bounds as period_bounds
 

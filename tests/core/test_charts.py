@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from core.infra import db
 from core.reporting import charts
 from core.reporting.asset_pack import DIMENSIONS, YearScores
+from tests.fixtures import DEMO_END, DemoBuilds
 
 
 def risk_frame() -> pl.DataFrame:
@@ -80,15 +80,13 @@ def test_empty_risk_frame_gives_a_titled_empty_figure() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_risk(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
+def demo_risk(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
     """compute_risk by campaign and week over September 2025 of a 2 % demo."""
     from core.compliance.risk import compute_risk
-    from core.demo.company import build_demo
 
-    path: Path = tmp_path_factory.mktemp("charts") / "demo.duckdb"
-    engine = db.make_engine(f"duckdb:///{path}")
+    demo_2pc = demo_builds.copy(tmp_path_factory.mktemp("charts") / "demo.duckdb", DEMO_END, 0.02)
+    engine = db.make_engine(demo_2pc.url)
     try:
-        build_demo(engine, end=date(2026, 10, 31), scale=0.02)
         return compute_risk(engine, date(2025, 9, 1), date(2025, 9, 30), entity="campaign", grain="week")
     finally:
         engine.dispose()

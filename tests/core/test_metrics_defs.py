@@ -1,59 +1,34 @@
 """Every metric of DOMAIN.md §5 (with the default rules of §6) on tiny hand-made fixtures.
 
 Each test draws its rows as a table, works the expected value out by hand in a comment or an
-expression, and runs on a DuckDB file and on a SQLite file (``make_db`` is parametrised over both).
+expression, and runs on a DuckDB file, on a SQLite file and on DuckDB with its rollups (``make_db``).
 The definitions of DOMAIN.md §5 are the specification: an expected value is never adjusted to what
 the code returns. Unless a test says otherwise the period is March 2025 (2025-03-03 is a Monday).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
 
-from core.infra import db, schema
-from core.rollup import build as rollup_build
-from core.semantic import rollup
+from core.infra import schema
 from core.semantic.cubes import Filters
 from core.semantic.metrics import METRIC_KEYS, compute_metrics
+from tests.fixtures import polars_type
 
 MAR_1, MAR_31 = date(2025, 3, 1), date(2025, 3, 31)
 FEB_1 = date(2025, 2, 1)
-
-URLS = {
-    "duckdb": "duckdb:///{tmp_path}/t.duckdb",
-    "sqlite": "sqlite:///{tmp_path}/t.sqlite",
-    # DuckDB with its pre-aggregated rollups built after the load (core/semantic/rollup.py): every hand-worked
-    # value must come out the same when the common cuts are answered from them.
-    "duckdb-rollup": "duckdb:///{tmp_path}/t.duckdb",
-}
 
 # --------------------------------------------------------------------------------------------
 # Drawn tables
 # --------------------------------------------------------------------------------------------
 
 _NULL = "-"
-
-
-def _dtype(column: sa.Column[Any]) -> Any:
-    t = column.type
-    if isinstance(t, sa.DateTime):
-        return pl.Datetime("us")
-    if isinstance(t, sa.Date):
-        return pl.Date
-    if isinstance(t, sa.Boolean):
-        return pl.Boolean
-    if isinstance(t, sa.Integer):
-        return pl.Int64
-    if isinstance(t, sa.Double | sa.Float):
-        return pl.Float64
-    return pl.String
 
 
 def _value(column: sa.Column[Any], text: str) -> Any:
@@ -93,34 +68,25 @@ def table(name: str, drawing: str, **defaults: Any) -> pl.DataFrame:
         row = dict(defaults)
         row.update({h: _value(tbl.c[h], c) for h, c in zip(header, cells, strict=True)})
         rows.append({c.name: row.get(c.name) for c in tbl.columns})
-    return pl.DataFrame(rows, schema={c.name: _dtype(c) for c in tbl.columns}, orient="row")
+    return pl.DataFrame(rows, schema={c.name: polars_type(c) for c in tbl.columns}, orient="row")
 
 
 MakeDb = Callable[..., sa.Engine]
 
 
-@pytest.fixture(params=list(URLS))
-def make_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDb]:
-    """``make_db(calls=table("calls", ...), ...)`` → an engine on a fresh file holding those rows."""
-    engines: list[sa.Engine] = []
+@pytest.fixture
+def make_db(tiny_db: Callable[[dict[str, pl.DataFrame]], sa.Engine]) -> MakeDb:
+    """``make_db(calls=table("calls", ...), ...)`` → an engine on a fresh file holding those rows.
+
+    Runs on DuckDB, SQLite and DuckDB with its pre-aggregated rollups built after the load
+    (core/semantic/rollup.py; ``tiny_db``): every hand-worked value must come out the same when the common
+    cuts are answered from them.
+    """
 
     def make(**tables: pl.DataFrame) -> sa.Engine:
-        assert not engines, "one database per test"
-        engine = db.make_engine(URLS[request.param].format(tmp_path=tmp_path))
-        db.create_schema(engine)
-        for name, frame in tables.items():
-            if frame.height:
-                db.load_frame(engine, name, frame)
-        if request.param == "duckdb-rollup":
-            rollup_build.refresh(engine)
-            with engine.connect() as conn:
-                assert rollup.current(conn)
-        engines.append(engine)
-        return engine
+        return tiny_db(tables)
 
-    yield make
-    for engine in engines:
-        engine.dispose()
+    return make
 
 
 def total(

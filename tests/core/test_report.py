@@ -15,29 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
-import sqlalchemy as sa
 
 from core import cli
-from core.infra import db, schema
+from core.infra import db
 from core.pagedata import report
-
-_TYPES: dict[type, Any] = {
-    sa.Integer: pl.Int64,
-    sa.Double: pl.Float64,
-    sa.Boolean: pl.Boolean,
-    sa.Date: pl.Date,
-    sa.DateTime: pl.Datetime("us"),
-    sa.String: pl.String,
-    sa.Text: pl.String,
-}
-
-
-def _frame(table: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
-    tbl = schema.metadata.tables[table]
-    types = {c.name: next(v for k, v in _TYPES.items() if isinstance(c.type, k)) for c in tbl.columns}
-    return pl.DataFrame([{c: r.get(c) for c in types} for r in rows], schema=types, orient="row")
+from tests.fixtures import load_tables
 
 
 def _call(call_id: str, direction: str, start: datetime, disposition: str, talk: int, two_way: bool) -> dict:
@@ -93,11 +76,7 @@ ROWS: dict[str, list[dict[str, Any]]] = {
 def tiny_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The tiny company of the module docstring in a DuckDB file."""
     url = f"duckdb:///{tmp_path_factory.mktemp('report') / 'tiny.duckdb'}"
-    engine = db.make_engine(url)
-    db.create_schema(engine)
-    for table, rows in ROWS.items():
-        db.load_frame(engine, table, _frame(table, rows))
-    engine.dispose()
+    load_tables(db.make_engine(url), ROWS).dispose()
     return url
 
 

@@ -9,7 +9,6 @@ and without the rollups.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -24,9 +23,7 @@ from core.rollup import build as rollup_build
 from core.semantic import rollup
 from core.semantic.cubes import Filters
 from core.semantic.metrics import METRIC_KEYS, compute_metrics
-from tests.core.conftest import DEMO_Y, Demo, frame_for
-
-MakeDb = Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]
+from tests.fixtures import DEMO_Y, DemoDb, MakeDb, frame_for
 
 
 def call(
@@ -156,7 +153,7 @@ CUTS: list[tuple[list[str], date, date, Filters]] = [
 
 @pytest.mark.parametrize(("by", "start", "end", "filters"), CUTS)
 def test_every_metric_on_the_demo_is_the_same_with_and_without_rollups(
-    demo_company: Demo, by: list[str], start: date, end: date, filters: Filters
+    demo_company: DemoDb, by: list[str], start: date, end: date, filters: Filters
 ) -> None:
     engine = demo_company.engine
     with engine.connect() as conn:
@@ -188,7 +185,7 @@ def test_every_metric_on_the_demo_is_the_same_with_and_without_rollups(
     ],
 )
 def test_risk_on_the_demo_is_the_same_with_and_without_rollups(
-    demo_company: Demo, start: date, end: date, grain: str
+    demo_company: DemoDb, start: date, end: date, grain: str
 ) -> None:
     engine = demo_company.engine
     fast = risk.compute_risk_all(engine, start, end, grain=grain)

@@ -56,8 +56,8 @@ from core.infra.rules import DEFAULT_RULES, Rules, RulesError, load_rules
 from core.reporting import asset_pack, credit, regulatory
 from core.rollup import build as rollup_build
 from core.semantic.metrics import compute_metrics
-from tests.core.conftest import frame_for
 from tests.core.test_risk import call, campaign, cid, number, tables
+from tests.fixtures import frame_for
 
 Y = 2025
 END = date(2026, 10, 31)

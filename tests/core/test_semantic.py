@@ -140,7 +140,7 @@ def test_every_risk_signal_reads_declared_bases() -> None:
 
 @pytest.fixture(params=["duckdb", "sqlite"])
 def day_db(request: pytest.FixtureRequest, tmp_path: Any) -> sa.Engine:
-    from tests.core.conftest import frame_for
+    from tests.fixtures import frame_for
 
     engine = db.make_engine(f"{request.param}:///{tmp_path / f'day.{request.param}'}")
     db.create_schema(engine, indexes=False)
@@ -176,7 +176,7 @@ def test_aggregate_and_per_call_condition_agree(day_db: sa.Engine, name: str) ->
 
 def test_the_daily_cube_answers_what_it_declares(tmp_path: Any) -> None:
     """Every base the daily cube answers under the default rules gives the same count from the cube as from the calls."""
-    from tests.core.conftest import frame_for
+    from tests.fixtures import frame_for
 
     engine = db.make_engine(f"duckdb:///{tmp_path / 'cube.duckdb'}")
     db.create_schema(engine, indexes=False)

@@ -40,6 +40,7 @@ from core.pagedata.staffing import (
     summarise_staffing,
 )
 from core.semantic.cubes import Filters
+from tests.fixtures import DEMO_END, DemoBuilds, call_row, load_tables
 
 # --------------------------------------------------------------------------------------------
 # An independent reference: the factorial formula in exact rational arithmetic
@@ -190,20 +191,10 @@ def _call(
     wrap: int = 0,
     campaign: str = "HOT",
 ) -> dict[str, object]:
-    return {
-        "call_id": call_id,
-        "direction": direction,
-        "started_at": started,
-        "ring_seconds": ring,
-        "talk_seconds": talk,
-        "wrap_seconds": wrap,
-        "two_way_voice": disposition == "answered",
-        "disposition": disposition,
-        "agent_id": agent,
-        "campaign_id": campaign,
-        "robot": False,
-        "recorded": True,
-    }
+    return call_row(
+        call_id, started, direction=direction, disposition=disposition, agent=agent, campaign=campaign,
+        ring=ring, talk=talk, wrap=wrap,
+    )  # fmt: skip
 
 
 CALLS = [
@@ -255,24 +246,9 @@ def hand_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """The hand-made day in a fresh DuckDB or SQLite file."""
     suffix = request.param
     path = tmp_path_factory.mktemp(f"staffing_{suffix}") / f"hand.{suffix}"
-    engine = db.make_engine(f"{suffix}:///{path}")
-    db.create_schema(engine)
-    db.load_frame(engine, "agents", pl.DataFrame(AGENTS))
-    db.load_frame(
-        engine,
-        "agent_sessions",
-        pl.DataFrame(
-            SESSIONS,
-            schema={
-                "agent_id": pl.String,
-                "login_at": pl.Datetime("us"),
-                "logout_at": pl.Datetime("us"),
-                "break_seconds": pl.Int64,
-            },
-        ),
+    return load_tables(
+        db.make_engine(f"{suffix}:///{path}"), {"agents": AGENTS, "agent_sessions": SESSIONS, "calls": CALLS}
     )
-    db.load_frame(engine, "calls", pl.DataFrame(CALLS, infer_schema_length=None))
-    return engine
 
 
 COLS = (
@@ -366,19 +342,22 @@ def test_tolerance_widens_the_balanced_band(hand_db: sa.Engine) -> None:
     }
 
 
-def test_site_filter_goes_through_the_answering_agent(hand_db: sa.Engine) -> None:
-    """Site S1: A4's call and session and the two agent-less abandoned calls drop; 10:00 disappears."""
+def test_site_filter_keeps_the_queue_abandons_of_its_campaign(hand_db: sa.Engine) -> None:
+    """Site S1: A4's call and session drop; the agent-less abandons c3 and c6 stay (S1 works HOT): 10:00 is kept."""
     frame = compute_staffing(hand_db, DAY, DAY, filters=Filters(sites=("S1",)))
+    period_aht = (2400 + 240 + 120) / 5  # 552 s over S1's five answered calls
     assert _rows(frame) == [
         (0, "00:00", 0, 0, 0, 0, None, 0, "overstaffed"),
         (17, "08:30", 0, 0, 0, 0, None, 0, "overstaffed"),
-        (18, "09:00", 2, 2, 1, 2400, 1200.0, exact_required(Fraction(4, 3), 1200), "understaffed"),
+        (18, "09:00", 3, 2, 1, 2400, 1200.0, 4, "understaffed"),
         (19, "09:30", 2, 2, 2, 240, 120.0, 1, "balanced"),
+        (20, "10:00", 1, 0, 0, 0, period_aht, exact_required(Fraction(552, 1800), 552), "understaffed"),
         (21, "10:30", 0, 0, 0, 0, None, 0, "overstaffed"),
         (22, "11:00", 1, 1, 1, 120, 120.0, 1, "balanced"),
         (23, "11:30", 0, 0, 0, 0, None, 0, "overstaffed"),
     ]
-    assert frame.filter(pl.col("slot") == 18)["required_agents"].item() == 3
+    # The wrong answer (calls no agent answered dropped) would offer 2 at 09:00 and lose 10:00.
+    assert frame.filter(pl.col("slot") == 20)["required_agents"].item() == 2
     assert frame.filter(pl.col("slot") == 22)["logged_in_agents"].item() == 2.0  # A1 + A2, not A4
 
 
@@ -432,15 +411,15 @@ def test_interval_query_is_a_grouped_select_without_float_division() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[sa.Engine, sa.Engine]:
-    """A small demo (scale 0.02) built into DuckDB and into SQLite."""
+def demo_pair(
+    demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[sa.Engine, sa.Engine]:
+    """A small demo (scale 0.02, end 2026-10-31) in DuckDB (the session's build) and built into SQLite."""
     root: Path = tmp_path_factory.mktemp("staffing_demo")
-    engines = []
-    for url in (f"duckdb:///{root / 'demo.duckdb'}", f"sqlite:///{root / 'demo.sqlite'}"):
-        engine = db.make_engine(url)
-        demo.build_demo(engine, end=date(2026, 10, 31), scale=0.02)
-        engines.append(engine)
-    return engines[0], engines[1]
+    duck = db.make_engine(demo_builds.copy(root / "demo.duckdb", DEMO_END, 0.02).url)
+    lite = db.make_engine(f"sqlite:///{root / 'demo.sqlite'}")
+    demo.build_demo(lite, end=DEMO_END, scale=0.02)
+    return duck, lite
 
 
 @pytest.mark.parametrize(

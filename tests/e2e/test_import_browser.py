@@ -1,8 +1,8 @@
 """The data import in a real browser: upload an Asterisk Master.csv on the data-quality page, watch it
 import, download the rejects file, and see the data-quality checks on the new data.
 
-Reuses the browser fixture and helpers of ``test_shell_browser.py``; the server runs on a fresh
-DuckDB file without any table (the import creates them).
+Uses the browser fixture and helpers of tests/fixtures.py; the server runs on a fresh DuckDB file
+without any table (the import creates them).
 """
 
 from __future__ import annotations
@@ -18,12 +18,8 @@ from playwright.sync_api import Page, expect
 
 from bench.pages_bench import streamlit_server
 from core.infra import db
-from tests.e2e import test_shell_browser
+from tests.fixtures import SCREENSHOTS, TIMEOUT_MS, wait_for_run
 from tests.ingest import samples
-
-_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
-browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
-TIMEOUT_MS: int = _shell.TIMEOUT_MS
 
 
 @pytest.fixture
@@ -57,25 +53,25 @@ def test_upload_master_csv(empty_server: tuple[str, str], browser_page: Page, tm
     master = samples.write_master(tmp_path / "Master.csv", encoding="gbk", newline="\r\n")
     page.goto(f"{base}/data_quality", wait_until="domcontentloaded")
     expect(page.get_by_text("导入数据")).to_be_visible(timeout=TIMEOUT_MS)
-    _shell._wait_for_run(page)
+    wait_for_run(page)
     page.get_by_label("文件格式").click()
     page.get_by_role("option", name="Asterisk Master.csv(无表头)").click()
-    _shell._wait_for_run(page)
+    wait_for_run(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(master))
     expect(page.get_by_text("Master.csv").first).to_be_visible(timeout=TIMEOUT_MS)
     page.get_by_role("button", name="开始导入").click()
     expect(page.get_by_text("已导入 8 行(读取 14 行)")).to_be_visible(timeout=TIMEOUT_MS)
-    _shell._wait_for_run(page)
+    wait_for_run(page)
     with page.expect_download(timeout=TIMEOUT_MS) as download:
         page.get_by_role("button", name="下载拒收文件(含行号与原因)").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["line"] for r in rows] == ["12", "13", "14"] and "10000000009" not in text
-    _shell._wait_for_run(page)
+    wait_for_run(page)
     expect(page.get_by_text("已导入 8 行(读取 14 行)")).to_be_visible(
         timeout=TIMEOUT_MS
     )  # kept across reruns
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     assert _calls_in(url) == 8
-    _shell.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(_shell.SCREENSHOTS / "import.png"), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "import.png"), full_page=True)

@@ -1,6 +1,6 @@
 """Warm page changes in a real browser: every page visited once, then changed to through the sidebar.
 
-Reuses the server and browser fixtures of ``test_shell_browser.py`` (a fresh ``streamlit run
+Uses the server and browser fixtures of tests/fixtures.py (a fresh ``streamlit run
 app.py`` on the 2 % demo ending 2025-06-30, Debian's Chromium at 1440×900, zh-CN) and the
 measurement of ``python -m bench pages`` (:mod:`bench.pages_bench`): each change is timed in the
 browser, from the click on the sidebar link until the page's title is shown, the script run has
@@ -20,13 +20,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench import pages_bench
-from tests.e2e import test_shell_browser
+from tests.fixtures import SCREENSHOTS
 
-_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
-demo_url = _shell.demo_url  # fixture: the 2 % demo ending 2025-06-30
-server = _shell.server  # fixture: a fresh `streamlit run app.py` on that demo
-browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
-ARTIFACTS: Path = _shell.SCREENSHOTS.parent
+ARTIFACTS: Path = SCREENSHOTS.parent
 TIMINGS = ARTIFACTS / "page_timings.json"
 WARM_ROUNDS = 2
 COLD_TIMEOUT_MS = 300_000  # the first load of the regulatory page computes the whole report year

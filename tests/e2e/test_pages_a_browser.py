@@ -1,6 +1,6 @@
 """Regulatory dashboard, asset pack, data quality and settings in a real browser.
 
-Reuses the server and browser fixtures of ``test_shell_browser.py`` (a fresh ``streamlit run
+Uses the server and browser fixtures of tests/fixtures.py (a fresh ``streamlit run
 app.py`` on the 2 % demo ending 2025-06-30, Debian's Chromium at 1440×900, zh-CN): the regulatory
 dashboard loads as the default page, the draft annual report downloads as an Excel file that
 openpyxl opens, and a full-page screenshot of each page goes to ``artifacts/screenshots/``.
@@ -14,15 +14,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e import test_shell_browser
+from tests.fixtures import SCREENSHOTS, TIMEOUT_MS, wait_for_run
 
-_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
-demo_url = _shell.demo_url  # fixture: the 2 % demo ending 2025-06-30 (report year 2024)
-server = _shell.server  # fixture: a fresh `streamlit run app.py` on that demo
-browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
-wait_for_run = _shell._wait_for_run
-SCREENSHOTS: Path = _shell.SCREENSHOTS
-TIMEOUT_MS: int = _shell.TIMEOUT_MS
 SLOW_MS = 180_000  # the first run of the regulatory page computes the whole report year
 
 #: page → (path, Chinese heading)

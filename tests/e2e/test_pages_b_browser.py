@@ -1,6 +1,6 @@
 """Touch, capacity and risk pages in a real browser: load, heatmap, click-through to calls, screenshots.
 
-Reuses the server and browser fixtures of ``test_shell_browser.py``; only the database differs: the
+Uses the server and browser fixtures of tests/fixtures.py; only the database differs: the
 demo at 5 % volume ending 2026-10-31, whose September 2025 holds the planted rogue weeks (campaign
 C08, caller number 0551-XXXX0003).
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from core.infra import db
-from tests.e2e import test_shell_browser
-
-_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
-server = _shell.server  # fixture: a fresh `streamlit run app.py` on CALLCENTER_DB_URL=demo_url
-browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
-wait_for_run = _shell._wait_for_run
-wait_for_query = _shell._wait_for_query
-SCREENSHOTS: Path = _shell.SCREENSHOTS
-TIMEOUT_MS: int = _shell.TIMEOUT_MS
+from tests.fixtures import DEMO_END, SCREENSHOTS, TIMEOUT_MS, DemoBuilds, wait_for_query, wait_for_run
 
 SEPT = "from=2025-09-01&to=2025-09-30"
 TITLES = {"touch": "客户触达效率", "capacity": "坐席产能健康度", "risk": "外呼合规风险热力图"}
@@ -35,15 +25,9 @@ LAST = {"touch": "第 1 页(每页最多", "capacity": "最常人手富余的时
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo at 5 % volume ending 2026-10-31 (overrides the shell module's 2 % demo)."""
-    from core.demo.company import build_demo
-
-    url = f"duckdb:///{tmp_path_factory.mktemp('e2e_b') / 'demo.duckdb'}"
-    engine = db.make_engine(url)
-    build_demo(engine, end=date(2026, 10, 31), scale=0.05)
-    engine.dispose()
-    return url
+def demo_url(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo at 5 % volume ending 2026-10-31 (overrides the shared 2 % demo of ``server``)."""
+    return demo_builds.copy(tmp_path_factory.mktemp("e2e_b") / "demo.duckdb", DEMO_END, 0.05).url
 
 
 def open_page(page: Page, base: str, path: str) -> None:

@@ -1,6 +1,6 @@
 """Print to PDF in a real browser: every page printed by Chromium (print media), read back by pypdf.
 
-Reuses the server and browser fixtures of ``test_shell_browser.py`` (a fresh ``streamlit run
+Uses the server and browser fixtures of tests/fixtures.py (a fresh ``streamlit run
 app.py`` on the 2 % demo ending 2025-06-30, Debian's Chromium at 1440×900, zh-CN). For each page of
 the menu: reached through the sidebar, drawn under print media (``ui.shell.PRINT_CSS``), printed with
 ``page.pdf()`` to ``artifacts/pdf/<page>.pdf``; the PDF must open, have at least one page, be
@@ -24,15 +24,10 @@ from playwright.sync_api import Page, expect
 
 from bench import pages_bench
 from core.infra.i18n import t
-from tests.e2e import test_shell_browser
+from tests.fixtures import SCREENSHOTS, TIMEOUT_MS
 
-_shell = test_shell_browser  # its fixtures and helpers, shared by the browser tests
-demo_url = _shell.demo_url  # fixture: the 2 % demo ending 2025-06-30
-server = _shell.server  # fixture: a fresh `streamlit run app.py` on that demo
-browser_page = _shell.browser_page  # fixture: Debian's Chromium at 1440×900, zh-CN
-PDFS: Path = _shell.SCREENSHOTS.parent / "pdf"
+PDFS: Path = SCREENSHOTS.parent / "pdf"
 SLOW_MS = 300_000  # the first load of the regulatory page computes the whole report year
-TIMEOUT_MS: int = _shell.TIMEOUT_MS
 #: Screen controls that must not be printed.
 HIDDEN_IN_PRINT = ("stSidebar", "stHeader", "stToolbar", "stDownloadButton")
 #: Text only the sidebar shows: the language switch and the default period's hint (the filter labels

@@ -53,7 +53,7 @@ from core.reporting import regulatory
 from core.rollup import build as rollup_build
 from core.semantic import cubes, rollup
 from core.semantic.cubes import Filters
-from tests.core.conftest import frame_for
+from tests.fixtures import frame_for
 
 KINDS: tuple[str, ...] = ("duckdb", "sqlite", "postgresql", "mysql", "clickhouse")
 #: Engine URLs giving each kind's dialect as the app configures it (db.make_engine); never connected.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.infra import db
@@ -46,11 +46,11 @@ def test_run_import_refuses_wrong_format(tmp_path: Path, duck: str) -> None:
         run_import(duck, [("fs.csv", content)], "asterisk-csv")
 
 
-def test_form_renders_open_on_an_empty_database(duck: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_form_renders_open_on_an_empty_database(
+    duck: str, use_db: Callable[[str], None], clean_streamlit: None
+) -> None:
     """On a database without calls the form is open, the button waits for files; nothing fails."""
-    monkeypatch.setenv(db.ENV_VAR, duck)
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    use_db(duck)
     at = AppTest.from_string(SCRIPT, default_timeout=120).run()
     assert list(at.exception) == []
     assert at.expander[0].label == "Import data"

@@ -9,10 +9,10 @@ work on a copy of the demo.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import pytest
@@ -25,11 +25,9 @@ from core.infra.i18n import fmt, t
 from core.infra.rules import load_rules
 from core.reporting import asset_pack, credit, profile, quality, regulatory
 from core.reporting.quality import Check
+from tests.fixtures import DemoDb
 from ui import glue
 from ui.examples import example_frame
-
-if TYPE_CHECKING:  # fixtures' types only; conftest is not imported at run time
-    from conftest import DemoDb
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2025, 3, 20)  # amber month for report year 2024: 11 days to the deadline
@@ -68,14 +66,6 @@ def button(at: AppTest, label: str) -> Any:
     """The one button (form submit buttons included) with this label."""
     (found,) = [b for b in at.button if b.label == label]
     return found
-
-
-@pytest.fixture
-def demo_copy(demo_db: DemoDb, tmp_path: Path) -> Iterator[str]:
-    """A private copy of the small demo (tests here write to it)."""
-    path = tmp_path / "demo-copy.duckdb"
-    shutil.copy(demo_db.url.removeprefix("duckdb:///"), path)
-    yield f"duckdb:///{path}"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import pytest
@@ -27,14 +27,11 @@ from core.pagedata.touch import (
     select_call_list,
 )
 from core.semantic.metrics import METRICS
+from tests.fixtures import DEMO_END, DemoBuilds, DemoDb
 from ui.kpi import delta_markdown, kpi_formats
-
-if TYPE_CHECKING:  # fixtures' types only
-    from conftest import DemoDb
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("touch", "capacity", "risk")
-DEMO_END = date(2026, 10, 31)
 SEPT = (date(2025, 9, 1), date(2025, 9, 30))
 SEPT_QUERY = {"from": "2025-09-01", "to": "2025-09-30"}
 TITLES = {"touch": ("客户触达效率", "Touch efficiency"), "capacity": ("坐席产能健康度", "Seat-capacity health"),
@@ -42,17 +39,9 @@ TITLES = {"touch": ("客户触达效率", "Touch efficiency"), "capacity": ("坐
 
 
 @pytest.fixture(scope="session")
-def pages_demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+def pages_demo(demo_builds: DemoBuilds, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo company at 5 % volume ending 2026-10-31 (report year 2025, rogue weeks planted)."""
-    from core.demo.company import build_demo
-
-    url = f"duckdb:///{tmp_path_factory.mktemp('pages_b') / 'demo.duckdb'}"
-    engine = db.make_engine(url)
-    try:
-        build_demo(engine, end=DEMO_END, scale=0.05)
-    finally:
-        engine.dispose()
-    return url
+    return demo_builds.copy(tmp_path_factory.mktemp("pages_b") / "demo.duckdb", DEMO_END, 0.05).url
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pytest
@@ -16,11 +16,9 @@ from core.infra import db
 from core.infra.i18n import fmt, t
 from core.infra.schema import TABLE_NAMES
 from core.pagedata.home import HEADLINES, Filters, build_home, latest_call_day
+from tests.fixtures import DemoDb
 from ui.glue import display_url
 from ui.kpi import delta_style
-
-if TYPE_CHECKING:  # fixtures' types only; conftest is not imported at run time
-    from conftest import DemoDb
 
 JUNE = (date(2025, 6, 1), date(2025, 6, 30))
 MAY = (date(2025, 5, 1), date(2025, 5, 31))

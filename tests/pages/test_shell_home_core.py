@@ -43,6 +43,7 @@ from core.pagedata.home import (
     latest_call_day,
     previous_period,
 )
+from tests.fixtures import Rows, load_tables
 
 CALL_COLUMNS = (
     "call_id",
@@ -73,78 +74,46 @@ MAY = (date(2024, 5, 1), date(2024, 5, 31))
 
 
 def _load(engine: Engine) -> None:
-    db.create_schema(engine)
-    calls = pl.DataFrame(
-        [dict(zip(CALL_COLUMNS, row, strict=True)) for row in CALLS],
-        schema={
-            "call_id": pl.String,
-            "direction": pl.String,
-            "disposition": pl.String,
-            "talk_seconds": pl.Int64,
-            "two_way_voice": pl.Boolean,
-            "robot": pl.Boolean,
-            "agent_id": pl.String,
-            "campaign_id": pl.String,
-            "started_at": pl.Datetime("us"),
-        },
+    tables: dict[str, Rows] = {"calls": [dict(zip(CALL_COLUMNS, row, strict=True)) for row in CALLS]}
+    tables["agents"] = pl.DataFrame(
+        {"agent_id": ["A1", "A2", "A3"], "team": ["T1", "T2", "T1"], "site_id": ["S1", "S2", "S1"]}
     )
-    db.load_frame(engine, "calls", calls)
-    db.load_frame(
-        engine,
-        "agents",
-        pl.DataFrame(
-            {"agent_id": ["A1", "A2", "A3"], "team": ["T1", "T2", "T1"], "site_id": ["S1", "S2", "S1"]}
-        ),
+    tables["sites"] = pl.DataFrame(
+        {"site_id": ["S1", "S2"], "name": ["杭州中心", "成都中心"], "province": ["浙江", "四川"]}
     )
-    db.load_frame(
-        engine,
-        "sites",
-        pl.DataFrame(
-            {"site_id": ["S1", "S2"], "name": ["杭州中心", "成都中心"], "province": ["浙江", "四川"]}
-        ),
+    tables["campaigns"] = pl.DataFrame({"campaign_id": ["C1", "C2"], "name": ["续约营销", "账单提醒"]})
+    tables["agent_sessions"] = pl.DataFrame(
+        {
+            "agent_id": ["A1", "A3", "A9", "A2"],
+            "login_at": [
+                datetime(2024, 5, 2, 9),
+                datetime(2024, 5, 15, 9),
+                datetime(2024, 5, 3, 9),
+                datetime(2024, 6, 1, 0),
+            ],
+            "logout_at": [
+                datetime(2024, 5, 2, 18),
+                datetime(2024, 5, 15, 18),
+                datetime(2024, 5, 3, 18),
+                datetime(2024, 6, 1, 8),
+            ],
+            "break_seconds": [0, 0, 0, 0],
+        }
     )
-    db.load_frame(
-        engine, "campaigns", pl.DataFrame({"campaign_id": ["C1", "C2"], "name": ["续约营销", "账单提醒"]})
+    tables["complaints"] = pl.DataFrame(
+        {
+            "complaint_id": ["k1", "k2", "k3", "k4"],
+            "received_at": [
+                datetime(2024, 5, 10, 12),
+                datetime(2024, 5, 20, 12),
+                datetime(2024, 6, 2, 12),
+                datetime(2024, 4, 15, 12),
+            ],
+            "call_id": ["c3", None, "c1", "c10"],
+            "channel": ["12321", "internal", "carrier", "client"],
+        }
     )
-    db.load_frame(
-        engine,
-        "agent_sessions",
-        pl.DataFrame(
-            {
-                "agent_id": ["A1", "A3", "A9", "A2"],
-                "login_at": [
-                    datetime(2024, 5, 2, 9),
-                    datetime(2024, 5, 15, 9),
-                    datetime(2024, 5, 3, 9),
-                    datetime(2024, 6, 1, 0),
-                ],
-                "logout_at": [
-                    datetime(2024, 5, 2, 18),
-                    datetime(2024, 5, 15, 18),
-                    datetime(2024, 5, 3, 18),
-                    datetime(2024, 6, 1, 8),
-                ],
-                "break_seconds": [0, 0, 0, 0],
-            }
-        ),
-    )
-    db.load_frame(
-        engine,
-        "complaints",
-        pl.DataFrame(
-            {
-                "complaint_id": ["k1", "k2", "k3", "k4"],
-                "received_at": [
-                    datetime(2024, 5, 10, 12),
-                    datetime(2024, 5, 20, 12),
-                    datetime(2024, 6, 2, 12),
-                    datetime(2024, 4, 15, 12),
-                ],
-                "call_id": ["c3", None, "c1", "c10"],
-                "channel": ["12321", "internal", "carrier", "client"],
-            }
-        ),
-    )
+    load_tables(engine, tables)
 
 
 @pytest.fixture(params=["duckdb", "sqlite"], scope="module")
