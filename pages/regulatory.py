@@ -39,7 +39,6 @@ KEY_SQL = "reg.sql_field"
 SAVED_FLAG = "reg.saved_step"
 
 BADGE = {"green": "green", "amber": "orange", "red": "red", "grey": "gray"}
-STATUS_BADGE = {"done": "green", "due": "blue", "overdue": "red"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
