@@ -2,9 +2,9 @@
 
 The contracts live in ``pyproject.toml`` (``[tool.importlinter]``): pages -> ui -> core; inside core
 cli > demo > pagedata > reporting > compliance > rollup > semantic > ingest > infra (a package imports
-only those below it), every core package placed in a
-layer, no Streamlit/ui/pages import in core, no cycle between core's packages. The cycle test below
-reads the import graph itself (grimp, import-linter's graph builder), in-function imports included.
+only those below it), every core package placed in a layer, no Streamlit/ui/pages import in core, no
+cycle between core's packages. The cycle test below reads the import graph itself (grimp,
+import-linter's graph builder), in-function imports included, and allows no exception.
 """
 
 from __future__ import annotations
@@ -16,13 +16,6 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[2]
-
-#: The one import cycle still allowed, named edge by edge: the rollup build reads the semantic
-#: layer's bases while the semantic layer plans on the rollup tables. When the semantic layer splits
-#: the rollup (table declarations imported by the planner, a build that imports the planner) the
-#: cycle goes: then empty this set and drop ``ignore_imports`` of ``core-acyclic`` in pyproject.toml
-#: (both tests fail while an exception names an import that no longer exists).
-KNOWN_CYCLE_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 LINT = (
     "import sys; from importlinter.cli import lint_imports; "
@@ -75,16 +68,11 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_import_cycle_among_core_modules() -> None:
-    """No two core modules import each other, directly or through others, counting in-function imports,
-    except the named edges of KNOWN_CYCLE_EDGES (which must still exist)."""
+    """No two core modules import each other, directly or through others, counting in-function imports."""
     g = grimp.build_graph("core", cache_dir=None)
     graph = {
         m: {d for d in g.find_modules_directly_imported_by(m) if d.startswith("core")} for m in g.modules
     }
-    stale = sorted(e for e in KNOWN_CYCLE_EDGES if e[1] not in graph.get(e[0], set()))
-    assert not stale, f"these named exceptions import nothing any more, remove them: {stale}"
-    for a, b in KNOWN_CYCLE_EDGES:
-        graph[a].discard(b)
     cycles = _cycles(graph)
     details = [
         f"{a} -> {b} (line {d['line_number']}: {d['line_contents']})"
