@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from core.infra import db, schema, sql
 from core.infra.privacy import mask_id
 from core.infra.rules import Rules, level, load_rules
-from core.semantic import bases, cubes, rollup
+from core.semantic import bases, cubes, rollup, sources
 from core.semantic.context import CallFrom
 from core.semantic.cubes import Filters
 
@@ -521,7 +521,7 @@ def select_rule_calls(
     if source == "percallee":
         with engine.connect() as conn:
             ctx.rollup = rollup.current(conn)  # the stored window counts, when current
-        windowed = cubes.per_callee_windowed(ctx)
+        windowed = sources.per_callee_windowed(ctx)
         f = CallFrom(windowed, ctx)
         time_col = windowed.c.started_at
     else:
@@ -529,7 +529,7 @@ def select_rule_calls(
         time_col = schema.calls.c.started_at
     k = f.k.c
     if source == "complaints":
-        # A complaint counts in the cell of the day it was received (cubes.select_complaints), so
+        # A complaint counts in the cell of the day it was received (sources.select_complaints), so
         # the calls behind it are the calls named by complaints received in the cell, even when
         # the call itself was made the week before.
         p = schema.complaints

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from core.infra import db, schema
 from core.infra.rules import Rules, load_rules
-from core.semantic import cubes
+from core.semantic import cubes, sources
 from core.semantic.cubes import Filters
 from core.semantic.metrics import METRICS, compute_metrics
 
@@ -337,9 +337,9 @@ def field_sql(engine: Engine, field: Field, year: int, *, rules: Rules | None = 
     elif field.ref == "client_industries":
         queries.append(select_client_industries(year))
     elif field.ref == "marketing_outbound_calls":
-        queries.append(cubes.select_calls(ctx, ["purpose"], ["outbound_calls"]))
+        queries.append(sources.select_calls(ctx, ["purpose"], ["outbound_calls"]))
     elif field.ref == "out_of_coverage_share":
-        queries.append(cubes.select_calls(ctx, [], ["out_of_coverage_calls", "outbound_calls"]))
+        queries.append(sources.select_calls(ctx, [], ["out_of_coverage_calls", "outbound_calls"]))
     elif field.ref == "shareholders":
         queries.append(sa.select(*schema.shareholders.columns))
     elif field.ref == "licence_coverage":

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from core.infra import db, schema, sql
 from core.infra.rules import load_rules
-from core.semantic import bases, cubes, rollup
+from core.semantic import bases, cubes, rollup, sources
 
 
 def refresh(target: Engine | str | None) -> float | None:
@@ -44,14 +44,14 @@ def refresh(target: Engine | str | None) -> float | None:
                 dims = rollup.CUBE_DIMS[cube.name]
                 if cube is rollup.dnc_daily:
                     counts: tuple[str, ...] = ("dnc_calls",)
-                    q = cubes.select_dnc(ctx, dims, counts).subquery("q")
+                    q = sources.select_dnc(ctx, dims, counts).subquery("q")
                 else:
                     counts = (
                         (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS)
                         if cube is rollup.calls_daily
                         else rollup.CUBE_COUNTS
                     )
-                    q = cubes.select_calls(ctx, dims, counts).subquery("q")
+                    q = sources.select_calls(ctx, dims, counts).subquery("q")
                 filled = sa.select(
                     sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
                     *[q.c[f"d_{d}"] for d in dims[1:]],
@@ -85,7 +85,7 @@ def refresh(target: Engine | str | None) -> float | None:
 def _select_windows(ctx: Any) -> Any:
     """Every outbound call of the customers who have two calls within 24 h or a call within
     :data:`rollup.MAX_RECALL_HOURS` after an abandoned one, with its window counts
-    (:func:`core.semantic.cubes.windowed_calls`, rule-free form).
+    (:func:`core.semantic.sources.windowed_calls`, rule-free form).
 
     Those customers are found first with one sort of all outbound calls by a 64-bit hash of the
     customer (cheaper to sort than the 64-character id): a hash shared by two customers can only
@@ -110,7 +110,7 @@ def _select_windows(ctx: Any) -> Any:
         .where(sa.or_(marked.c.gap < 24 * 3600, marked.c.since <= rollup.MAX_RECALL_HOURS * 3600))
         .distinct()
     )
-    return cubes.windowed_calls(ctx, [h.in_(close)], None, since=True)
+    return sources.windowed_calls(ctx, [h.in_(close)], None, since=True)
 
 
 def _select_customer_months() -> sa.Select[Any]:

@@ -19,7 +19,7 @@ from core.infra import db, schema
 from core.infra.rules import load_rules
 from core.rollup import build as rollup_build
 from core.semantic import bases as B
-from core.semantic import cubes, rollup
+from core.semantic import cubes, rollup, sources
 from core.semantic.context import CallFrom, Filters, make_ctx
 from core.semantic.metrics import METRICS
 from tests.core.test_risk import DAY, at, call, campaign, complaint, tables
@@ -165,7 +165,7 @@ def _scalar(engine: sa.Engine, query: Any) -> int:
 def test_aggregate_and_per_call_condition_agree(day_db: sa.Engine, name: str) -> None:
     """The base's aggregate equals the hand count, and its per-call condition selects as many calls (for counts)."""
     ctx = make_ctx(day_db, DAY, DAY, Filters(), load_rules())
-    got = _scalar(day_db, cubes.select_calls(ctx, [], [name]))
+    got = _scalar(day_db, sources.select_calls(ctx, [], [name]))
     assert got == EXPECTED[name]
     if B.BASES[name].value is None:
         f = CallFrom(schema.calls, ctx)
@@ -191,7 +191,7 @@ def test_the_daily_cube_answers_what_it_declares(tmp_path: Any) -> None:
     ctx = make_ctx(engine, DAY, DAY, Filters(), rules)
     with engine.connect() as conn:
         assert rollup.current(conn)
-    frame = db.read_frame(engine, cubes.select_calls_rollup(ctx, [], answered)).row(0, named=True)
+    frame = db.read_frame(engine, sources.select_calls_rollup(ctx, [], answered)).row(0, named=True)
     assert {n: int(frame[n]) for n in answered} == {n: EXPECTED[n] for n in answered}
 
 
@@ -208,5 +208,5 @@ def test_marking_short_calls_follows_its_parameter(
     rules = load_rules(path)
     assert B.cube_answers("marking_short_calls", rules, daily=True) is answers
     ctx = make_ctx(day_db, DAY, DAY, Filters(), rules)
-    assert _scalar(day_db, cubes.select_calls(ctx, [], ["marking_short_calls"])) == count
-    assert _scalar(day_db, cubes.select_calls(ctx, [], ["short_connected_calls"])) == 1  # the metric's 6 s
+    assert _scalar(day_db, sources.select_calls(ctx, [], ["marking_short_calls"])) == count
+    assert _scalar(day_db, sources.select_calls(ctx, [], ["short_connected_calls"])) == 1  # the metric's 6 s

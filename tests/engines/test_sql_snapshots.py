@@ -51,7 +51,7 @@ from core.infra import db, schema
 from core.infra.rules import load_rules
 from core.reporting import regulatory
 from core.rollup import build as rollup_build
-from core.semantic import cubes, rollup
+from core.semantic import cubes, rollup, sources
 from core.semantic.cubes import Filters
 from tests.fixtures import frame_for
 
@@ -321,34 +321,35 @@ def _rollup_build(env: Env) -> list[sa.Select[Any]]:
     ctx = env.ctx()
     dims = rollup.CUBE_DIMS
     return [
-        cubes.select_calls(ctx, dims[rollup.calls_daily.name], (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS)),
-        cubes.select_calls(ctx, dims[rollup.calls_hourly.name], rollup.CUBE_COUNTS),
-        cubes.select_dnc(ctx, dims[rollup.dnc_daily.name], ("dnc_calls",)),
+        sources.select_calls(ctx, dims[rollup.calls_daily.name], (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS)),
+        sources.select_calls(ctx, dims[rollup.calls_hourly.name], rollup.CUBE_COUNTS),
+        sources.select_dnc(ctx, dims[rollup.dnc_daily.name], ("dnc_calls",)),
         rollup_build._select_windows(ctx),
         rollup_build._select_customer_months(),
     ]
 
 
 CASES: list[Case] = [
-    # core.semantic.cubes.select_calls
-    Case("select_calls.total", lambda e: cubes.select_calls(e.ctx(), [], CORE)),
+    # core.semantic.sources.select_calls
+    Case("select_calls.total", lambda e: sources.select_calls(e.ctx(), [], CORE)),
     Case(
-        "select_calls.month_team.filtered", lambda e: cubes.select_calls(e.ctx(ALL), ["month", "team"], CORE)
+        "select_calls.month_team.filtered",
+        lambda e: sources.select_calls(e.ctx(ALL), ["month", "team"], CORE),
     ),
     Case(
         "select_calls.every_dim",
-        lambda e: cubes.select_calls(e.ctx(), EVERY_DIM, ["outbound_calls", "inbound_calls"]),
+        lambda e: sources.select_calls(e.ctx(), EVERY_DIM, ["outbound_calls", "inbound_calls"]),
     ),
-    Case("select_calls.rules", lambda e: cubes.select_calls(e.ctx(), ["day", "campaign"], RULE_BASES)),
-    Case("select_calls.rules.filtered", lambda e: cubes.select_calls(e.ctx(ALL), ["day"], RULE_BASES)),
+    Case("select_calls.rules", lambda e: sources.select_calls(e.ctx(), ["day", "campaign"], RULE_BASES)),
+    Case("select_calls.rules.filtered", lambda e: sources.select_calls(e.ctx(ALL), ["day"], RULE_BASES)),
     Case(
         "select_calls.rules.nationwide",
-        lambda e: cubes.select_calls(e.ctx(), ["day"], RULE_BASES),
+        lambda e: sources.select_calls(e.ctx(), ["day"], RULE_BASES),
         dataset="nationwide",
     ),
     Case(
         "select_calls.matching_only",
-        lambda e: cubes.select_calls(
+        lambda e: sources.select_calls(
             e.ctx(Filters(sites=("S1", "S2"))),
             ["caller_number", "day"],
             ["outside_hours_calls"],
@@ -356,50 +357,52 @@ CASES: list[Case] = [
         ),
     ),
     # core.semantic.cubes: the other sources
-    Case("select_customers.month", lambda e: cubes.select_customers(e.ctx(), ["month"], CUSTOMERS)),
-    Case("select_customers.total.filtered", lambda e: cubes.select_customers(e.ctx(ALL), [], CUSTOMERS)),
+    Case("select_customers.month", lambda e: sources.select_customers(e.ctx(), ["month"], CUSTOMERS)),
+    Case("select_customers.total.filtered", lambda e: sources.select_customers(e.ctx(ALL), [], CUSTOMERS)),
     Case(
-        "select_dnc.day_number", lambda e: cubes.select_dnc(e.ctx(), ["day", "caller_number"], ["dnc_calls"])
+        "select_dnc.day_number",
+        lambda e: sources.select_dnc(e.ctx(), ["day", "caller_number"], ["dnc_calls"]),
     ),
-    Case("select_dnc.total.filtered", lambda e: cubes.select_dnc(e.ctx(ALL), [], ["dnc_calls"])),
+    Case("select_dnc.total.filtered", lambda e: sources.select_dnc(e.ctx(ALL), [], ["dnc_calls"])),
     Case(
         "select_per_callee.day_campaign",
-        lambda e: cubes.select_per_callee(e.ctx(), ["day", "campaign"], PER_CALLEE),
+        lambda e: sources.select_per_callee(e.ctx(), ["day", "campaign"], PER_CALLEE),
     ),
     Case(
         "select_per_callee.team.breaches_only.filtered",
-        lambda e: cubes.select_per_callee(e.ctx(ALL), ["team"], PER_CALLEE, breaches_only=True),
+        lambda e: sources.select_per_callee(e.ctx(ALL), ["team"], PER_CALLEE, breaches_only=True),
     ),
     Case(
-        "select_per_callee_cells.team.filtered", lambda e: cubes.select_per_callee_cells(e.ctx(ALL), ["team"])
+        "select_per_callee_cells.team.filtered",
+        lambda e: sources.select_per_callee_cells(e.ctx(ALL), ["team"]),
     ),
     Case(
         "select_sessions.month_team_site",
-        lambda e: cubes.select_sessions(e.ctx(), ["month", "team", "site"], ["logged_in_seconds"]),
+        lambda e: sources.select_sessions(e.ctx(), ["month", "team", "site"], ["logged_in_seconds"]),
     ),
     Case(
         "select_sessions.day.filtered",
-        lambda e: cubes.select_sessions(e.ctx(ALL), ["day"], ["logged_in_seconds"]),
+        lambda e: sources.select_sessions(e.ctx(ALL), ["day"], ["logged_in_seconds"]),
     ),
-    Case("select_active.month_team", lambda e: cubes.select_active(e.ctx(), ["month", "team"])),
-    Case("select_active.campaign", lambda e: cubes.select_active(e.ctx(), ["campaign"])),
-    Case("select_active.total.filtered", lambda e: cubes.select_active(e.ctx(ALL), [])),
+    Case("select_active.month_team", lambda e: sources.select_active(e.ctx(), ["month", "team"])),
+    Case("select_active.campaign", lambda e: sources.select_active(e.ctx(), ["campaign"])),
+    Case("select_active.total.filtered", lambda e: sources.select_active(e.ctx(ALL), [])),
     Case(
         "select_active.day.site_team",
-        lambda e: cubes.select_active(e.ctx(Filters(sites=("S1",), teams=("T1", "T2"))), ["day"]),
+        lambda e: sources.select_active(e.ctx(Filters(sites=("S1",), teams=("T1", "T2"))), ["day"]),
     ),
-    Case("select_peak_pieces.total", lambda e: cubes.select_peak_pieces(e.ctx(), [])),
+    Case("select_peak_pieces.total", lambda e: sources.select_peak_pieces(e.ctx(), [])),
     Case(
         "select_peak_pieces.team_site.filtered",
-        lambda e: cubes.select_peak_pieces(e.ctx(ALL), ["team", "site"]),
+        lambda e: sources.select_peak_pieces(e.ctx(ALL), ["team", "site"]),
     ),
     Case(
         "select_complaints.month_number_campaign",
-        lambda e: cubes.select_complaints(e.ctx(), ["month", "caller_number", "campaign"], COMPLAINTS),
+        lambda e: sources.select_complaints(e.ctx(), ["month", "caller_number", "campaign"], COMPLAINTS),
     ),
-    Case("select_complaints.total.filtered", lambda e: cubes.select_complaints(e.ctx(ALL), [], COMPLAINTS)),
-    Case("select_qa.month_agent", lambda e: cubes.select_qa(e.ctx(), ["month", "agent"], QA)),
-    Case("select_qa.total.filtered", lambda e: cubes.select_qa(e.ctx(ALL), [], QA)),
+    Case("select_complaints.total.filtered", lambda e: sources.select_complaints(e.ctx(ALL), [], COMPLAINTS)),
+    Case("select_qa.month_agent", lambda e: sources.select_qa(e.ctx(), ["month", "agent"], QA)),
+    Case("select_qa.total.filtered", lambda e: sources.select_qa(e.ctx(ALL), [], QA)),
     # core.compliance.risk.select_rule_calls: the calls behind a risk cell
     Case("select_rule_calls.outside_hours", _rule_calls("outside_hours", "campaign", "C1")),
     Case("select_rule_calls.out_of_coverage", _rule_calls("out_of_coverage", "callee_province", "新疆")),
@@ -418,7 +421,7 @@ CASES: list[Case] = [
     # DuckDB only: the rollup paths (core/semantic/rollup.py)
     Case(
         "select_calls_rollup.daily",
-        lambda e: cubes.select_calls_rollup(
+        lambda e: sources.select_calls_rollup(
             e.ctx(rolled=True),
             ["month", "campaign"],
             [*rollup.CALL_BASES[:4], *DERIVED_BASES, "outside_hours_calls"],
@@ -427,7 +430,7 @@ CASES: list[Case] = [
     ),
     Case(
         "select_calls_rollup.daily.nationwide",
-        lambda e: cubes.select_calls_rollup(
+        lambda e: sources.select_calls_rollup(
             e.ctx(rolled=True), ["day"], ["outside_hours_calls", "out_of_coverage_calls"]
         ),
         kinds=("duckdb",),
@@ -435,27 +438,29 @@ CASES: list[Case] = [
     ),
     Case(
         "select_calls_rollup.hourly.filtered",
-        lambda e: cubes.select_calls_rollup(e.ctx(ALL, rolled=True), ["hour", "team"], rollup.CALL_BASES[:4]),
+        lambda e: sources.select_calls_rollup(
+            e.ctx(ALL, rolled=True), ["hour", "team"], rollup.CALL_BASES[:4]
+        ),
         kinds=("duckdb",),
     ),
     Case(
         "select_dnc.stored",
-        lambda e: cubes.select_dnc(e.ctx(ALL, rolled=True), ["day"], ["dnc_calls"], stored=True),
+        lambda e: sources.select_dnc(e.ctx(ALL, rolled=True), ["day"], ["dnc_calls"], stored=True),
         kinds=("duckdb",),
     ),
     Case(
         "select_active.from_rollup.month_team",
-        lambda e: cubes.select_active(e.ctx(rolled=True), ["month", "team"], from_rollup=True),
+        lambda e: sources.select_active(e.ctx(rolled=True), ["month", "team"], from_rollup=True),
         kinds=("duckdb",),
     ),
     Case(
         "select_active.from_rollup.hour",
-        lambda e: cubes.select_active(e.ctx(rolled=True), ["hour"], from_rollup=True),
+        lambda e: sources.select_active(e.ctx(rolled=True), ["hour"], from_rollup=True),
         kinds=("duckdb",),
     ),
     Case(
         "select_per_callee.stored",
-        lambda e: cubes.select_per_callee(e.ctx(rolled=True), ["day", "campaign"], PER_CALLEE),
+        lambda e: sources.select_per_callee(e.ctx(rolled=True), ["day", "campaign"], PER_CALLEE),
         kinds=("duckdb",),
     ),
     Case(
