@@ -30,7 +30,6 @@ from core.ingest.parse import (
     clean,
     first_reason,
     text,
-    to_beijing,
     to_bool,
     to_date,
     to_datetime,
@@ -217,7 +216,7 @@ def _typed(raw: pl.Series, col: sa.Column, tz: str) -> tuple[pl.Series, pl.Serie
     elif isinstance(kind, sa.Float | sa.Double):
         value = to_float(raw)
     elif isinstance(kind, sa.DateTime):
-        value = to_beijing(to_datetime(raw), tz)
+        value = to_datetime(raw, tz)
     elif isinstance(kind, sa.Date):
         value = to_date(raw)
     else:

@@ -38,7 +38,6 @@ from core.ingest.parse import (
     field_values,
     first_reason,
     text,
-    to_beijing,
     to_datetime,
     to_int,
 )
@@ -194,8 +193,18 @@ def _fingerprint(frame: pl.DataFrame, names: list[str]) -> pl.Series:
     return frame.select([n for n in names if n in frame.columns]).hash_rows().alias("_fp")
 
 
-def _sniff_rows(source: Source, check: Callable[[list[str]], bool], what: str, expected: str) -> None:
-    """Stop unless at least half of the first records pass ``check``."""
+def _sniff_rows(
+    source: Source,
+    check: Callable[[list[str]], bool],
+    what: str,
+    expected: str,
+    times: tuple[tuple[str, int], ...] = (),
+) -> None:
+    """Stop unless at least half of the first records pass ``check``.
+
+    ``times`` are the time columns the check reads (name, field index): when records fail, the
+    message names those whose values are not times and shows a few of them (masked).
+    """
     sample = source.sample(50)
     if not sample:
         return
@@ -203,12 +212,44 @@ def _sniff_rows(source: Source, check: Callable[[list[str]], bool], what: str, e
     if good < max(1, SNIFF_SHARE * len(sample)):
         line, fields = next((ln, f) for ln, f in sample if not check(f))
         shown = numbers.mask_text(",".join(fields))[:160]
+        unread = _unread_times(sample, times)
+        why_zh = "".join(f"列 {name} 中有无法识别的时间:{', '.join(values)}。" for name, values in unread)
+        why_en = "".join(
+            f" The column {name} holds values that are not times: {', '.join(values)}."
+            for name, values in unread
+        )
+        if unread:
+            why_zh += f"可识别的时间写法:{TIME_FORMS}。"
+            why_en += f" Accepted time forms: {TIME_FORMS}."
         raise IngestError(
             f"{source.path.name} 看起来不是 {what} 文件(前 {len(sample)} 行中只有 {good} 行符合;第 {line} 行:{shown})。"
-            f"应为:{expected}。未写入任何数据。",
+            f"{why_zh}应为:{expected}。未写入任何数据。",
             f"{source.path.name} does not look like {what} ({good} of the first {len(sample)} records fit; "
-            f"line {line}: {shown}). Expected: {expected}. Nothing was written.",
+            f"line {line}: {shown}).{why_en} Expected: {expected}. Nothing was written.",
         )
+
+
+#: The time forms :func:`core.ingest.parse.to_datetime` reads, for messages.
+TIME_FORMS = (
+    "2025-06-02 11:36:51, 2025/06/02 11:36, 2025-06-02 11:36:51+08 (+08:00, -05:00, +0800), "
+    "2025-06-02T03:36:51Z, 1748835411 (epoch s), 1748835411000 (epoch ms)"
+)
+
+
+def _unread_times(
+    sample: list[tuple[int, list[str]]], times: tuple[tuple[str, int], ...]
+) -> list[tuple[str, list[str]]]:
+    """Per time column, up to three distinct values of the sample that are not times (masked, cut short)."""
+    out = []
+    for name, at in times:
+        values = [f[at].strip() for _line, f in sample if len(f) > at and f[at].strip()]
+        if not values:
+            continue
+        parsed = to_datetime(pl.Series(values, dtype=pl.String))
+        bad = list(dict.fromkeys(v for v, p in zip(values, parsed, strict=True) if p is None))[:3]
+        if bad:
+            out.append((name, ["'" + numbers.mask_text(v[:40]) + "'" for v in bad]))
+    return out
 
 
 def _is_time(value: str) -> bool:
@@ -358,7 +399,11 @@ class Asterisk(CallFormat):
         _require(names, needed, source, "Asterisk cdr")
         at = names.index(times[0])
         _sniff_rows(
-            source, lambda f: len(f) > at and _is_time(f[at]), "Asterisk cdr", f"{times[0]} holds times"
+            source,
+            lambda f: len(f) > at and _is_time(f[at]),
+            "Asterisk cdr",
+            f"{times[0]} holds times",
+            ((times[0], at),),
         )
         return Layout(names, variant, _missing_mapped(names, mapping))
 
@@ -396,6 +441,7 @@ class Asterisk(CallFormat):
             lambda f: len(f) == n and n in range(16, 22) and _is_time(f[9]),
             "Asterisk Master.csv",
             expected,
+            (("start", 9),),
         )
         names = [*ASTERISK_BASE, *extras]
         return Layout(names, f"master-{n}", _missing_mapped(names, mapping))
@@ -404,7 +450,7 @@ class Asterisk(CallFormat):
         rows = clean(rows, layout.names)
         tz = mapping.timezone
         start_raw = time_text(rows, "calldate" if layout.variant == "calldate" else "start")
-        start = to_beijing(to_datetime(start_raw), tz)
+        start = to_datetime(start_raw, tz)
         duration_raw, billsec_raw = text(rows, "duration"), text(rows, "billsec")
         duration, billsec = to_int(duration_raw), to_int(billsec_raw)
         disp_raw = text(rows, "disposition").str.to_uppercase()
@@ -428,8 +474,8 @@ class Asterisk(CallFormat):
         else:
             answer_raw, end_raw = time_text(rows, "answer"), time_text(rows, "end")
             w = w.with_columns(
-                to_beijing(to_datetime(answer_raw), tz).alias("answer"),
-                to_beijing(to_datetime(end_raw), tz).alias("end"),
+                to_datetime(answer_raw, tz).alias("answer"),
+                to_datetime(end_raw, tz).alias("end"),
             )
             checks += [
                 (start_raw.is_null(), "missing start time"),
@@ -540,7 +586,11 @@ class FreeSwitch(CallFormat):
         at = names.index("start_stamp")
         expected = f"mod_cdr_csv: {len(names)} quoted fields ({', '.join(names[:5])}, …), no header"
         _sniff_rows(
-            source, lambda f: len(f) == len(names) and _is_time(f[at]), "FreeSWITCH mod_cdr_csv", expected
+            source,
+            lambda f: len(f) == len(names) and _is_time(f[at]),
+            "FreeSWITCH mod_cdr_csv",
+            expected,
+            (("start_stamp", at),),
         )
         return Layout(names, f"cdr_csv-{len(names)}", _missing_mapped(names, mapping))
 
@@ -550,7 +600,7 @@ class FreeSwitch(CallFormat):
         start_raw, answer_raw, end_raw = (
             time_text(rows, n) for n in ("start_stamp", "answer_stamp", "end_stamp")
         )
-        start, answer, end = (to_beijing(to_datetime(s), tz) for s in (start_raw, answer_raw, end_raw))
+        start, answer, end = (to_datetime(s, tz) for s in (start_raw, answer_raw, end_raw))
         duration_raw, billsec_raw = text(rows, "duration"), text(rows, "billsec")
         duration, billsec = to_int(duration_raw), to_int(billsec_raw)
         cause = text(rows, "hangup_cause").str.to_uppercase()
@@ -636,13 +686,14 @@ class Vicidial(CallFormat):
             lambda f: len(f) > at and _is_time(f[at]),
             "VICIdial vicidial_log",
             "call_date holds times",
+            (("call_date", at),),
         )
         return Layout(names, "vicidial_log", _missing_mapped(names, mapping))
 
     def convert(self, rows: pl.DataFrame, layout: Layout, mapping: Mapping, key: bytes) -> Converted:
         rows = clean(rows, layout.names)
         start_raw = time_text(rows, "call_date")
-        start = to_beijing(to_datetime(start_raw), mapping.timezone)
+        start = to_datetime(start_raw, mapping.timezone)
         length_raw = text(rows, "length_in_sec")
         length = to_int(length_raw)
         start_epoch, end_epoch = to_int(text(rows, "start_epoch")), to_int(text(rows, "end_epoch"))

@@ -62,8 +62,17 @@ def text(frame: pl.DataFrame, name: str) -> pl.Series:
     return frame[name]
 
 
-def to_datetime(s: pl.Series) -> pl.Series:
-    """Text → naive datetime (microseconds); blank or unparseable → null."""
+def to_datetime(s: pl.Series, tz: str = "") -> pl.Series:
+    """Text → naive Beijing datetime (microseconds); blank or unparseable → null.
+
+    A time written without an offset is wall-clock time in zone ``tz`` (Beijing when empty). One
+    with an offset (``+08``, ``+08:00``, ``-0500``, ``Z``: PostgreSQL's text of a timestamptz, ISO
+    8601) or an epoch (10 digits: seconds, optionally with a fraction; 13 digits: milliseconds) is
+    an instant, converted to Beijing time whatever ``tz`` says.
+
+    >>> to_datetime(pl.Series(["2025-06-02T03:36:51Z", "1748835411", "x"])).to_list()
+    [datetime.datetime(2025, 6, 2, 11, 36, 51), datetime.datetime(2025, 6, 2, 11, 36, 51), None]
+    """
     out = s.str.to_datetime(DATETIME_FORMATS[0], strict=False, time_unit="us")
     missing = out.is_null() & s.is_not_null()
     for fmt in DATETIME_FORMATS[1:]:
@@ -72,7 +81,41 @@ def to_datetime(s: pl.Series) -> pl.Series:
         alt = s.str.to_datetime(fmt, strict=False, time_unit="us")
         out = pl.select(pl.coalesce(out, alt)).to_series()
         missing = out.is_null() & s.is_not_null()
+    out = to_beijing(out, tz)
+    if missing.any():
+        out = pl.select(pl.coalesce(out, _instants(s))).to_series()
     return out.alias(s.name)
+
+
+#: Times with an offset, after :func:`_instants` has put a space for the ``T`` and ``+00:00`` for ``Z``.
+#: ``%#z`` reads ``+08``, ``+08:00`` and ``+0800``.
+OFFSET_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y/%m/%d %H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M%#z",
+)
+
+
+def _instants(s: pl.Series) -> pl.Series:
+    """Text with an offset or an epoch → naive Beijing datetime; anything else → null."""
+    t = (
+        s.str.replace(r"^(\d{4}[-/]\d{1,2}[-/]\d{1,2})[Tt]", "${1} ")
+        .str.replace(r"[Zz]$", "+00:00")
+        .str.replace(r"\s+([+-]\d{2}(?::?\d{2})?)$", "${1}")
+    )
+    out = t.str.to_datetime(OFFSET_FORMATS[0], strict=False, time_unit="us", time_zone="UTC")
+    for fmt in OFFSET_FORMATS[1:]:
+        alt = t.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+        out = pl.select(pl.coalesce(out, alt)).to_series()
+    seconds = pl.when(s.str.contains(r"^\d{10}(?:\.\d{1,6})?$")).then(s.cast(pl.Float64, strict=False))
+    millis = pl.when(s.str.contains(r"^\d{13}$")).then(s.cast(pl.Int64, strict=False))
+    epoch = pl.select(
+        pl.from_epoch(
+            pl.coalesce((seconds * 1_000_000).round(0).cast(pl.Int64), millis * 1_000), time_unit="us"
+        ).dt.replace_time_zone("UTC")
+    ).to_series()
+    out = pl.select(pl.coalesce(out, epoch)).to_series()
+    return out.dt.convert_time_zone("Asia/Shanghai").dt.replace_time_zone(None)
 
 
 def to_date(s: pl.Series) -> pl.Series:
