@@ -35,6 +35,7 @@ from core.ingest.parse import (
     to_datetime,
     to_float,
     to_int,
+    translate,
 )
 from core.ingest.readers import Source
 
@@ -141,6 +142,9 @@ class Canonical:
         for col in t.columns:
             name = col.name
             raw = text(rows, name)
+            if (t.name, name) == ("calls", "disposition") and mapping.dispositions:
+                # The mapping's [dispositions] first ("接通" = "answered"); other values as written.
+                raw = translate(raw, mapping.dispositions).fill_null(raw)
             if (t.name, name) in CODES:
                 raw = raw.str.to_lowercase()
             value, bad = _typed(raw, col, mapping.timezone)

@@ -40,6 +40,7 @@ from core.ingest.parse import (
     text,
     to_datetime,
     to_int,
+    translate,
 )
 from core.ingest.readers import Source
 
@@ -73,6 +74,15 @@ ASTERISK_EXTRAS: dict[int, tuple[str, ...]] = {
     20: ("uniqueid", "peeraccount", "linkedid", "sequence"),
     21: ("uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
 }
+#: Asterisk's own dispositions → canonical ones. A mapping's ``[dispositions]`` is looked up first.
+#: The numbers are what cdr_adaptive_odbc (or a custom exporter) writes into an integer
+#: ``disposition`` column: the AST_CDR_* values of include/asterisk/cdr.h since Asterisk 1.6
+#: (AST_CDR_NOANSWER = 0, AST_CDR_NULL = 1 << 0, AST_CDR_FAILED = 1 << 1, AST_CDR_BUSY = 1 << 2,
+#: AST_CDR_ANSWERED = 1 << 3, AST_CDR_CONGESTION = 1 << 4). AST_CDR_NULL means no disposition was
+#: ever set (no answer, busy or failure was signalled), and Asterisk writes it as the text
+#: "NO ANSWER" too, so it is taken as no_answer. Asterisk 1.4 numbered them differently
+#: (NULL 0, FAILED 1, BUSY 2, NOANSWER 4, ANSWERED 8): such exports need a ``[dispositions]``
+#: section (see mappings/README.md).
 ASTERISK_DISPOSITIONS = {
     "ANSWERED": "answered",
     "NO ANSWER": "no_answer",
@@ -80,6 +90,12 @@ ASTERISK_DISPOSITIONS = {
     "BUSY": "busy",
     "FAILED": "failed",
     "CONGESTION": "failed",
+    "0": "no_answer",  # AST_CDR_NOANSWER
+    "1": "no_answer",  # AST_CDR_NULL: never set, written "NO ANSWER" by Asterisk itself
+    "2": "failed",  # AST_CDR_FAILED
+    "4": "busy",  # AST_CDR_BUSY
+    "8": "answered",  # AST_CDR_ANSWERED
+    "16": "failed",  # AST_CDR_CONGESTION, like the text CONGESTION above
 }
 FREESWITCH_DEFAULT_15: tuple[str, ...] = (
     "caller_id_name",
@@ -453,8 +469,8 @@ class Asterisk(CallFormat):
         start = to_datetime(start_raw, tz)
         duration_raw, billsec_raw = text(rows, "duration"), text(rows, "billsec")
         duration, billsec = to_int(duration_raw), to_int(billsec_raw)
-        disp_raw = text(rows, "disposition").str.to_uppercase()
-        disposition = disp_raw.replace_strict(ASTERISK_DISPOSITIONS, default=None, return_dtype=pl.String)
+        disp_raw = text(rows, "disposition")
+        disposition = translate(disp_raw, mapping.dispositions, ASTERISK_DISPOSITIONS)
         w = pl.DataFrame(
             {"start": start, "duration": duration, "billsec": billsec, "disposition": disposition}
         )
@@ -494,7 +510,13 @@ class Asterisk(CallFormat):
                 w["answer"].is_not_null() & ((w["answer"] < w["start"]) | (w["answer"] > w["end"])),
                 "answer time outside the call",
             ),
-            (disposition.is_null(), pl.format("unknown disposition '{}'", pl.lit(disp_raw).fill_null(""))),
+            (
+                disposition.is_null(),
+                pl.format(
+                    "unknown disposition '{}' (add it to [dispositions] in the mapping)",
+                    pl.lit(disp_raw).fill_null(""),
+                ),
+            ),
         ]
         m = self.mapped(rows, mapping, key)
         checks += self.common_checks(rows, m, mapping)
@@ -606,12 +628,17 @@ class FreeSwitch(CallFormat):
         cause = text(rows, "hangup_cause").str.to_uppercase()
         m = self.mapped(rows, mapping, key)
         answered = (answer.is_not_null() | (billsec > 0).fill_null(False)).fill_null(False)
-        unanswered = cause.replace_strict(mapping.causes, default=None, return_dtype=pl.String)
+        unanswered = translate(cause, mapping.causes)
+        chosen = translate(cause, mapping.dispositions)
         abandons = list(mapping.abandon_causes)
-        w = pl.DataFrame({"a": answered, "u": unanswered, "c": cause, "d": m["direction"]})
+        w = pl.DataFrame({"a": answered, "u": unanswered, "m": chosen, "c": cause, "d": m["direction"]})
+        # Answered (answer_stamp or billsec) whatever the cause; else [dispositions], the abandon
+        # rule, [causes] in that order.
         disposition = w.select(
             pl.when(pl.col("a"))
             .then(pl.lit("answered"))
+            .when(pl.col("m").is_not_null())
+            .then(pl.col("m"))
             .when((pl.col("d") == "in") & pl.col("c").is_in(abandons))
             .then(pl.lit("abandoned"))
             .otherwise(pl.col("u"))
@@ -698,7 +725,7 @@ class Vicidial(CallFormat):
         length = to_int(length_raw)
         start_epoch, end_epoch = to_int(text(rows, "start_epoch")), to_int(text(rows, "end_epoch"))
         status = text(rows, "status").str.to_uppercase()
-        disposition = status.replace_strict(mapping.statuses, default=None, return_dtype=pl.String)
+        disposition = translate(status, mapping.dispositions, mapping.statuses)
         m = self.mapped(rows, mapping, key)
         w = pl.DataFrame(
             {"start": start, "len": length, "se": start_epoch, "ee": end_epoch, "disp": disposition}

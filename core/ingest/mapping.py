@@ -14,6 +14,11 @@ A field section (``[agent]``, ``[campaign]``, ``[caller_number]``, ``[customer_n
 
 ``[direction]`` takes ``column`` with glob lists ``in`` and ``out`` (case-insensitive) and
 ``otherwise`` (``reject``, ``in`` or ``out``), or a constant ``value``.
+
+``[dispositions]`` (every format) translates the source's own disposition values (Asterisk
+``disposition``, FreeSWITCH ``hangup_cause``, VICIdial ``status``, the canonical ``disposition``)
+to canonical ones: keys are matched after trimming, case-insensitively (numbers as written, e.g.
+``"8" = "answered"``); a value it does not name falls back to the format's own translation.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from core.ingest.common import DISPOSITIONS, FORMATS, IngestError
+
+#: Sections that are tables of source codes: a user's entries are added to the preset's.
+CODE_TABLES = ("statuses", "causes", "dispositions")
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 
@@ -65,6 +73,7 @@ _KNOWN: dict[str, set[str] | None] = {
     "direction": {"column", "value", "in", "out", "otherwise"},
     "statuses": None,
     "causes": None,
+    "dispositions": None,  # any keys: the source's values
     "dnc": {"statuses", "add_to_dnc_list"},
     "inference": {"two_way_voice_min_talk_seconds", "abandon_apps", "abandon_causes"},
     **{s: _FIELD_KEYS for s in FIELD_SECTIONS},
@@ -129,6 +138,7 @@ class Mapping:
     fields: dict[str, FieldRule]
     statuses: dict[str, str]
     causes: dict[str, str]
+    dispositions: dict[str, str]
     dnc_statuses: tuple[str, ...]
     add_to_dnc_list: bool
     min_talk_seconds: int
@@ -151,7 +161,7 @@ class Mapping:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("statuses", "causes"):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in CODE_TABLES:
             out[key] = _merge(out[key], value)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = {**out[key], **value}  # code tables: the user's codes are added
@@ -221,6 +231,27 @@ def _field_rule(section: dict[str, Any], name: str, where: str) -> FieldRule:
     )
 
 
+def code_key(value: str) -> str:
+    """How a source code is matched against a code table: trimmed, upper case."""
+    return value.strip().upper()
+
+
+def _dispositions(section: dict[str, Any], where: str) -> dict[str, str]:
+    """The ``[dispositions]`` table, keys normalised; an unknown canonical value is refused by key."""
+    out: dict[str, str] = {}
+    for raw_key, raw_value in section.items():
+        value = str(raw_value).strip().lower()
+        if value not in DISPOSITIONS:
+            raise IngestError(
+                f'{where} [dispositions] 的 "{raw_key}" = "{raw_value}" 不是已知的处置;'
+                f"只能是 {', '.join(DISPOSITIONS)}",
+                f'{where}: [dispositions] "{raw_key}" = "{raw_value}" is not a known disposition; '
+                f"use one of {', '.join(DISPOSITIONS)}",
+            )
+        out[code_key(str(raw_key))] = value
+    return out
+
+
 def load_mapping(fmt: str, path: str | Path | None = None) -> Mapping:
     """The mapping for ``fmt``: its preset, with the file at ``path`` laid over it.
 
@@ -265,6 +296,7 @@ def load_mapping(fmt: str, path: str | Path | None = None) -> Mapping:
                 f"{where} [{name}] 的处置只能是 {', '.join(DISPOSITIONS)}",
                 f"{where}: [{name}] values must be one of {', '.join(DISPOSITIONS)}; got {', '.join(wrong)}",
             )
+    dispositions = _dispositions(data.get("dispositions") or {}, where)
     inference = data.get("inference", {})
     try:
         min_talk = int(inference.get("two_way_voice_min_talk_seconds", 5))
@@ -297,6 +329,7 @@ def load_mapping(fmt: str, path: str | Path | None = None) -> Mapping:
         fields={name: _field_rule(data.get(name) or {}, name, where) for name in FIELD_SECTIONS},
         statuses=codes,
         causes=causes,
+        dispositions=dispositions,
         dnc_statuses=tuple(s.upper() for s in _strs(dnc.get("statuses"))),
         add_to_dnc_list=bool(dnc.get("add_to_dnc_list", False)),
         min_talk_seconds=min_talk,

@@ -256,3 +256,19 @@ def field_values(frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, nam
         keys = list(rule.values)
         values = values.replace(keys, [rule.values[k] for k in keys])
     return values.replace("", None).alias(name)
+
+
+def translate(raw: pl.Series, *tables: dict[str, str]) -> pl.Series:
+    """Each source code looked up in ``tables`` in turn, the first that names it winning; null when
+    none does (the row is then rejected by the caller). Codes are matched trimmed and upper case
+    (:func:`core.ingest.mapping.code_key`), so the tables' keys must be normalised the same way.
+
+    Example: with ``{"DROP": "abandoned"}`` then ``{"DROP": "no_answer", "B": "busy"}``,
+    ``" drop "`` gives ``abandoned``, ``"b"`` ``busy`` and ``"X"`` null.
+    """
+    key = raw.cast(pl.String).str.strip_chars().str.to_uppercase()
+    out = pl.Series(raw.name, [None] * raw.len(), dtype=pl.String)
+    for table in tables:
+        if table:
+            out = out.fill_null(key.replace_strict(table, default=None, return_dtype=pl.String))
+    return out
