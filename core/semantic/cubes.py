@@ -26,7 +26,7 @@ from core.semantic import rollup
 from core.semantic.bases import BASE_SOURCE as BASE_SOURCE
 from core.semantic.bases import BASES
 from core.semantic.context import DIMENSIONS as DIMENSIONS
-from core.semantic.context import INT_DIMS, ROSTER_DIMS, SEAT_DIMS, SESSION_DIMS, CallFrom, Ctx, small
+from core.semantic.context import INT_DIMS, ROSTER_DIMS, SEAT_DIMS, SESSION_DIMS, Ctx, small
 from core.semantic.context import Filters as Filters
 from core.semantic.context import call_filter_conditions as call_filter_conditions
 from core.semantic.context import make_ctx as make_ctx
@@ -47,11 +47,8 @@ from core.semantic.sources import (
     select_sessions,
 )
 
-_Ctx = Ctx
-_CallFrom = CallFrom
 
-
-def _buckets(ctx: _Ctx, dims: Sequence[str]) -> list[tuple[dict[str, Any], date, date]]:
+def _buckets(ctx: Ctx, dims: Sequence[str]) -> list[tuple[dict[str, Any], date, date]]:
     """Time buckets for the Python-side sources: ({dim: value}, first day, last day), clipped to the period."""
     if "day" in dims:
         days = [ctx.start + timedelta(days=i) for i in range((ctx.end - ctx.start).days + 1)]
@@ -72,7 +69,7 @@ def _buckets(ctx: _Ctx, dims: Sequence[str]) -> list[tuple[dict[str, Any], date,
     return [({}, ctx.start, ctx.end)]
 
 
-def _seats_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+def _seats_frame(ctx: Ctx, dims: Sequence[str]) -> pl.DataFrame:
     sites = small(ctx, "sites")
     seats = small(ctx, "site_seats")
     rows = []
@@ -97,7 +94,7 @@ def _seats_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     return _frame(rows, dims, {"declared_seats": pl.Int64})
 
 
-def _roster_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+def _roster_frame(ctx: Ctx, dims: Sequence[str]) -> pl.DataFrame:
     agents = small(ctx, "agents")
     if ctx.filters.sites:
         agents = agents.filter(pl.col("site_id").is_in(ctx.filters.sites))
@@ -145,7 +142,7 @@ def _roster_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
     return _frame(rows, dims, {b: pl.Int64 for b in ("headcount_end", "headcount_start", "hires", "leavers")})
 
 
-def _peak_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+def _peak_frame(ctx: Ctx, dims: Sequence[str]) -> pl.DataFrame:
     groups = [g for g in ("team", "site", "agent") if g in dims]
     raw = db.read_frame(ctx.db, select_peak_pieces(ctx, groups))
     epoch0 = date(1970, 1, 1)
@@ -267,7 +264,7 @@ def _merge(frames: list[pl.DataFrame], by: Sequence[str]) -> pl.DataFrame:
     return out.select(columns)
 
 
-def _active_frame(ctx: _Ctx, dims: Sequence[str]) -> pl.DataFrame:
+def _active_frame(ctx: Ctx, dims: Sequence[str]) -> pl.DataFrame:
     """Active agents by ``dims``, read once per computation: with ``by=["month"]`` the active and
     agent-month sources ask for the very same query."""
     key = "active:" + ",".join(dims)

@@ -224,12 +224,6 @@ def current(conn: sa.Connection) -> bool:
     return stored is not None and stored == fingerprint(conn)
 
 
-def whole_hour_windows(rules: Rules) -> bool:
-    """Whether every calling window of ``rules`` starts and ends on a whole hour (then the daily
-    cube's hour columns give the calls outside them)."""
-    return bases.whole_hour_windows(rules)
-
-
 def daily_bases(rules: Rules) -> frozenset[str]:
     """The bases the daily cube answers under ``rules`` (:func:`core.semantic.bases.cube_answers`)."""
     return frozenset(n for n in bases.BASES if bases.cube_answers(n, rules, daily=True))

@@ -42,9 +42,6 @@ from core.semantic import rollup
 from core.semantic.bases import BASES
 from core.semantic.context import SESSION_DIMS, CallFrom, Ctx, Filters
 
-_Ctx = Ctx
-_CallFrom = CallFrom
-
 
 def select_calls(
     ctx: Ctx, dims: Sequence[str], bases: Sequence[str], *, matching_only: bool = False
@@ -84,7 +81,7 @@ def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> 
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def _customers_from_rollup(ctx: _Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
+def _customers_from_rollup(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
     """Distinct customers from :data:`core.semantic.rollup.customer_months`, when the cut allows it."""
     span = rollup.whole_months(ctx.start, ctx.end)
     if span is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
@@ -101,7 +98,7 @@ def _customers_from_rollup(ctx: _Ctx, by: list[str], names: list[str]) -> pl.Dat
     return pl.DataFrame(data, schema={"month": pl.String, **{n: pl.Int64 for n in names}})
 
 
-def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+def select_customers(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """Exact distinct customers reached (a connected outbound call) and reached effectively.
 
     Two levels: the connected outbound calls are first grouped by the dimensions and the
@@ -111,7 +108,7 @@ def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa
     for no one.
     """
     k = schema.calls
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     c = k.c
     effective = B.effective_voice(c)
     dim_cols = [f.dim(d) for d in dims]
@@ -139,7 +136,7 @@ def select_customers(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa
 
 
 def select_dnc(
-    ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, stored: bool = False
+    ctx: Ctx, dims: Sequence[str], bases: Sequence[str], *, stored: bool = False
 ) -> sa.Select[Any]:
     """Outbound calls to a customer whose first DNC entry was added before the call.
 
@@ -151,7 +148,7 @@ def select_dnc(
     """
     if stored:
         r = rollup.dnc_daily
-        fr = _CallFrom(r, ctx)
+        fr = CallFrom(r, ctx)
         cols = [fr.dim(d) for d in dims]
         q = (
             sa.select(*cols, *[sa.func.sum(r.c.dnc_calls).label(b) for b in bases])
@@ -160,7 +157,7 @@ def select_dnc(
         )
         return q.group_by(*cols) if cols else q
     k = schema.calls
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     c = k.c
     first = B.dnc_first()
     dim_cols = [f.dim(d) for d in dims]
@@ -173,7 +170,7 @@ def select_dnc(
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def _stored_windows(ctx: _Ctx) -> Any | None:
+def _stored_windows(ctx: Ctx) -> Any | None:
     """:func:`per_callee_windowed` from :data:`core.semantic.rollup.callee_windows`, when it is current and
     holds every call that can breach under ``ctx.rules`` (caps of at least one call, a re-call
     look-back of at most :data:`core.semantic.rollup.MAX_RECALL_HOURS`); else ``None``.
@@ -206,7 +203,7 @@ def _stored_windows(ctx: _Ctx) -> Any | None:
     )
 
 
-def windowed_calls(ctx: _Ctx, scope: list[Any], candidates: Any | None, *, since: bool = False) -> Any:
+def windowed_calls(ctx: Ctx, scope: list[Any], candidates: Any | None, *, since: bool = False) -> Any:
     """Outbound calls to known customers within ``scope`` (conditions on the calls) whose customer
     is in ``candidates`` (a subquery of ``callee_id``; ``None``: every customer), with the
     per-callee window counts ``n24`` and ``n5`` (calls to the customer in the preceding 24 h and
@@ -259,7 +256,7 @@ def windowed_calls(ctx: _Ctx, scope: list[Any], candidates: Any | None, *, since
     return sa.select(inner, n24.label("n24"), n5.label("n5"), tail).subquery("w")
 
 
-def per_callee_windowed(ctx: _Ctx) -> Any:
+def per_callee_windowed(ctx: Ctx) -> Any:
     """Outbound calls with per-callee window counts: ``n24``, ``n5`` (ties ordered by call_id) and
     ``ab_before`` (> 0 when an abandoned call to the callee started in the preceding
     ``abandon.recall_hours``): see :func:`windowed_calls`. From the rollup when it can answer."""
@@ -290,7 +287,7 @@ def per_callee_windowed(ctx: _Ctx) -> Any:
 
 
 def select_per_callee(
-    ctx: _Ctx, dims: Sequence[str], bases: Sequence[str], *, breaches_only: bool = False
+    ctx: Ctx, dims: Sequence[str], bases: Sequence[str], *, breaches_only: bool = False
 ) -> sa.Select[Any]:
     """Over-cap calls and re-calls after an abandoned call, with window functions per callee.
 
@@ -302,7 +299,7 @@ def select_per_callee(
     period are read so that windows reaching back across its start are complete.
     """
     windowed = per_callee_windowed(ctx)
-    f = _CallFrom(windowed, ctx)
+    f = CallFrom(windowed, ctx)
     w = windowed.c
     dim_cols = [f.dim(x) for x in dims]
     # The filters first: a site or team filter adds the agents join, which from_clause() must see
@@ -321,11 +318,11 @@ def select_per_callee(
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def select_per_callee_cells(ctx: _Ctx, dims: Sequence[str]) -> sa.Select[Any]:
+def select_per_callee_cells(ctx: Ctx, dims: Sequence[str]) -> sa.Select[Any]:
     """The dimension values of the outbound calls :func:`select_per_callee` counts (every call
     to a known customer in the period, windowed or not)."""
     k = schema.calls
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     c = k.c
     dim_cols = [f.dim(x) for x in dims]
     conds = [c.started_at >= ctx.t0, c.started_at < ctx.t1, c.direction == "out", c.callee_id.is_not(None)]
@@ -338,7 +335,7 @@ def select_per_callee_cells(ctx: _Ctx, dims: Sequence[str]) -> sa.Select[Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def _campaign_agents(ctx: _Ctx) -> Any:
+def _campaign_agents(ctx: Ctx) -> Any:
     """Agents who handled a call of the filtered campaigns in the period (for agent-level sources)."""
     k = schema.calls
     return (
@@ -353,7 +350,7 @@ def _campaign_agents(ctx: _Ctx) -> Any:
     )
 
 
-def _session_dim(ctx: _Ctx, name: str, s: Any, a: Any) -> Any:
+def _session_dim(ctx: Ctx, name: str, s: Any, a: Any) -> Any:
     d = ctx.dialect
     exprs: dict[str, Callable[[], Any]] = {
         "month": lambda: sql.month_key(d, s.c.login_at),
@@ -365,7 +362,7 @@ def _session_dim(ctx: _Ctx, name: str, s: Any, a: Any) -> Any:
     return exprs[name]().label(f"d_{name}")
 
 
-def _agent_filters(ctx: _Ctx, agent_col: Any, a: Any) -> list[Any]:
+def _agent_filters(ctx: Ctx, agent_col: Any, a: Any) -> list[Any]:
     f = ctx.filters
     conds = []
     if f.sites:
@@ -377,7 +374,7 @@ def _agent_filters(ctx: _Ctx, agent_col: Any, a: Any) -> list[Any]:
     return conds
 
 
-def select_sessions(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+def select_sessions(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """Logged-in seconds of sessions that started in the period (open sessions count 0)."""
     s = schema.agent_sessions
     a = schema.agents.alias("a")
@@ -396,7 +393,7 @@ def select_sessions(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def select_active(ctx: _Ctx, dims: Sequence[str], *, from_rollup: bool = False) -> sa.Select[Any]:
+def select_active(ctx: Ctx, dims: Sequence[str], *, from_rollup: bool = False) -> sa.Select[Any]:
     """Distinct agents with a session or a human call in the period, and how many are outsourced.
 
     With ``from_rollup`` the human calls are read from :data:`core.semantic.rollup.calls_daily` (its rows
@@ -405,7 +402,7 @@ def select_active(ctx: _Ctx, dims: Sequence[str], *, from_rollup: bool = False) 
     k = schema.calls
     if from_rollup:
         k = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     human = (
         [k.c.human_calls > 0]
         if from_rollup
@@ -439,7 +436,7 @@ def select_active(ctx: _Ctx, dims: Sequence[str], *, from_rollup: bool = False) 
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def select_peak_pieces(ctx: _Ctx, groups: Sequence[str]) -> sa.Select[Any]:
+def select_peak_pieces(ctx: Ctx, groups: Sequence[str]) -> sa.Select[Any]:
     """Per day (as a midnight epoch) and group, the peak number of agents logged in at once.
 
     Sessions are split at midnight so that a session crossing it counts on both days; open
@@ -522,11 +519,11 @@ def _row_count(ctx: Ctx, table: Any, name: str) -> Any:
     return sa.func.count() if where is None else sql.count_if(where(ctx, table))
 
 
-def select_complaints(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+def select_complaints(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """Complaints received in the period; call dimensions come from the call the complaint names."""
     p = schema.complaints
     k = schema.calls.alias("k")
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     dim_cols = []
     for x in dims:
         if x == "caller_number":
@@ -545,11 +542,11 @@ def select_complaints(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> s
     return query.group_by(*dim_cols) if dim_cols else query
 
 
-def select_qa(ctx: _Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
+def select_qa(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """QA reviews made in the period; call dimensions come from the reviewed call."""
     r = schema.qa_reviews
     k = schema.calls.alias("k")
-    f = _CallFrom(k, ctx)
+    f = CallFrom(k, ctx)
     dim_cols = [f.dim(x, time_col=r.c.reviewed_at) for x in dims]
     conds = f.where_filters()
     frm = r.outerjoin(k, k.c.call_id == r.c.call_id)

@@ -20,7 +20,7 @@ from core import cli
 from core.compliance import risk
 from core.infra import db, schema
 from core.rollup import build as rollup_build
-from core.semantic import rollup
+from core.semantic import bases, rollup
 from core.semantic.cubes import Filters
 from core.semantic.metrics import METRIC_KEYS, compute_metrics
 from tests.fixtures import DEMO_Y, DemoDb, MakeDb, frame_for
@@ -328,7 +328,7 @@ def test_calls_outside_the_window_from_the_hour_columns_or_the_calls(
     ]
     engine = tiny_db({"calls": rows})
     rules = _rules(tmp_path, f"[window]\ndefault = {window}\n")
-    assert rollup.whole_hour_windows(rules) is whole_hours
+    assert bases.whole_hour_windows(rules) is whole_hours
     assert ("outside_hours_calls" in rollup.daily_bases(rules)) is whole_hours
     keys = ["outside_hours_calls"]
     got = compute_metrics(engine, date(2025, 3, 1), date(2025, 3, 31), metrics=keys, rules=rules).rows()
@@ -395,7 +395,7 @@ def test_a_purpose_with_its_own_window_from_the_hour_columns_or_the_calls(
     ]
     engine = tiny_db({"campaigns": campaigns, "calls": rows})
     rules = _rules(tmp_path, f"[window.by_purpose]\nservice = {service}\n")
-    assert rollup.whole_hour_windows(rules) is whole_hours
+    assert bases.whole_hour_windows(rules) is whole_hours
     weekly = risk.compute_risk_all(engine, day.date(), day.date(), grain="day", rules=rules)
     with rollup.disabled():
         live = risk.compute_risk_all(engine, day.date(), day.date(), grain="day", rules=rules)

@@ -57,7 +57,7 @@ from core.reporting import asset_pack, credit, regulatory
 from core.rollup import build as rollup_build
 from core.semantic.metrics import compute_metrics
 from tests.core.test_risk import call, campaign, cid, number, tables
-from tests.fixtures import frame_for
+from tests.fixtures import frame_for, load_tables
 
 Y = 2025
 END = date(2026, 10, 31)
@@ -339,8 +339,6 @@ def walk_db(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
 def occupancy_db(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
     """One agent, one 8-hour session a year: 7.6 h handled in 2024 (95 %), 4.8 h in 2025 (60 %)."""
     path = tmp_path_factory.mktemp("occ") / "occ.duckdb"
-    engine = db.make_engine(f"duckdb:///{path}")
-    db.create_schema(engine, indexes=False)
     calls, sessions = [], []
     for year, n in ((Y - 1, 38), (Y, 24)):  # each call: 710 s talk + 10 s wrap = 720 s
         day = datetime(year, 3, 2, 8)
@@ -361,9 +359,7 @@ def occupancy_db(tmp_path_factory: pytest.TempPathFactory) -> sa.Engine:
         ],
         "agent_sessions": sessions,
     }
-    for table, data in rows.items():
-        db.load_frame(engine, table, frame_for(table, data))
-    return engine
+    return load_tables(db.make_engine(f"duckdb:///{path}"), rows, indexes=False)
 
 
 def _db_for(probe: Callable[[sa.Engine, Rules], Any], walk: sa.Engine, occupancy: sa.Engine) -> sa.Engine:

@@ -23,6 +23,7 @@ from core.semantic import cubes, rollup, sources
 from core.semantic.context import CallFrom, Filters, make_ctx
 from core.semantic.metrics import METRICS
 from tests.core.test_risk import DAY, at, call, campaign, complaint, tables
+from tests.fixtures import load_tables
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -140,13 +141,8 @@ def test_every_risk_signal_reads_declared_bases() -> None:
 
 @pytest.fixture(params=["duckdb", "sqlite"])
 def day_db(request: pytest.FixtureRequest, tmp_path: Any) -> sa.Engine:
-    from tests.fixtures import frame_for
-
     engine = db.make_engine(f"{request.param}:///{tmp_path / f'day.{request.param}'}")
-    db.create_schema(engine, indexes=False)
-    for table, rows in day_rows().items():
-        db.load_frame(engine, table, frame_for(table, rows))
-    return engine
+    return load_tables(engine, day_rows(), indexes=False)
 
 
 CALL_BASES = sorted(n for n, b in B.BASES.items() if b.source == "calls" and not n.startswith("out_h"))
@@ -176,12 +172,7 @@ def test_aggregate_and_per_call_condition_agree(day_db: sa.Engine, name: str) ->
 
 def test_the_daily_cube_answers_what_it_declares(tmp_path: Any) -> None:
     """Every base the daily cube answers under the default rules gives the same count from the cube as from the calls."""
-    from tests.fixtures import frame_for
-
-    engine = db.make_engine(f"duckdb:///{tmp_path / 'cube.duckdb'}")
-    db.create_schema(engine, indexes=False)
-    for table, rows in day_rows().items():
-        db.load_frame(engine, table, frame_for(table, rows))
+    engine = load_tables(db.make_engine(f"duckdb:///{tmp_path / 'cube.duckdb'}"), day_rows(), indexes=False)
     rollup_build.refresh(engine)
     rules = load_rules()
     answered = sorted(n for n in CALL_BASES if B.cube_answers(n, rules, daily=True))
