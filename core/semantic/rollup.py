@@ -186,13 +186,23 @@ def _layout() -> str:
 
 
 def fingerprint(conn: sa.Connection) -> str:
-    """The rollups' layout, and the row count and first and last start of the calls (metadata and
-    zone maps on DuckDB: ~30 ms)."""
+    """The rollups' layout, and the row count, first and last start, answered calls, agents set and
+    total talk time of the calls (metadata, zone maps and three column scans on DuckDB: ~30 ms).
+
+    The last three catch a call corrected in place (a re-import that merges a leg into a stored
+    call: same count, same first and last call, but another answer, agent or talk time)."""
     c = schema.calls.c
-    n, lo, hi = conn.execute(
-        sa.select(sa.func.count(), sa.func.min(c.started_at), sa.func.max(c.started_at))
+    n, lo, hi, answered, agents, talk = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.min(c.started_at),
+            sa.func.max(c.started_at),
+            sa.func.count(c.answered_at),
+            sa.func.count(c.agent_id),
+            sa.func.sum(c.talk_seconds),
+        )
     ).one()
-    return f"{_layout()}|{n}|{lo}|{hi}"
+    return f"{_layout()}|{n}|{lo}|{hi}|{answered}|{agents}|{talk}"
 
 
 def dnc_fingerprint(conn: sa.Connection) -> str:

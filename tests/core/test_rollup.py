@@ -111,6 +111,16 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     with engine.connect() as conn:
         assert rollup.current(conn)
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
+    # A call corrected in place (a leg merged in by a later import: same count, same first and last
+    # call) also moves it: k7 answered with 60 s more talk is not what the rollup counted.
+    with engine.begin() as conn:
+        k = schema.calls.c
+        conn.execute(
+            sa.update(schema.calls).where(k.call_id == "k7").values(talk_seconds=k.talk_seconds + 60)
+        )
+    with engine.connect() as conn:
+        assert not rollup.current(conn)
+    rollup_build.refresh(engine)
     # Rollups built by another version of core/semantic/rollup.py (other tables) never pass for current.
     with engine.begin() as conn:
         calls_row = rollup.state.c.name == "calls"
