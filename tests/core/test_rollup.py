@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from core import cli
 from core.compliance import risk
 from core.infra import db, schema
+from core.ingest import tables as ingest_tables
 from core.rollup import build as rollup_build
 from core.semantic import bases, rollup
 from core.semantic.cubes import Filters
@@ -111,13 +112,17 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     with engine.connect() as conn:
         assert rollup.current(conn)
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
-    # A call corrected in place (a leg merged in by a later import: same count, same first and last
-    # call) also moves it: k7 answered with 60 s more talk is not what the rollup counted.
+    # A call corrected in place by an import (a leg merged into it: same count, same first and last
+    # call) also moves it, through the importer's log.
+    ingest_tables.create_tables(engine)
+    rollup_build.refresh(engine)
     with engine.begin() as conn:
         k = schema.calls.c
         conn.execute(
             sa.update(schema.calls).where(k.call_id == "k7").values(talk_seconds=k.talk_seconds + 60)
         )
+        log = ingest_tables.import_log
+        conn.execute(log.insert().values(import_id="i1", file_no=0, imported_at=datetime(2025, 3, 1, 9)))
     with engine.connect() as conn:
         assert not rollup.current(conn)
     rollup_build.refresh(engine)
