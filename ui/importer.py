@@ -78,7 +78,7 @@ def run_import(
             rejects_dir=folder / "rejects",
             progress=progress,
         )
-        if report.inserted:
+        if report.inserted or report.merged:
             rollup_build.refresh(
                 target
             )  # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)

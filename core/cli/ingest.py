@@ -75,7 +75,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         raise CliError(exc.en) from None
-    if report.inserted:
+    if report.inserted or report.merged:
         # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
         from core.rollup import build as rollup_build
 

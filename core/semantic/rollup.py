@@ -187,7 +187,8 @@ def _layout() -> str:
 
 def fingerprint(conn: sa.Connection) -> str:
     """The rollups' layout, the row count and first and last start of the calls (metadata and zone
-    maps on DuckDB: ~30 ms), and the importer's log (imports and the last one's time).
+    maps on DuckDB: ~30 ms), and the importer's log (imports that
+    inserted or merged calls, and the last one's time).
 
     The log catches a call corrected in place by an import (a leg merged into a stored call: same
     count, same first and last call, another answer or talk time); a scan of the calls' columns
@@ -199,14 +200,24 @@ def fingerprint(conn: sa.Connection) -> str:
     ).one()
     imports: tuple[Any, ...] = ()
     if sa.inspect(conn).has_table(_IMPORT_LOG.name):
+        log = _IMPORT_LOG.c
         imports = tuple(
-            conn.execute(sa.select(sa.func.count(), sa.func.max(_IMPORT_LOG.c.imported_at))).one()
+            conn.execute(
+                sa.select(sa.func.count(), sa.func.max(log.imported_at)).where(
+                    sa.or_(log.inserted > 0, log.merged > 0)
+                )
+            ).one()
         )
     return "|".join(str(x) for x in (_layout(), n, lo, hi, *imports))
 
 
 #: The importer's log (core.ingest.tables.import_log), named here without importing the importer.
-_IMPORT_LOG = sa.table("import_log", sa.column("imported_at", sa.DateTime))
+_IMPORT_LOG = sa.table(
+    "import_log",
+    sa.column("imported_at", sa.DateTime),
+    sa.column("inserted", sa.Integer),
+    sa.column("merged", sa.Integer),
+)
 
 
 def dnc_fingerprint(conn: sa.Connection) -> str:

@@ -112,17 +112,29 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
     with engine.connect() as conn:
         assert rollup.current(conn)
     assert compute_metrics(engine, *jan_feb, metrics=keys).rows() == [(5, 4, 3)]
-    # A call corrected in place by an import (a leg merged into it: same count, same first and last
-    # call) also moves it, through the importer's log.
+    # The importer's log: an import that changed nothing (a file imported again) leaves it current; one
+    # that corrected a stored call in place (a leg merged into it: same count, same first and last call)
+    # makes it stale.
     ingest_tables.create_tables(engine)
     rollup_build.refresh(engine)
+    log = ingest_tables.import_log
+    row = {
+        "import_id": "i1",
+        "file_no": 0,
+        "imported_at": datetime(2025, 3, 1, 9),
+        "inserted": 0,
+        "merged": 0,
+    }
+    with engine.begin() as conn:
+        conn.execute(log.insert().values(**row))
+    with engine.connect() as conn:
+        assert rollup.current(conn)
     with engine.begin() as conn:
         k = schema.calls.c
         conn.execute(
             sa.update(schema.calls).where(k.call_id == "k7").values(talk_seconds=k.talk_seconds + 60)
         )
-        log = ingest_tables.import_log
-        conn.execute(log.insert().values(import_id="i1", file_no=0, imported_at=datetime(2025, 3, 1, 9)))
+        conn.execute(log.insert().values(**{**row, "import_id": "i2", "merged": 1}))
     with engine.connect() as conn:
         assert not rollup.current(conn)
     rollup_build.refresh(engine)
