@@ -187,8 +187,8 @@ def _layout() -> str:
 
 def fingerprint(conn: sa.Connection) -> str:
     """The rollups' layout, the row count and first and last start of the calls (metadata and zone
-    maps on DuckDB: ~30 ms), and the importer's log (imports that
-    inserted or merged calls, and the last one's time).
+    maps on DuckDB: ~30 ms), and the importer's log (imports of calls that
+    inserted or merged, and the last one's time).
 
     The log catches a call corrected in place by an import (a leg merged into a stored call: same
     count, same first and last call, another answer or talk time); a scan of the calls' columns
@@ -204,7 +204,7 @@ def fingerprint(conn: sa.Connection) -> str:
         imports = tuple(
             conn.execute(
                 sa.select(sa.func.count(), sa.func.max(log.imported_at)).where(
-                    sa.or_(log.inserted > 0, log.merged > 0)
+                    log.table_name == "calls", sa.or_(log.inserted > 0, log.merged > 0)
                 )
             ).one()
         )
@@ -215,6 +215,7 @@ def fingerprint(conn: sa.Connection) -> str:
 _IMPORT_LOG = sa.table(
     "import_log",
     sa.column("imported_at", sa.DateTime),
+    sa.column("table_name", sa.String),
     sa.column("inserted", sa.Integer),
     sa.column("merged", sa.Integer),
 )

@@ -123,6 +123,7 @@ def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) ->
         "file_no": 0,
         "imported_at": datetime(2025, 3, 1, 9),
         "inserted": 0,
+        "table_name": "calls",
         "merged": 0,
     }
     with engine.begin() as conn:
