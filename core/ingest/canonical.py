@@ -23,12 +23,24 @@ import sqlalchemy as sa
 from core.infra import schema
 from core.ingest import numbers
 from core.ingest.common import DISPOSITIONS, IngestError
-from core.ingest.formats import Converted, Layout, header_names, shown_columns, split_rejects
+from core.ingest.formats import (
+    Converted,
+    Layout,
+    control_chars,
+    header_names,
+    int_check,
+    shown_columns,
+    split_rejects,
+    talk_checks,
+)
 from core.ingest.mapping import Mapping
 from core.ingest.parse import (
+    DATE_YEARS,
+    YEARS,
     bad_value,
     clean,
     first_reason,
+    outside_years,
     text,
     to_bool,
     to_date,
@@ -153,6 +165,8 @@ class Canonical:
             out[name] = value
             if col.primary_key or not col.nullable:
                 checks.append((value.is_null() & raw.is_null(), f"{name} is empty"))
+            if isinstance(col.type, sa.Integer):
+                checks.append(int_check(raw, name))
             if bad is not None:
                 # A customer number never appears in a reason; other values do, cut short.
                 reason = (
@@ -166,6 +180,16 @@ class Canonical:
                     (
                         (value.str.len_chars() > col.type.length).fill_null(False),
                         f"{name} longer than {col.type.length} characters",
+                    )
+                )
+            if isinstance(col.type, sa.String) and (t.name, name) not in HASHED and _is_id(col):
+                checks.append(control_chars(value, name))
+            if isinstance(col.type, sa.DateTime | sa.Date):
+                years = YEARS if isinstance(col.type, sa.DateTime) else DATE_YEARS
+                checks.append(
+                    (
+                        outside_years(value, years),
+                        pl.format(f"{name} '{{}}' outside the years {years[0]}–{years[1]}", pl.lit(raw)),
                     )
                 )
             codes = CODES.get((t.name, name))
@@ -191,10 +215,21 @@ class Canonical:
                 )
         for first, then in ORDER.get(t.name, ()):
             checks.append(((out[then] < out[first]).fill_null(False), f"{then} before {first}"))
+        if t.name == "calls":
+            checks += talk_checks(
+                out["talk_seconds"], out["started_at"], out["answered_at"], out["ended_at"], "talk_seconds"
+            )
         reasons = first_reason(rows.height, checks)
         frame = pl.DataFrame(out).with_columns(rows["_line"])
         ok, rejects = split_rejects(rows, reasons, frame, layout.names)
         return Converted(ok, rejects)
+
+
+def _is_id(col: sa.Column) -> bool:  # type: ignore[type-arg]
+    """Ids and codes (strings of up to 64 characters: ``ID``, ``LONG_ID``, ``CODE`` in the schema),
+    where a control character is refused; longer text (names, notes) may hold line breaks."""
+    length = getattr(col.type, "length", None)
+    return length is not None and length <= 64
 
 
 def _kind(col: sa.Column) -> str:  # type: ignore[type-arg]

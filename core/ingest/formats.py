@@ -32,11 +32,15 @@ from core.ingest import numbers
 from core.ingest.common import IngestError
 from core.ingest.mapping import FieldRule, Mapping
 from core.ingest.parse import (
+    MAX_INT,
+    YEARS,
     bad_value,
+    beyond_int,
     clean,
     direction_values,
     field_values,
     first_reason,
+    outside_years,
     text,
     to_datetime,
     to_int,
@@ -196,6 +200,54 @@ def customer_ids(
 def too_long(values: pl.Series, name: str) -> tuple[pl.Series, pl.Expr]:
     limit = LIMITS[name]
     return (values.str.len_chars() > limit).fill_null(False), pl.lit(f"{name} longer than {limit} characters")
+
+
+#: Control characters (C0 and DEL). NUL bytes are already dropped by the readers.
+CONTROL = r"[\x00-\x1f\x7f]"
+
+
+def control_chars(values: pl.Series, name: str) -> tuple[pl.Series, str]:
+    """An id or code holding a control character (a tab, a line break, a stray CR inside the value:
+    a broken export) is refused, not stored: it would never match the same id written cleanly."""
+    return values.str.contains(CONTROL).fill_null(False), f"{name} holds a control character"
+
+
+def id_checks(values: pl.Series, name: str) -> list[tuple[pl.Series, pl.Expr | str]]:
+    """An id's checks: no longer than its column (:data:`LIMITS`), no control character."""
+    return [too_long(values, name), control_chars(values, name)]
+
+
+def year_check(values: pl.Series, raw: pl.Series, label: str) -> tuple[pl.Series, pl.Expr]:
+    """A time outside :data:`core.ingest.parse.YEARS` (``9999-12-31``, ``1970-01-01``: fillers)."""
+    low, high = YEARS
+    return outside_years(values), pl.format(f"{label} '{{}}' outside the years {low}–{high}", pl.lit(raw))
+
+
+def int_check(raw: pl.Series, label: str) -> tuple[pl.Series, pl.Expr]:
+    """A count of seconds too large for the database's 32-bit ``Integer`` columns."""
+    return beyond_int(raw), pl.format(f"{label} '{{}}' out of range (larger than 2^31 − 1)", pl.lit(raw))
+
+
+def talk_checks(
+    talk: pl.Series, start: pl.Series, answer: pl.Series, end: pl.Series, label: str
+) -> list[tuple[pl.Series, pl.Expr | str]]:
+    """Talk time longer than the call it belongs to (one second of rounding allowed): longer than
+    answer → end when the answer time is known, else than start → end."""
+    to_end = (end - answer).dt.total_seconds()
+    whole = (end - start).dt.total_seconds()
+    return [
+        ((talk > to_end + 1).fill_null(False), f"{label} longer than the call from answer to end"),
+        (
+            (answer.is_null() & (talk > whole + 1)).fill_null(False),
+            f"{label} longer than the call from start to end",
+        ),
+    ]
+
+
+def safe_seconds(seconds: pl.Expr) -> pl.Expr:
+    """Seconds clipped to ``0..MAX_INT`` before they are added to a time (an out-of-range count
+    would overflow the datetime; its row is rejected by :func:`int_check` anyway)."""
+    return seconds.clip(0, MAX_INT)
 
 
 def time_text(frame: pl.DataFrame, name: str) -> pl.Series:
@@ -365,7 +417,7 @@ class CallFormat:
             )
         )
         for name in ("agent_id", "campaign_id", "caller_number", "callee_province"):
-            checks.append(too_long(m[name], name))
+            checks += id_checks(m[name], name)
         return checks
 
 
@@ -477,15 +529,16 @@ class Asterisk(CallFormat):
         checks: list[tuple[pl.Series, pl.Expr | str]] = []
         if layout.variant == "calldate":
             w = w.with_columns(
-                (pl.col("start") + pl.duration(seconds=pl.col("duration"))).alias("end"),
+                (pl.col("start") + pl.duration(seconds=safe_seconds(pl.col("duration")))).alias("end"),
             ).with_columns(
                 pl.when(pl.col("disposition") == "answered")
-                .then(pl.col("end") - pl.duration(seconds=pl.col("billsec")))
+                .then(pl.col("end") - pl.duration(seconds=safe_seconds(pl.col("billsec"))))
                 .alias("answer")
             )
             checks += [
                 (start_raw.is_null(), "missing calldate"),
                 (bad_value(start_raw, start), pl.format("bad calldate '{}'", pl.lit(start_raw))),
+                year_check(start, start_raw, "calldate"),
             ]
         else:
             answer_raw, end_raw = time_text(rows, "answer"), time_text(rows, "end")
@@ -499,8 +552,13 @@ class Asterisk(CallFormat):
                 (end_raw.is_null(), "missing end time"),
                 (bad_value(end_raw, w["end"]), pl.format("bad end time '{}'", pl.lit(end_raw))),
                 (bad_value(answer_raw, w["answer"]), pl.format("bad answer time '{}'", pl.lit(answer_raw))),
+                year_check(start, start_raw, "start time"),
+                year_check(w["answer"], answer_raw, "answer time"),
+                year_check(w["end"], end_raw, "end time"),
             ]
         checks += [
+            int_check(duration_raw, "duration"),
+            int_check(billsec_raw, "billsec"),
             (duration.is_null(), pl.format("duration is not a whole number: '{}'", pl.lit(duration_raw))),
             (billsec.is_null(), pl.format("billsec is not a whole number: '{}'", pl.lit(billsec_raw))),
             ((duration < 0) | (billsec < 0), "negative duration"),
@@ -510,6 +568,7 @@ class Asterisk(CallFormat):
                 w["answer"].is_not_null() & ((w["answer"] < w["start"]) | (w["answer"] > w["end"])),
                 "answer time outside the call",
             ),
+            *talk_checks(billsec, w["start"], w["answer"], w["end"], "billsec"),
             (
                 disposition.is_null(),
                 pl.format(
@@ -525,7 +584,7 @@ class Asterisk(CallFormat):
         if family.is_null().any():
             family = pl.select(pl.coalesce(pl.lit(family), pl.lit(_synthetic_ids(rows)))).to_series()
         call_id = (mapping.call_id_prefix + family) if mapping.call_id_prefix else family
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         answered_leg = w["disposition"] == "answered"
         apps = [a.lower() for a in mapping.abandon_apps]
@@ -651,12 +710,18 @@ class FreeSwitch(CallFormat):
             (end_raw.is_null(), "missing end_stamp"),
             (bad_value(end_raw, end), pl.format("bad end_stamp '{}'", pl.lit(end_raw))),
             (bad_value(answer_raw, answer), pl.format("bad answer_stamp '{}'", pl.lit(answer_raw))),
+            year_check(start, start_raw, "start_stamp"),
+            year_check(answer, answer_raw, "answer_stamp"),
+            year_check(end, end_raw, "end_stamp"),
+            int_check(duration_raw, "duration"),
+            int_check(billsec_raw, "billsec"),
             (duration.is_null(), pl.format("duration is not a whole number: '{}'", pl.lit(duration_raw))),
             (billsec.is_null(), pl.format("billsec is not a whole number: '{}'", pl.lit(billsec_raw))),
             ((duration < 0) | (billsec < 0), "negative duration"),
             (billsec > duration + 1, "billsec longer than duration"),
             (end < start, "end time before start time"),
             (answer.is_not_null() & ((answer < start) | (answer > end)), "answer time outside the call"),
+            *talk_checks(billsec, start, answer, end, "billsec"),
             (uuid.is_null(), "missing uuid"),
             (
                 disposition.is_null(),
@@ -664,7 +729,7 @@ class FreeSwitch(CallFormat):
             ),
         ]
         checks += self.common_checks(rows, m, mapping)
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         calls = pl.DataFrame(
             {
@@ -735,7 +800,7 @@ class Vicidial(CallFormat):
             .otherwise(pl.col("len").fill_null(0))
             .alias("span")
         )
-        w = w.with_columns((pl.col("start") + pl.duration(seconds=pl.col("span").clip(0))).alias("end"))
+        w = w.with_columns((pl.col("start") + pl.duration(seconds=safe_seconds(pl.col("span")))).alias("end"))
         answered = w["disp"] == "answered"
         uniqueid = text(rows, "uniqueid")
         call_id = (mapping.call_id_prefix + uniqueid) if mapping.call_id_prefix else uniqueid
@@ -743,6 +808,8 @@ class Vicidial(CallFormat):
             (uniqueid.is_null(), "missing uniqueid"),
             (start_raw.is_null(), "missing call_date"),
             (bad_value(start_raw, start), pl.format("bad call_date '{}'", pl.lit(start_raw))),
+            year_check(start, start_raw, "call_date"),
+            int_check(length_raw, "length_in_sec"),
             (
                 bad_value(length_raw, length),
                 pl.format("length_in_sec is not a whole number: '{}'", pl.lit(length_raw)),
@@ -751,6 +818,14 @@ class Vicidial(CallFormat):
             (
                 ((end_epoch < start_epoch) & (start_epoch > 0) & (end_epoch > 0)).fill_null(False),
                 "end_epoch before start_epoch",
+            ),
+            (
+                (w["span"] > MAX_INT).fill_null(False),
+                "end_epoch − start_epoch out of range (larger than 2^31 − 1)",
+            ),
+            (
+                ((length > w["span"] + 1) & (start_epoch > 0) & (end_epoch > 0)).fill_null(False),
+                "length_in_sec longer than the call from start_epoch to end_epoch",
             ),
             (status.is_null(), "missing status"),
             (
@@ -761,7 +836,7 @@ class Vicidial(CallFormat):
             ),
         ]
         checks += self.common_checks(rows, m, mapping)
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         calls = pl.DataFrame(
             {

@@ -300,7 +300,7 @@ def _partitions(plans: Sequence[_Plan], chunk_rows: int) -> int:
     for plan in plans:
         with open(plan.path, "rb") as fh:
             head = fh.read(1 << 16)
-        per_line = len(head) / max(1, head.count(b"\n"))
+        per_line = len(head) / max(1, head.count(b"\n") or head.count(b"\r"))  # or CR-only lines
         rows += int(plan.source.size / max(1.0, per_line))
     return max(1, min(MAX_PARTITIONS, math.ceil(rows / max(1, chunk_rows))))
 
