@@ -8,7 +8,10 @@ names; ``callee_number`` is accepted for ``callee_id``.
 
 Each value is checked against its column: type (whole number, number, true/false, date, time),
 length, known codes (``direction`` in/out, ``disposition``, ``channel`` …), times in order
-(``started_at ≤ answered_at ≤ ended_at``, ``login_at ≤ logout_at`` …) and non-negative durations.
+(``started_at ≤ answered_at ≤ ended_at``, ``login_at ≤ logout_at`` …) and non-negative durations;
+whole numbers fit the database's 32-bit ``Integer`` (at most 2^31 − 1), times fall in the years
+2000–2099 and plain dates in 1900–2099, ids and codes (strings of up to 64 characters) hold no
+control character, and a call's ``talk_seconds`` fits between its answer (else start) and its end.
 ``callee_id`` may hold ids already hashed (32 or 64 hex characters, kept) or clear numbers, which
 are normalised and hashed before anything is stored.
 """
@@ -27,9 +30,9 @@ from core.ingest.formats import (
     Converted,
     Layout,
     control_chars,
-    header_names,
     int_check,
     shown_columns,
+    source_names,
     split_rejects,
     talk_checks,
 )
@@ -118,8 +121,7 @@ class Canonical:
         self.table = schema.metadata.tables[table]
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
-        assert source.header is not None
-        names = [ALIASES.get(n, n) for n in header_names(source.header, mapping)]
+        names = [ALIASES.get(n, n) for n in source_names(source, mapping)]
         known = {c.name for c in self.table.columns}
         missing = [c for c in required_columns(self.table) if c not in names]
         if missing:

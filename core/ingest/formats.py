@@ -23,6 +23,7 @@ Examples of one row of each (numbers are fictitious, see ``tests/ingest``)::
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -152,6 +153,15 @@ def header_names(header: list[str], mapping: Mapping) -> list[str]:
         low = name.strip().lstrip("\ufeff").strip().lower()
         out.append(mapping.rename.get(low, low))
     return out
+
+
+def source_names(source: Source, mapping: Mapping) -> list[str]:
+    """A header format's column names: the mapping's ``[source] columns`` when it names them (the
+    file then has no header line, e.g. MySQL's ``SELECT … INTO OUTFILE``), else the header's."""
+    if mapping.columns:
+        return header_names(list(mapping.columns), mapping)
+    assert source.header is not None
+    return header_names(source.header, mapping)
 
 
 def raw_records(frame: pl.DataFrame, names: list[str]) -> pl.Series:
@@ -289,6 +299,12 @@ def _sniff_rows(
         if unread:
             why_zh += f"可识别的时间写法:{TIME_FORMS}。"
             why_en += f" Accepted time forms: {TIME_FORMS}."
+        if any(_DAY_MONTH.match(v.strip("'")) for _name, values in unread for v in values):
+            why_zh += "6/2/2025 这样的日期无法判断是 6 月 2 日还是 2 月 6 日:请在 Excel 中把该列设为 yyyy-mm-dd hh:mm:ss 后另存。"
+            why_en += (
+                " A date such as 6/2/2025 is ambiguous (2 June or 6 February, by the PC's locale): set the "
+                "column's format to yyyy-mm-dd hh:mm:ss in Excel and save again."
+            )
         raise IngestError(
             f"{source.path.name} 看起来不是 {what} 文件(前 {len(sample)} 行中只有 {good} 行符合;第 {line} 行:{shown})。"
             f"{why_zh}应为:{expected}。未写入任何数据。",
@@ -299,9 +315,11 @@ def _sniff_rows(
 
 #: The time forms :func:`core.ingest.parse.to_datetime` reads, for messages.
 TIME_FORMS = (
-    "2025-06-02 11:36:51, 2025/06/02 11:36, 2025-06-02 11:36:51+08 (+08:00, -05:00, +0800), "
-    "2025-06-02T03:36:51Z, 1748835411 (epoch s), 1748835411000 (epoch ms)"
+    "2025-06-02 11:36:51, 2025/6/2 11:36, 2025-06-02 11:36:51+08 (+08:00, -05:00, +0800), "
+    "2025-06-02T03:36:51Z, 1748835411 (epoch s), 1748835411000 (epoch ms), 45810.4839 (Excel serial)"
 )
+#: A day and month in an order Excel's locale decides (``6/2/2025``): not read, named in the message.
+_DAY_MONTH = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}\b")
 
 
 def _unread_times(
@@ -437,18 +455,29 @@ class Asterisk(CallFormat):
         self.name = "asterisk-csv" if headerless else "asterisk"
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
-        if self.headerless:
+        if self.headerless and not mapping.columns:
             return self._layout_master(source, mapping)
-        assert source.header is not None
-        names = header_names(source.header, mapping)
+        if mapping.columns and mapping.extra_columns is not None:
+            raise IngestError(
+                "映射文件的 [source] 不能同时有 columns 和 extra_columns:columns 已列出全部字段",
+                "The mapping's [source] cannot have both columns and extra_columns: columns lists every field",
+            )
+        names = source_names(source, mapping)
         times: tuple[str, ...]
         if "calldate" in names:
             variant, times = "calldate", ("calldate",)
         elif "start" in names:
             variant, times = "start", ("start", "end")
+        elif mapping.columns:
+            raise IngestError(
+                "映射文件的 [source] columns 既没有 start 也没有 calldate",
+                "The mapping's [source] columns names neither start nor calldate",
+            )
         else:
-            looks_headerless = bool(source.header) and _is_time(
-                source.header[9] if len(source.header) > 9 else ""
+            looks_headerless = (
+                bool(source.header)
+                and source.header is not None
+                and _is_time(source.header[9] if len(source.header) > 9 else "")
             )
             hint = ";这像是无表头的 Master.csv,请用 --format asterisk-csv" if looks_headerless else ""
             hint_en = (
@@ -466,6 +495,16 @@ class Asterisk(CallFormat):
             needed = (*needed, mapping.direction.column)
         _require(names, needed, source, "Asterisk cdr")
         at = names.index(times[0])
+        if mapping.columns:  # no header: every record has exactly these fields
+            n = len(names)
+            _sniff_rows(
+                source,
+                lambda f: len(f) == n and _is_time(f[at]),
+                "Asterisk CDR",
+                f"{n} fields as [source] columns names them ({', '.join(names[:4])}, …), {times[0]} holding times",
+                ((times[0], at),),
+            )
+            return Layout(names, variant, _missing_mapped(names, mapping), f"columns from the mapping ({n})")
         _sniff_rows(
             source,
             lambda f: len(f) > at and _is_time(f[at]),
@@ -492,6 +531,7 @@ class Asterisk(CallFormat):
         for _line, fields in sample:
             counts[len(fields)] = counts.get(len(fields), 0) + 1
         n = max(counts, key=lambda k: counts[k])
+        _refuse_cdr_custom(source, sample)
         if mapping.extra_columns is not None:
             extras = mapping.extra_columns
             if 16 + len(extras) != n:
@@ -619,6 +659,45 @@ class Asterisk(CallFormat):
         )
         ok, rejects = split_rejects(rows, reason, legs, layout.names)
         return Converted(ok, rejects)
+
+
+#: The column order of the Master.csv mapping in Asterisk's sample ``cdr_custom.conf``
+#: (configs/samples/cdr_custom.conf.sample, the legacy ``[mappings]`` line), which
+#: ``mappings/asterisk-cdr-custom.toml`` names in ``[source] columns``.
+CDR_CUSTOM_SAMPLE: tuple[str, ...] = (
+    "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "start", "answer",
+    "end", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "userfield",
+    "sequence",
+)  # fmt: skip
+#: Asterisk's AMA flags as cdr_csv and cdr_custom write them.
+AMA_FLAGS = ("DOCUMENTATION", "BILLING", "OMIT", "DEFAULT")
+
+
+def _refuse_cdr_custom(source: Source, sample: list[tuple[int, list[str]]]) -> None:
+    """Stop a cdr_custom ``Master.csv`` read as cdr_csv's layout.
+
+    cdr_csv writes ``accountcode, src, dst, …, start`` (field 10), ``…, disposition`` (field 15),
+    ``amaflags`` (field 16); the sample cdr_custom.conf writes ``clid`` first, so ``disposition`` is
+    field 14 and ``amaflags`` field 15, and its field 10 is ``answer``, a time on answered calls:
+    enough of such a file passes the time check that every row would then be rejected for an
+    "unknown disposition 'DOCUMENTATION'". A majority of records with a disposition in field 14 and
+    an AMA flag in field 15 is that layout.
+    """
+    known = {k for k in ASTERISK_DISPOSITIONS if not k.isdigit()}
+
+    def custom(f: list[str]) -> bool:
+        return len(f) > 14 and f[13].strip().upper() in known and f[14].strip().upper() in AMA_FLAGS
+
+    if sum(1 for _line, f in sample if custom(f)) * 2 > len(sample):
+        raise IngestError(
+            f"{source.path.name} 看起来是 cdr_custom 写的 Master.csv(第 1 列是 clid,第 14 列是 disposition),"
+            "不是 cdr_csv 的列顺序。按 Asterisk 示例 cdr_custom.conf 的列顺序导入请加 --mapping asterisk-cdr-custom.toml;"
+            "列顺序不同时,在映射文件的 [source] columns 中按你的 cdr_custom.conf 写出各列。未写入任何数据。",
+            f"{source.path.name} looks like a Master.csv written by cdr_custom (clid in field 1, disposition "
+            "in field 14), not in cdr_csv's column order. For the column order of Asterisk's sample "
+            "cdr_custom.conf add --mapping asterisk-cdr-custom.toml; for another order, list your "
+            "cdr_custom.conf fields in [source] columns of a mapping file. Nothing was written.",
+        )
 
 
 def _synthetic_ids(rows: pl.DataFrame) -> pl.Series:
@@ -769,8 +848,7 @@ class Vicidial(CallFormat):
     needed = ("uniqueid", "call_date", "status", "phone_number")
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
-        assert source.header is not None
-        names = header_names(source.header, mapping)
+        names = source_names(source, mapping)
         _require(names, self.needed, source, "VICIdial vicidial_log")
         at = names.index("call_date")
         _sniff_rows(
