@@ -437,3 +437,23 @@ def test_source_columns_refused_for_a_workbook(tmp_path: Path, duck: str) -> Non
     mapping.write_text('[source]\ncolumns = ["call_id"]\n', encoding="utf-8")
     with pytest.raises(IngestError, match="applies to text"):
         import_files(duck, [path], "canonical", mapping=mapping)
+
+
+def test_bad_values_are_rejects_on_every_engine(any_engine, tmp_path: Path, calls_of) -> None:  # type: ignore[no-untyped-def]
+    """What used to abort the whole file on PostgreSQL/MariaDB with the database's own text (an
+    integer out of range, a NUL in a string) or be stored silently elsewhere is the row's reject on
+    every engine: line 2 billsec 2^31, line 3 year 9999, line 4 a leap second; line 5's NUL padding
+    is dropped (id ``u5``). Good: lines 1 and 5."""
+    rows = [
+        A,
+        {**A, "uniqueid": "u2", "linkedid": "u2", "billsec": BIG},
+        {**A, "uniqueid": "u3", "linkedid": "u3", "start": "9999-05-06 09:00:00"},
+        {**A, "uniqueid": "u4", "linkedid": "u4", "end": D + "23:59:60"},
+        {**A, "uniqueid": "u5\x00", "linkedid": "u5\x00"},
+    ]
+    path = tmp_path / "Master.csv"
+    path.write_text("\n".join(samples.asterisk_line(r) for r in rows) + "\n", encoding="utf-8")
+    report = import_files(any_engine, [path], "asterisk-csv")
+    assert (report.read, report.inserted, report.rejected) == (5, 2, 3)
+    assert [line for line, _r in reasons(report.rejects_file)] == [2, 3, 4]
+    assert calls_of(any_engine)["call_id"].to_list() == ["1714957200.0001", "u5"]
