@@ -9,6 +9,9 @@ Usage::
 ``--format`` names the *input* format here (the other commands use it for output); the report's
 output is chosen with ``--report``. Exit 0 when the import was committed (even with rejected rows:
 the report says how many and where they are), 2 when nothing was imported, with a one-line reason.
+An import that inserted nothing while rejecting rows (every row refused, or refused and the rest
+already stored) also exits 2, after printing its report and the rejects file, so a cron job can
+tell; an import of rows all already stored, with none rejected, exits 0.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.cli.common import CliError
+from core.cli.common import EXIT_BAD_INPUT, EXIT_OK, CliError
 from core.cli.output import ProgressBar, emit
 from core.infra import db
 from core.ingest.common import FORMATS, IngestError
+
+if TYPE_CHECKING:
+    from core.ingest.pipeline import ImportReport
 
 
 def add_import(sub: Any) -> None:
@@ -83,7 +89,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.report == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
-        return 0
+        return _exit_code(report)
+    _print_table(report)
+    return _exit_code(report)
+
+
+def _exit_code(report: ImportReport) -> int:
+    """2 when rows were rejected and none was inserted (the reason on stderr), else 0."""
+    if report.inserted == 0 and report.rejected > 0:
+        where = f"; see {report.rejects_file}" if report.rejects_file else ""
+        sys.stderr.write(
+            f"error: nothing was imported: {report.rejected:,} of {report.read:,} rows were rejected{where}\n"
+        )
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _print_table(report: ImportReport) -> None:
     out = sys.stdout
     out.write(
         f"{report.format}: {report.inserted:,} of {report.read:,} rows imported into {report.database} "
@@ -116,4 +138,3 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     if report.rejects_file:
         out.write(f"\nrejected rows (line and reason): {report.rejects_file}\n")
-    return 0

@@ -8,7 +8,10 @@ names; ``callee_number`` is accepted for ``callee_id``.
 
 Each value is checked against its column: type (whole number, number, true/false, date, time),
 length, known codes (``direction`` in/out, ``disposition``, ``channel`` …), times in order
-(``started_at ≤ answered_at ≤ ended_at``, ``login_at ≤ logout_at`` …) and non-negative durations.
+(``started_at ≤ answered_at ≤ ended_at``, ``login_at ≤ logout_at`` …) and non-negative durations;
+whole numbers fit the database's 32-bit ``Integer`` (at most 2^31 − 1), times fall in the years
+2000–2099 and plain dates in 1900–2099, ids and codes (strings of up to 64 characters) hold no
+control character, and a call's ``talk_seconds`` fits between its answer (else start) and its end.
 ``callee_id`` may hold ids already hashed (32 or 64 hex characters, kept) or clear numbers, which
 are normalised and hashed before anything is stored.
 """
@@ -23,12 +26,24 @@ import sqlalchemy as sa
 from core.infra import schema
 from core.ingest import numbers
 from core.ingest.common import DISPOSITIONS, IngestError
-from core.ingest.formats import Converted, Layout, header_names, shown_columns, split_rejects
+from core.ingest.formats import (
+    Converted,
+    Layout,
+    control_chars,
+    int_check,
+    shown_columns,
+    source_names,
+    split_rejects,
+    talk_checks,
+)
 from core.ingest.mapping import Mapping
 from core.ingest.parse import (
+    DATE_YEARS,
+    YEARS,
     bad_value,
     clean,
     first_reason,
+    outside_years,
     text,
     to_bool,
     to_date,
@@ -106,8 +121,7 @@ class Canonical:
         self.table = schema.metadata.tables[table]
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
-        assert source.header is not None
-        names = [ALIASES.get(n, n) for n in header_names(source.header, mapping)]
+        names = [ALIASES.get(n, n) for n in source_names(source, mapping)]
         known = {c.name for c in self.table.columns}
         missing = [c for c in required_columns(self.table) if c not in names]
         if missing:
@@ -153,6 +167,8 @@ class Canonical:
             out[name] = value
             if col.primary_key or not col.nullable:
                 checks.append((value.is_null() & raw.is_null(), f"{name} is empty"))
+            if isinstance(col.type, sa.Integer):
+                checks.append(int_check(raw, name))
             if bad is not None:
                 # A customer number never appears in a reason; other values do, cut short.
                 reason = (
@@ -166,6 +182,16 @@ class Canonical:
                     (
                         (value.str.len_chars() > col.type.length).fill_null(False),
                         f"{name} longer than {col.type.length} characters",
+                    )
+                )
+            if isinstance(col.type, sa.String) and (t.name, name) not in HASHED and _is_id(col):
+                checks.append(control_chars(value, name))
+            if isinstance(col.type, sa.DateTime | sa.Date):
+                years = YEARS if isinstance(col.type, sa.DateTime) else DATE_YEARS
+                checks.append(
+                    (
+                        outside_years(value, years),
+                        pl.format(f"{name} '{{}}' outside the years {years[0]}–{years[1]}", pl.lit(raw)),
                     )
                 )
             codes = CODES.get((t.name, name))
@@ -191,10 +217,21 @@ class Canonical:
                 )
         for first, then in ORDER.get(t.name, ()):
             checks.append(((out[then] < out[first]).fill_null(False), f"{then} before {first}"))
+        if t.name == "calls":
+            checks += talk_checks(
+                out["talk_seconds"], out["started_at"], out["answered_at"], out["ended_at"], "talk_seconds"
+            )
         reasons = first_reason(rows.height, checks)
         frame = pl.DataFrame(out).with_columns(rows["_line"])
         ok, rejects = split_rejects(rows, reasons, frame, layout.names)
         return Converted(ok, rejects)
+
+
+def _is_id(col: sa.Column) -> bool:  # type: ignore[type-arg]
+    """Ids and codes (strings of up to 64 characters: ``ID``, ``LONG_ID``, ``CODE`` in the schema),
+    where a control character is refused; longer text (names, notes) may hold line breaks."""
+    length = getattr(col.type, "length", None)
+    return length is not None and length <= 64
 
 
 def _kind(col: sa.Column) -> str:  # type: ignore[type-arg]

@@ -23,6 +23,7 @@ Examples of one row of each (numbers are fictitious, see ``tests/ingest``)::
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -32,11 +33,15 @@ from core.ingest import numbers
 from core.ingest.common import IngestError
 from core.ingest.mapping import FieldRule, Mapping
 from core.ingest.parse import (
+    MAX_INT,
+    YEARS,
     bad_value,
+    beyond_int,
     clean,
     direction_values,
     field_values,
     first_reason,
+    outside_years,
     text,
     to_datetime,
     to_int,
@@ -150,6 +155,15 @@ def header_names(header: list[str], mapping: Mapping) -> list[str]:
     return out
 
 
+def source_names(source: Source, mapping: Mapping) -> list[str]:
+    """A header format's column names: the mapping's ``[source] columns`` when it names them (the
+    file then has no header line, e.g. MySQL's ``SELECT … INTO OUTFILE``), else the header's."""
+    if mapping.columns:
+        return header_names(list(mapping.columns), mapping)
+    assert source.header is not None
+    return header_names(source.header, mapping)
+
+
 def raw_records(frame: pl.DataFrame, names: list[str]) -> pl.Series:
     """Each row's source fields joined back into one CSV line (for the rejects file)."""
     parts = [
@@ -198,6 +212,54 @@ def too_long(values: pl.Series, name: str) -> tuple[pl.Series, pl.Expr]:
     return (values.str.len_chars() > limit).fill_null(False), pl.lit(f"{name} longer than {limit} characters")
 
 
+#: Control characters (C0 and DEL). NUL bytes are already dropped by the readers.
+CONTROL = r"[\x00-\x1f\x7f]"
+
+
+def control_chars(values: pl.Series, name: str) -> tuple[pl.Series, str]:
+    """An id or code holding a control character (a tab, a line break, a stray CR inside the value:
+    a broken export) is refused, not stored: it would never match the same id written cleanly."""
+    return values.str.contains(CONTROL).fill_null(False), f"{name} holds a control character"
+
+
+def id_checks(values: pl.Series, name: str) -> list[tuple[pl.Series, pl.Expr | str]]:
+    """An id's checks: no longer than its column (:data:`LIMITS`), no control character."""
+    return [too_long(values, name), control_chars(values, name)]
+
+
+def year_check(values: pl.Series, raw: pl.Series, label: str) -> tuple[pl.Series, pl.Expr]:
+    """A time outside :data:`core.ingest.parse.YEARS` (``9999-12-31``, ``1970-01-01``: fillers)."""
+    low, high = YEARS
+    return outside_years(values), pl.format(f"{label} '{{}}' outside the years {low}–{high}", pl.lit(raw))
+
+
+def int_check(raw: pl.Series, label: str) -> tuple[pl.Series, pl.Expr]:
+    """A count of seconds too large for the database's 32-bit ``Integer`` columns."""
+    return beyond_int(raw), pl.format(f"{label} '{{}}' out of range (larger than 2^31 − 1)", pl.lit(raw))
+
+
+def talk_checks(
+    talk: pl.Series, start: pl.Series, answer: pl.Series, end: pl.Series, label: str
+) -> list[tuple[pl.Series, pl.Expr | str]]:
+    """Talk time longer than the call it belongs to (one second of rounding allowed): longer than
+    answer → end when the answer time is known, else than start → end."""
+    to_end = (end - answer).dt.total_seconds()
+    whole = (end - start).dt.total_seconds()
+    return [
+        ((talk > to_end + 1).fill_null(False), f"{label} longer than the call from answer to end"),
+        (
+            (answer.is_null() & (talk > whole + 1)).fill_null(False),
+            f"{label} longer than the call from start to end",
+        ),
+    ]
+
+
+def safe_seconds(seconds: pl.Expr) -> pl.Expr:
+    """Seconds clipped to ``0..MAX_INT`` before they are added to a time (an out-of-range count
+    would overflow the datetime; its row is rejected by :func:`int_check` anyway)."""
+    return seconds.clip(0, MAX_INT)
+
+
 def time_text(frame: pl.DataFrame, name: str) -> pl.Series:
     """A time column's text; MySQL's zero date ``0000-00-00 00:00:00`` means none."""
     s = text(frame, name)
@@ -237,6 +299,12 @@ def _sniff_rows(
         if unread:
             why_zh += f"可识别的时间写法:{TIME_FORMS}。"
             why_en += f" Accepted time forms: {TIME_FORMS}."
+        if any(_DAY_MONTH.match(v.strip("'")) for _name, values in unread for v in values):
+            why_zh += "6/2/2025 这样的日期无法判断是 6 月 2 日还是 2 月 6 日:请在 Excel 中把该列设为 yyyy-mm-dd hh:mm:ss 后另存。"
+            why_en += (
+                " A date such as 6/2/2025 is ambiguous (2 June or 6 February, by the PC's locale): set the "
+                "column's format to yyyy-mm-dd hh:mm:ss in Excel and save again."
+            )
         raise IngestError(
             f"{source.path.name} 看起来不是 {what} 文件(前 {len(sample)} 行中只有 {good} 行符合;第 {line} 行:{shown})。"
             f"{why_zh}应为:{expected}。未写入任何数据。",
@@ -247,9 +315,11 @@ def _sniff_rows(
 
 #: The time forms :func:`core.ingest.parse.to_datetime` reads, for messages.
 TIME_FORMS = (
-    "2025-06-02 11:36:51, 2025/06/02 11:36, 2025-06-02 11:36:51+08 (+08:00, -05:00, +0800), "
-    "2025-06-02T03:36:51Z, 1748835411 (epoch s), 1748835411000 (epoch ms)"
+    "2025-06-02 11:36:51, 2025/6/2 11:36, 2025-06-02 11:36:51+08 (+08:00, -05:00, +0800), "
+    "2025-06-02T03:36:51Z, 1748835411 (epoch s), 1748835411000 (epoch ms), 45810.4839 (Excel serial)"
 )
+#: A day and month in an order Excel's locale decides (``6/2/2025``): not read, named in the message.
+_DAY_MONTH = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4}\b")
 
 
 def _unread_times(
@@ -365,7 +435,7 @@ class CallFormat:
             )
         )
         for name in ("agent_id", "campaign_id", "caller_number", "callee_province"):
-            checks.append(too_long(m[name], name))
+            checks += id_checks(m[name], name)
         return checks
 
 
@@ -385,18 +455,29 @@ class Asterisk(CallFormat):
         self.name = "asterisk-csv" if headerless else "asterisk"
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
-        if self.headerless:
+        if self.headerless and not mapping.columns:
             return self._layout_master(source, mapping)
-        assert source.header is not None
-        names = header_names(source.header, mapping)
+        if mapping.columns and mapping.extra_columns is not None:
+            raise IngestError(
+                "映射文件的 [source] 不能同时有 columns 和 extra_columns:columns 已列出全部字段",
+                "The mapping's [source] cannot have both columns and extra_columns: columns lists every field",
+            )
+        names = source_names(source, mapping)
         times: tuple[str, ...]
         if "calldate" in names:
             variant, times = "calldate", ("calldate",)
         elif "start" in names:
             variant, times = "start", ("start", "end")
+        elif mapping.columns:
+            raise IngestError(
+                "映射文件的 [source] columns 既没有 start 也没有 calldate",
+                "The mapping's [source] columns names neither start nor calldate",
+            )
         else:
-            looks_headerless = bool(source.header) and _is_time(
-                source.header[9] if len(source.header) > 9 else ""
+            looks_headerless = (
+                bool(source.header)
+                and source.header is not None
+                and _is_time(source.header[9] if len(source.header) > 9 else "")
             )
             hint = ";这像是无表头的 Master.csv,请用 --format asterisk-csv" if looks_headerless else ""
             hint_en = (
@@ -414,6 +495,16 @@ class Asterisk(CallFormat):
             needed = (*needed, mapping.direction.column)
         _require(names, needed, source, "Asterisk cdr")
         at = names.index(times[0])
+        if mapping.columns:  # no header: every record has exactly these fields
+            n = len(names)
+            _sniff_rows(
+                source,
+                lambda f: len(f) == n and _is_time(f[at]),
+                "Asterisk CDR",
+                f"{n} fields as [source] columns names them ({', '.join(names[:4])}, …), {times[0]} holding times",
+                ((times[0], at),),
+            )
+            return Layout(names, variant, _missing_mapped(names, mapping), f"columns from the mapping ({n})")
         _sniff_rows(
             source,
             lambda f: len(f) > at and _is_time(f[at]),
@@ -440,6 +531,7 @@ class Asterisk(CallFormat):
         for _line, fields in sample:
             counts[len(fields)] = counts.get(len(fields), 0) + 1
         n = max(counts, key=lambda k: counts[k])
+        _refuse_cdr_custom(source, sample)
         if mapping.extra_columns is not None:
             extras = mapping.extra_columns
             if 16 + len(extras) != n:
@@ -477,15 +569,16 @@ class Asterisk(CallFormat):
         checks: list[tuple[pl.Series, pl.Expr | str]] = []
         if layout.variant == "calldate":
             w = w.with_columns(
-                (pl.col("start") + pl.duration(seconds=pl.col("duration"))).alias("end"),
+                (pl.col("start") + pl.duration(seconds=safe_seconds(pl.col("duration")))).alias("end"),
             ).with_columns(
                 pl.when(pl.col("disposition") == "answered")
-                .then(pl.col("end") - pl.duration(seconds=pl.col("billsec")))
+                .then(pl.col("end") - pl.duration(seconds=safe_seconds(pl.col("billsec"))))
                 .alias("answer")
             )
             checks += [
                 (start_raw.is_null(), "missing calldate"),
                 (bad_value(start_raw, start), pl.format("bad calldate '{}'", pl.lit(start_raw))),
+                year_check(start, start_raw, "calldate"),
             ]
         else:
             answer_raw, end_raw = time_text(rows, "answer"), time_text(rows, "end")
@@ -499,8 +592,13 @@ class Asterisk(CallFormat):
                 (end_raw.is_null(), "missing end time"),
                 (bad_value(end_raw, w["end"]), pl.format("bad end time '{}'", pl.lit(end_raw))),
                 (bad_value(answer_raw, w["answer"]), pl.format("bad answer time '{}'", pl.lit(answer_raw))),
+                year_check(start, start_raw, "start time"),
+                year_check(w["answer"], answer_raw, "answer time"),
+                year_check(w["end"], end_raw, "end time"),
             ]
         checks += [
+            int_check(duration_raw, "duration"),
+            int_check(billsec_raw, "billsec"),
             (duration.is_null(), pl.format("duration is not a whole number: '{}'", pl.lit(duration_raw))),
             (billsec.is_null(), pl.format("billsec is not a whole number: '{}'", pl.lit(billsec_raw))),
             ((duration < 0) | (billsec < 0), "negative duration"),
@@ -510,6 +608,7 @@ class Asterisk(CallFormat):
                 w["answer"].is_not_null() & ((w["answer"] < w["start"]) | (w["answer"] > w["end"])),
                 "answer time outside the call",
             ),
+            *talk_checks(billsec, w["start"], w["answer"], w["end"], "billsec"),
             (
                 disposition.is_null(),
                 pl.format(
@@ -525,7 +624,7 @@ class Asterisk(CallFormat):
         if family.is_null().any():
             family = pl.select(pl.coalesce(pl.lit(family), pl.lit(_synthetic_ids(rows)))).to_series()
         call_id = (mapping.call_id_prefix + family) if mapping.call_id_prefix else family
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         answered_leg = w["disposition"] == "answered"
         apps = [a.lower() for a in mapping.abandon_apps]
@@ -560,6 +659,45 @@ class Asterisk(CallFormat):
         )
         ok, rejects = split_rejects(rows, reason, legs, layout.names)
         return Converted(ok, rejects)
+
+
+#: The column order of the Master.csv mapping in Asterisk's sample ``cdr_custom.conf``
+#: (configs/samples/cdr_custom.conf.sample, the legacy ``[mappings]`` line), which
+#: ``mappings/asterisk-cdr-custom.toml`` names in ``[source] columns``.
+CDR_CUSTOM_SAMPLE: tuple[str, ...] = (
+    "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "start", "answer",
+    "end", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "userfield",
+    "sequence",
+)  # fmt: skip
+#: Asterisk's AMA flags as cdr_csv and cdr_custom write them.
+AMA_FLAGS = ("DOCUMENTATION", "BILLING", "OMIT", "DEFAULT")
+
+
+def _refuse_cdr_custom(source: Source, sample: list[tuple[int, list[str]]]) -> None:
+    """Stop a cdr_custom ``Master.csv`` read as cdr_csv's layout.
+
+    cdr_csv writes ``accountcode, src, dst, …, start`` (field 10), ``…, disposition`` (field 15),
+    ``amaflags`` (field 16); the sample cdr_custom.conf writes ``clid`` first, so ``disposition`` is
+    field 14 and ``amaflags`` field 15, and its field 10 is ``answer``, a time on answered calls:
+    enough of such a file passes the time check that every row would then be rejected for an
+    "unknown disposition 'DOCUMENTATION'". A majority of records with a disposition in field 14 and
+    an AMA flag in field 15 is that layout.
+    """
+    known = {k for k in ASTERISK_DISPOSITIONS if not k.isdigit()}
+
+    def custom(f: list[str]) -> bool:
+        return len(f) > 14 and f[13].strip().upper() in known and f[14].strip().upper() in AMA_FLAGS
+
+    if sum(1 for _line, f in sample if custom(f)) * 2 > len(sample):
+        raise IngestError(
+            f"{source.path.name} 看起来是 cdr_custom 写的 Master.csv(第 1 列是 clid,第 14 列是 disposition),"
+            "不是 cdr_csv 的列顺序。按 Asterisk 示例 cdr_custom.conf 的列顺序导入请加 --mapping asterisk-cdr-custom.toml;"
+            "列顺序不同时,在映射文件的 [source] columns 中按你的 cdr_custom.conf 写出各列。未写入任何数据。",
+            f"{source.path.name} looks like a Master.csv written by cdr_custom (clid in field 1, disposition "
+            "in field 14), not in cdr_csv's column order. For the column order of Asterisk's sample "
+            "cdr_custom.conf add --mapping asterisk-cdr-custom.toml; for another order, list your "
+            "cdr_custom.conf fields in [source] columns of a mapping file. Nothing was written.",
+        )
 
 
 def _synthetic_ids(rows: pl.DataFrame) -> pl.Series:
@@ -651,12 +789,18 @@ class FreeSwitch(CallFormat):
             (end_raw.is_null(), "missing end_stamp"),
             (bad_value(end_raw, end), pl.format("bad end_stamp '{}'", pl.lit(end_raw))),
             (bad_value(answer_raw, answer), pl.format("bad answer_stamp '{}'", pl.lit(answer_raw))),
+            year_check(start, start_raw, "start_stamp"),
+            year_check(answer, answer_raw, "answer_stamp"),
+            year_check(end, end_raw, "end_stamp"),
+            int_check(duration_raw, "duration"),
+            int_check(billsec_raw, "billsec"),
             (duration.is_null(), pl.format("duration is not a whole number: '{}'", pl.lit(duration_raw))),
             (billsec.is_null(), pl.format("billsec is not a whole number: '{}'", pl.lit(billsec_raw))),
             ((duration < 0) | (billsec < 0), "negative duration"),
             (billsec > duration + 1, "billsec longer than duration"),
             (end < start, "end time before start time"),
             (answer.is_not_null() & ((answer < start) | (answer > end)), "answer time outside the call"),
+            *talk_checks(billsec, start, answer, end, "billsec"),
             (uuid.is_null(), "missing uuid"),
             (
                 disposition.is_null(),
@@ -664,7 +808,7 @@ class FreeSwitch(CallFormat):
             ),
         ]
         checks += self.common_checks(rows, m, mapping)
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         calls = pl.DataFrame(
             {
@@ -704,8 +848,7 @@ class Vicidial(CallFormat):
     needed = ("uniqueid", "call_date", "status", "phone_number")
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
-        assert source.header is not None
-        names = header_names(source.header, mapping)
+        names = source_names(source, mapping)
         _require(names, self.needed, source, "VICIdial vicidial_log")
         at = names.index("call_date")
         _sniff_rows(
@@ -735,7 +878,7 @@ class Vicidial(CallFormat):
             .otherwise(pl.col("len").fill_null(0))
             .alias("span")
         )
-        w = w.with_columns((pl.col("start") + pl.duration(seconds=pl.col("span").clip(0))).alias("end"))
+        w = w.with_columns((pl.col("start") + pl.duration(seconds=safe_seconds(pl.col("span")))).alias("end"))
         answered = w["disp"] == "answered"
         uniqueid = text(rows, "uniqueid")
         call_id = (mapping.call_id_prefix + uniqueid) if mapping.call_id_prefix else uniqueid
@@ -743,6 +886,8 @@ class Vicidial(CallFormat):
             (uniqueid.is_null(), "missing uniqueid"),
             (start_raw.is_null(), "missing call_date"),
             (bad_value(start_raw, start), pl.format("bad call_date '{}'", pl.lit(start_raw))),
+            year_check(start, start_raw, "call_date"),
+            int_check(length_raw, "length_in_sec"),
             (
                 bad_value(length_raw, length),
                 pl.format("length_in_sec is not a whole number: '{}'", pl.lit(length_raw)),
@@ -751,6 +896,14 @@ class Vicidial(CallFormat):
             (
                 ((end_epoch < start_epoch) & (start_epoch > 0) & (end_epoch > 0)).fill_null(False),
                 "end_epoch before start_epoch",
+            ),
+            (
+                (w["span"] > MAX_INT).fill_null(False),
+                "end_epoch − start_epoch out of range (larger than 2^31 − 1)",
+            ),
+            (
+                ((length > w["span"] + 1) & (start_epoch > 0) & (end_epoch > 0)).fill_null(False),
+                "length_in_sec longer than the call from start_epoch to end_epoch",
             ),
             (status.is_null(), "missing status"),
             (
@@ -761,7 +914,7 @@ class Vicidial(CallFormat):
             ),
         ]
         checks += self.common_checks(rows, m, mapping)
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         calls = pl.DataFrame(
             {

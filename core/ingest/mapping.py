@@ -2,7 +2,9 @@
 
 Each format has a preset in ``core/ingest/mappings/`` (``asterisk.toml`` serves both Asterisk
 formats). A user's file, passed with ``--mapping``, is laid over the preset key by key, so it only
-needs the keys it changes. Unknown keys are an error (a typo would otherwise be ignored silently).
+needs the keys it changes. Unknown keys are an error (a typo would otherwise be ignored silently). A
+bare file name that is not found is looked up among the shipped files (``--mapping
+asterisk-cdr-custom.toml``).
 
 A field section (``[agent]``, ``[campaign]``, ``[caller_number]``, ``[customer_number]``,
 ``[callee_province]``, ``[recorded]``, ``[robot]``, ``[hangup_by]``) takes:
@@ -252,6 +254,18 @@ def _dispositions(section: dict[str, Any], where: str) -> dict[str, str]:
     return out
 
 
+def _user_path(path: str | Path | None) -> Path | None:
+    """The user's mapping file; a bare name that is not a file here but is one of the files in
+    :data:`MAPPINGS_DIR` (``asterisk-cdr-custom.toml``) is that file."""
+    if not path:
+        return None
+    given = Path(path)
+    shipped = MAPPINGS_DIR / given.name
+    if not given.exists() and given.name == str(path) and shipped.is_file():
+        return shipped
+    return given
+
+
 def load_mapping(fmt: str, path: str | Path | None = None) -> Mapping:
     """The mapping for ``fmt``: its preset, with the file at ``path`` laid over it.
 
@@ -262,7 +276,7 @@ def load_mapping(fmt: str, path: str | Path | None = None) -> Mapping:
         raise IngestError(f"未知的格式 {fmt}", f"Unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     preset_path = MAPPINGS_DIR / PRESET_FILES[fmt]
     data = _read_toml(preset_path)
-    user_path = Path(path) if path else None
+    user_path = _user_path(path)
     if user_path is not None:
         user = _read_toml(user_path)
         _check_keys(user, user_path)

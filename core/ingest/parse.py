@@ -36,6 +36,19 @@ DATETIME_FORMATS: tuple[str, ...] = (
 )
 DATE_FORMATS: tuple[str, ...] = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d")
 
+#: The largest value of the database's ``Integer`` columns (32-bit): seconds above it are refused.
+MAX_INT = 2**31 - 1
+#: Years a time of a call (or any other event) may fall in. Rollups, partitions and the calendar
+#: assume real dates: a year 9999 or 1970 is an export's filler or a broken clock, never a call.
+YEARS = (2000, 2099)
+#: Years a plain date (a licence's validity, a hire date) may fall in: a company may predate 2000.
+DATE_YEARS = (1900, 2099)
+#: Excel serial day numbers read as times: 36526 is 2000-01-01 and 73050 is 2099-12-31, the days of
+#: :data:`YEARS`; day 0 is 1899-12-30 (Excel's day 1 is 1900-01-01, but Excel counts a 29 February
+#: 1900 that never was, so from day 61 on, every serial of this range, the count starts a day early).
+EXCEL_SERIALS = (36526, 73051)
+EXCEL_EPOCH = "1899-12-30"
+
 TRUE = ("true", "t", "yes", "y", "1", "是", "真", "对")
 FALSE = ("false", "f", "no", "n", "0", "否", "假", "错")
 
@@ -70,8 +83,19 @@ def to_datetime(s: pl.Series, tz: str = "") -> pl.Series:
     8601) or an epoch (10 digits: seconds, optionally with a fraction; 13 digits: milliseconds) is
     an instant, converted to Beijing time whatever ``tz`` says.
 
+    A number of 5 digits with or without a fraction is an Excel serial (a time Excel re-saved as a
+    number: days since 1899-12-30, the fraction the time of day, rounded to the second), read as
+    wall-clock time in ``tz``; only serials of the years 2000–2099 (:data:`EXCEL_SERIALS`) are read,
+    so a 5-digit id is never a time. Excel's display forms ``2025/6/2 11:36`` (and ``2025-6-2``)
+    read; ``6/2/2025`` does not (June 2nd or 6 February? Excel writes it by the PC's locale).
+
+    A leap second (``23:59:60``) is not a time here (null): the importer rejects its row rather
+    than move the call to the next day.
+
     >>> to_datetime(pl.Series(["2025-06-02T03:36:51Z", "1748835411", "x"])).to_list()
     [datetime.datetime(2025, 6, 2, 11, 36, 51), datetime.datetime(2025, 6, 2, 11, 36, 51), None]
+    >>> to_datetime(pl.Series(["45810.4839", "45810"])).to_list()
+    [datetime.datetime(2025, 6, 2, 11, 36, 49), datetime.datetime(2025, 6, 2, 0, 0)]
     """
     out = s.str.to_datetime(DATETIME_FORMATS[0], strict=False, time_unit="us")
     missing = out.is_null() & s.is_not_null()
@@ -81,10 +105,41 @@ def to_datetime(s: pl.Series, tz: str = "") -> pl.Series:
         alt = s.str.to_datetime(fmt, strict=False, time_unit="us")
         out = pl.select(pl.coalesce(out, alt)).to_series()
         missing = out.is_null() & s.is_not_null()
+    if missing.any():
+        out = pl.select(pl.coalesce(out, _excel_serials(s))).to_series()
     out = to_beijing(out, tz)
     if missing.any():
         out = pl.select(pl.coalesce(out, _instants(s))).to_series()
+    if s.str.contains(":60", literal=True).any():
+        # chrono reads second 60 as the next minute: a leap second (or a typo) is refused instead.
+        leap = s.str.contains(r"\d:60(?:[.,]\d*)?(?:\s*(?:[+-]\d{2}(?::?\d{2})?|[Zz]))?$")
+        out = out.set(leap.fill_null(False), None)
     return out.alias(s.name)
+
+
+def _excel_serials(s: pl.Series) -> pl.Series:
+    """Excel serial day numbers (``45810.4839``) → naive datetimes rounded to the second; else null.
+
+    Hand-worked: 45810 days after 1899-12-30 is 2025-06-02, and 0.4839 × 86,400 s = 41,808.96 s,
+    rounded 41,809 s = 11:36:49.
+    """
+    days = pl.when(s.str.contains(r"^\d{5}(?:\.\d+)?$")).then(s.cast(pl.Float64, strict=False))
+    low, high = EXCEL_SERIALS
+    seconds = pl.when((days >= low) & (days < high)).then((days * 86_400).round(0).cast(pl.Int64))
+    epoch = pl.lit(EXCEL_EPOCH).str.to_datetime("%Y-%m-%d", time_unit="us")
+    return pl.select(epoch + pl.duration(seconds=seconds)).to_series()
+
+
+def outside_years(values: pl.Series, years: tuple[int, int] = YEARS) -> pl.Series:
+    """True where a datetime (or date) falls outside ``years`` (inclusive); null values are not."""
+    year = values.dt.year()
+    return ((year < years[0]) | (year > years[1])).fill_null(False)
+
+
+def beyond_int(raw: pl.Series) -> pl.Series:
+    """True where a text holds a number too large (either sign) for an ``Integer`` column."""
+    number = raw.cast(pl.Float64, strict=False)
+    return (number.abs() > MAX_INT).fill_null(False)
 
 
 #: Times with an offset, after :func:`_instants` has put a space for the ``T`` and ``+00:00`` for ``Z``.

@@ -165,11 +165,16 @@ def _plans(paths: Sequence[Path], fmt: str, table: str | None, mapping: Mapping)
     for path in paths:
         if not path.is_file():
             raise IngestError(f"找不到文件 {path}", f"No such file: {path}")
+        _columns_apply(path, mapping)
         if fmt == "canonical":
             for sheet, target in _canonical_targets(path, table):
                 handler: CallFormat | Canonical = Canonical(target)
                 source = open_source(
-                    path, has_header=True, multiline=True, encoding=mapping.encoding, sheet=sheet
+                    path,
+                    has_header=not mapping.columns,
+                    multiline=True,
+                    encoding=mapping.encoding,
+                    sheet=sheet,
                 )
                 plans.append(_plan(len(plans), path, target, source, handler, mapping))
             continue
@@ -185,7 +190,10 @@ def _plans(paths: Sequence[Path], fmt: str, table: str | None, mapping: Mapping)
                 f"{path.name}: --format {fmt} reads text (CSV) files, not Excel or Parquet",
             )
         source = open_source(
-            path, has_header=handler.has_header, multiline=handler.multiline, encoding=mapping.encoding
+            path,
+            has_header=handler.has_header and not mapping.columns,
+            multiline=handler.multiline,
+            encoding=mapping.encoding,
         )
         plans.append(_plan(len(plans), path, "calls", source, handler, mapping))
     return plans
@@ -194,10 +202,20 @@ def _plans(paths: Sequence[Path], fmt: str, table: str | None, mapping: Mapping)
 def _plan(
     index: int, path: Path, table: str, source: Source, handler: CallFormat | Canonical, mapping: Mapping
 ) -> _Plan:
-    empty = source.header is None if handler.has_header else source.empty
+    empty = source.header is None if source.has_header else source.empty
     if empty:
         return _Plan(index, path, str(table), source, handler, None)
     return _Plan(index, path, str(table), source, handler, handler.layout(source, mapping))
+
+
+def _columns_apply(path: Path, mapping: Mapping) -> None:
+    """``[source] columns`` names the fields of a text file; a workbook or Parquet file names its own."""
+    if mapping.columns and path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq"):
+        raise IngestError(
+            f"{path.name}:映射文件的 [source] columns 只用于文本(CSV)文件;Excel 与 Parquet 文件请用表头和 [rename]",
+            f"{path.name}: the mapping's [source] columns applies to text (CSV) files; an Excel or Parquet "
+            "file names its columns in its header (rename them with [rename])",
+        )
 
 
 def _canonical_targets(path: Path, table: str | None) -> list[tuple[str | None, str]]:
@@ -300,7 +318,7 @@ def _partitions(plans: Sequence[_Plan], chunk_rows: int) -> int:
     for plan in plans:
         with open(plan.path, "rb") as fh:
             head = fh.read(1 << 16)
-        per_line = len(head) / max(1, head.count(b"\n"))
+        per_line = len(head) / max(1, head.count(b"\n") or head.count(b"\r"))  # or CR-only lines
         rows += int(plan.source.size / max(1.0, per_line))
     return max(1, min(MAX_PARTITIONS, math.ceil(rows / max(1, chunk_rows))))
 

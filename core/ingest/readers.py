@@ -16,6 +16,13 @@ rest of the file.
 Encodings: UTF-8 with or without BOM, else GB18030 (a superset of GBK and GB2312), judged on the
 first megabyte (see :func:`detect_encoding`), or as the mapping's ``[source] encoding`` says. Windows line ends are accepted;
 bytes that do not decode make their record a reject.
+
+Line ends and control characters: a file whose first megabyte holds carriage returns and no line
+feed ends its lines with a lone CR (classic Mac OS, some Excel "CSV (Macintosh)" saves) and is
+read line by line all the same. A CR inside a line stays in its field (the format then refuses it
+in an id, see :func:`core.ingest.formats.control_chars`). NUL bytes are dropped when a file is
+read: they are padding left by a broken writer or a disk copy, never text (in UTF-8 and GB18030 a
+0 byte is only ever NUL), and PostgreSQL refuses them in text.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import functools
 import io
 import itertools
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -76,6 +84,65 @@ def empty_rows(names: list[str]) -> pl.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Delimited text
 # --------------------------------------------------------------------------------------------
+
+
+#: Stands for a carriage return inside a line while Python's ``csv`` splits it (the module takes a
+#: bare CR in an unquoted field for the end of a record, and refuses it).
+_CR_MARK = "\ue000"
+
+
+def _hide_cr(line: str) -> str:
+    """``line`` with every CR but its line end replaced by :data:`_CR_MARK`."""
+    if "\r" not in line:
+        return line
+    body = line.rstrip("\r\n")
+    return body.replace("\r", _CR_MARK) + line[len(body) :]
+
+
+def _show_cr(fields: list[str]) -> list[str]:
+    return [f.replace(_CR_MARK, "\r") for f in fields]
+
+
+def split_line(text: str, delimiter: str) -> list[str]:
+    """The fields of one line (Python's csv), a CR inside it kept in its field."""
+    return _show_cr(next(csv.reader([_hide_cr(text)], delimiter=delimiter, quotechar='"', strict=False), []))
+
+
+class CrLines:
+    """A binary file whose lines end in a lone CR, read as lines ending in LF (``readline``,
+    iteration and ``tell`` as the rest of the reader uses them on a plain file)."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+        self.lines: deque[bytes] = deque()
+        self.rest = b""
+        self.done = 0
+
+    def __enter__(self) -> CrLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def readline(self) -> bytes:
+        while not self.lines:
+            block = self.fh.read(1 << 16)
+            if not block:
+                line, self.rest = self.rest, b""
+                self.done += len(line)
+                return line
+            parts = (self.rest + block).split(b"\r")
+            self.rest = parts.pop()
+            self.lines.extend(p + b"\n" for p in parts)
+        line = self.lines.popleft()
+        self.done += len(line)
+        return line
+
+    def tell(self) -> int:
+        return self.done
 
 
 def _decode_errors(head: bytes, codec: str, *, cut: bool) -> tuple[str, int]:
@@ -174,6 +241,7 @@ def parse_records(
     or when one of its lines is a whole record by itself: a stray quote then costs its own line,
     not the records after it.
     """
+    lines = [_hide_cr(x) for x in lines]
     feed = _Feed(iter(lines), MAX_RECORD_LINES if multiline else 1)
     reader = csv.reader(feed, delimiter=delimiter, quotechar='"', strict=False)
     line = first_line
@@ -186,9 +254,9 @@ def parse_records(
             for k, text in enumerate(used):
                 fields = next(csv.reader([text], delimiter=delimiter, quotechar='"', strict=False), [])
                 if fields and any(f.strip() for f in fields):
-                    yield line + k, [f.rstrip("\r\n") for f in fields]
+                    yield line + k, _show_cr([f.rstrip("\r\n") for f in fields])
         elif record and any(f.strip() for f in record):
-            yield line, record
+            yield line, _show_cr(record)
         line += len(used)
 
 
@@ -212,6 +280,8 @@ class TextSource:
         self.multiline = multiline
         with open(path, "rb") as fh:
             head = fh.read(SAMPLE_BYTES)
+        #: Lines end in a lone CR (no LF in the first megabyte).
+        self.cr_only = b"\r" in head and b"\n" not in head
         self.encoding = encoding or detect_encoding(head)
         self.codec = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
         try:
@@ -225,13 +295,18 @@ class TextSource:
         self.delimiter = delimiter or (detect_delimiter(first[1]) if first else ",")
         if has_header and first:
             self.header_line, text = first
-            self.header = [h.strip() for h in next(csv.reader([text], delimiter=self.delimiter), [])]
+            self.header = [h.strip() for h in split_line(text, self.delimiter)]
+
+    def _open(self) -> Any:
+        """The file in binary, its lines ending in LF (see :class:`CrLines`)."""
+        fh = open(self.path, "rb")  # noqa: SIM115 - closed by the caller's with
+        return CrLines(fh) if self.cr_only else fh
 
     def _decode(self, data: bytes) -> str:
-        return data.decode(self.codec, errors="replace").lstrip("\ufeff")
+        return data.decode(self.codec, errors="replace").lstrip("\ufeff").replace("\x00", "")
 
     def _first_line(self, head: bytes) -> tuple[int, str] | None:
-        for number, raw in enumerate(head.split(b"\n"), start=1):
+        for number, raw in enumerate(head.split(b"\r" if self.cr_only else b"\n"), start=1):
             text = self._decode(raw).rstrip("\r")
             if text.strip():
                 return number, text
@@ -244,7 +319,7 @@ class TextSource:
 
     def sample(self, n: int = 50) -> list[tuple[int, list[str]]]:
         """The first ``n`` records after the header, as ``(line, fields)``."""
-        with open(self.path, "rb") as fh:
+        with self._open() as fh:
             raw = list(itertools.islice(fh, self.header_line + n * 4 + 50))
         lines = [self._decode(x) for x in raw[self.header_line :]]
         records = parse_records(lines, self.header_line + 1, self.delimiter, multiline=self.multiline)
@@ -258,7 +333,7 @@ class TextSource:
     def chunks(self, names: list[str], chunk_rows: int) -> Iterator[Callable[[], Batch]]:
         """The file read in chunks of about ``chunk_rows`` lines; each item parses its chunk when
         called (so chunks can be parsed in parallel while the next one is read)."""
-        with open(self.path, "rb") as fh:
+        with self._open() as fh:
             for _ in range(self.header_line):
                 fh.readline()
             line = self.header_line + 1
@@ -297,6 +372,8 @@ class TextSource:
         data = b"".join(lines)
         if data.startswith(codecs.BOM_UTF8):
             data = data[3:]
+        if b"\x00" in data:
+            data = data.replace(b"\x00", b"")
         try:
             if self.codec == "utf-8":
                 data.decode("utf-8")
@@ -605,7 +682,7 @@ class ParquetSource:
                     pl.when(pl.col(name)).then(pl.lit("true")).when(~pl.col(name)).then(pl.lit("false"))
                 )
             else:
-                exprs.append(pl.col(name).cast(pl.String))
+                exprs.append(pl.col(name).cast(pl.String).str.replace_all("\x00", "", literal=True))
         return frame.select([e.alias(n) for e, n in zip(exprs, frame.columns, strict=True)])
 
     def sample(self, n: int = 50) -> list[tuple[int, list[str]]]:
