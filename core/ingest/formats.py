@@ -812,4 +812,8 @@ def call_format(fmt: str) -> CallFormat:
         return FreeSwitch()
     if fmt == "vicidial":
         return Vicidial()
+    if fmt == "tencent-ccc":
+        from core.ingest.tencent import TencentCcc  # imports this module
+
+        return TencentCcc()
     raise ValueError(fmt)

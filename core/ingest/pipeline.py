@@ -184,8 +184,13 @@ def _plans(paths: Sequence[Path], fmt: str, table: str | None, mapping: Mapping)
                 f"{path.name}:--format {fmt} 读取的是文本文件(CSV),不是 Excel 或 Parquet",
                 f"{path.name}: --format {fmt} reads text (CSV) files, not Excel or Parquet",
             )
-        source = open_source(
-            path, has_header=handler.has_header, multiline=handler.multiline, encoding=mapping.encoding
+        opener = getattr(handler, "open_source", None)  # a format with its own reader (tencent-ccc JSON)
+        source = (
+            opener(path, mapping)
+            if opener is not None
+            else open_source(
+                path, has_header=handler.has_header, multiline=handler.multiline, encoding=mapping.encoding
+            )
         )
         plans.append(_plan(len(plans), path, "calls", source, handler, mapping))
     return plans
