@@ -812,8 +812,4 @@ def call_format(fmt: str) -> CallFormat:
         return FreeSwitch()
     if fmt == "vicidial":
         return Vicidial()
-    if fmt == "tencent-ccc":
-        from core.ingest.tencent import TencentCcc  # imports this module
-
-        return TencentCcc()
     raise ValueError(fmt)
