@@ -274,7 +274,7 @@ class JsonSource:
         self.records: list[tuple[int, Any]] | None = None  # a JSON document: (position, record)
         self.seen: list[str] = []
         first = self._first_value()
-        if first is None:
+        if first is None or self._one_line():
             self.lines = False
             self.records = self._document()
         else:
@@ -297,6 +297,11 @@ class JsonSource:
                 except ValueError:
                     return None
         return None
+
+    def _one_line(self) -> bool:
+        """Whether the file has a single non-blank line (a document on one line, not JSON Lines)."""
+        with open(self.path, "rb") as fh:
+            return sum(1 for raw in itertools.islice((r for r in fh if r.strip()), 2)) < 2
 
     def _document(self) -> list[tuple[int, Any]]:
         data = self._decode(self.path.read_bytes())

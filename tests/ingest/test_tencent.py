@@ -496,6 +496,32 @@ def test_reimport_is_all_duplicates(tmp_path: Path, duck: str) -> None:
     assert _stored(duck).equals(before)
 
 
+def test_withheld_numbers_are_kept_and_missing_ones_rejected(tmp_path: Path, duck: str) -> None:
+    """Outbound: a protected callee (number protection on, Callee empty) is stored without a
+    customer id; a call with neither a number nor a protected id is a reject; a VoIP call's caller
+    (CallType 3, an app user, not a number) gives no customer id and no reject."""
+    base = {"Time": T, "EndedTimestamp": T + 30, "Duration": 0, "EndStatus": 202, "Caller": COMPANY}
+    records = [
+        {**base, "SessionId": "P1", "Direction": 1, "Callee": "", "ProtectedCallee": "pe-91c2"},
+        {**base, "SessionId": "P2", "Direction": 1, "Callee": ""},
+        {
+            **base,
+            "SessionId": "P3",
+            "Direction": 0,
+            "CallType": 3,
+            "Caller": "app-user-42",
+            "Callee": COMPANY,
+        },
+    ]
+    report = _import(duck, write_list(tmp_path / "p.json", records))
+    assert (report.inserted, report.rejected) == (2, 1)
+    assert _rejects(Path(report.rejects_file)) == {2: "outbound call without a customer number"}
+    assert _stored(duck).select("call_id", "callee_id", "caller_number").rows() == [
+        ("P1", None, COMPANY),
+        ("P3", None, COMPANY),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # Dispositions
 # --------------------------------------------------------------------------------------------
