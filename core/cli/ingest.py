@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m core import --format canonical|asterisk|asterisk-csv|freeswitch|vicidial
+    python -m core import --format canonical|asterisk|asterisk-csv|freeswitch|vicidial|tencent-ccc
                           [--table TABLE] [--mapping FILE] [--db URL] [--report table|json]
                           [--rejects DIR] [--chunk-rows N] FILE...
 
@@ -34,7 +34,7 @@ def add_import(sub: Any) -> None:
     """Register ``import`` on the CLI's sub-parsers."""
     p = sub.add_parser(
         "import",
-        help="import call records or canonical tables (Asterisk, FreeSWITCH, VICIdial, CSV/Excel/Parquet)",
+        help="import call records or canonical tables (Asterisk, FreeSWITCH, VICIdial, Tencent CCC, CSV/Excel/Parquet)",
         description="Import files into the database (created when missing); duplicates are skipped, bad rows "
         "go to a rejects file, and a failure leaves the database as it was.",
     )

@@ -373,6 +373,10 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "import.format.asterisk-csv": ("Asterisk Master.csv(无表头)", "Asterisk Master.csv (no header)"),
     "import.format.freeswitch": ("FreeSWITCH mod_cdr_csv", "FreeSWITCH mod_cdr_csv"),
     "import.format.vicidial": ("VICIdial vicidial_log", "VICIdial vicidial_log"),
+    "import.format.tencent-ccc": (
+        "腾讯云联络中心话单(DescribeTelCdr JSON / CSV)",
+        "Tencent Cloud Contact Center records (DescribeTelCdr JSON / CSV)",
+    ),
     "import.table": ("目标数据表", "Target table"),
     "import.table_auto": ("按文件名或工作表名判断", "From the file or sheet name"),
     "import.files": ("文件(可多选)", "Files (several at once)"),

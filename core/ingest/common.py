@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 #: ``--format`` values of ``python -m core import``.
-FORMATS: tuple[str, ...] = ("canonical", "asterisk", "asterisk-csv", "freeswitch", "vicidial")
+FORMATS: tuple[str, ...] = ("canonical", "asterisk", "asterisk-csv", "freeswitch", "vicidial", "tencent-ccc")
 
 #: Formats whose rows are calls (the canonical format may load any table).
-CALL_FORMATS: tuple[str, ...] = ("asterisk", "asterisk-csv", "freeswitch", "vicidial")
+CALL_FORMATS: tuple[str, ...] = ("asterisk", "asterisk-csv", "freeswitch", "vicidial", "tencent-ccc")
 
 #: ``progress(label, fraction)`` with fraction in 0..1 (the CLI's ProgressBar has this shape).
 ProgressFn = Callable[[str, float], None]

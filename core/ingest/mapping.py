@@ -45,6 +45,7 @@ PRESET_FILES: dict[str, str] = {
     "asterisk-csv": "asterisk.toml",
     "freeswitch": "freeswitch.toml",
     "vicidial": "vicidial.toml",
+    "tencent-ccc": "tencent-ccc.toml",
 }
 
 FIELD_SECTIONS = (

@@ -49,6 +49,7 @@ from core.ingest.numbers import load_salt
 from core.ingest.readers import Batch, ExcelSource, Source, open_source
 from core.ingest.rejects import RejectsWriter, rejects_path
 from core.ingest.sink import Sink
+from core.ingest.tencent import TencentCcc
 
 DEFAULT_CHUNK_ROWS = 50_000
 #: Chunks parsed and converted at once (threads).
@@ -183,17 +184,22 @@ def _plans(paths: Sequence[Path], fmt: str, table: str | None, mapping: Mapping)
                 f"--format {fmt} 只能导入 calls 表",
                 f"--format {fmt} imports calls only; --table {table} does not apply",
             )
-        handler = call_format(fmt)
+        handler = TencentCcc() if fmt == "tencent-ccc" else call_format(fmt)  # tencent.py imports formats
         if not handler.has_header and path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq", ".xls"):
             raise IngestError(
                 f"{path.name}:--format {fmt} 读取的是文本文件(CSV),不是 Excel 或 Parquet",
                 f"{path.name}: --format {fmt} reads text (CSV) files, not Excel or Parquet",
             )
-        source = open_source(
-            path,
-            has_header=handler.has_header and not mapping.columns,
-            multiline=handler.multiline,
-            encoding=mapping.encoding,
+        opener = getattr(handler, "open_source", None)  # a format with its own reader (tencent-ccc JSON)
+        source = (
+            opener(path, mapping)
+            if opener is not None
+            else open_source(
+                path,
+                has_header=handler.has_header and not mapping.columns,
+                multiline=handler.multiline,
+                encoding=mapping.encoding,
+            )
         )
         plans.append(_plan(len(plans), path, "calls", source, handler, mapping))
     return plans
