@@ -260,6 +260,7 @@ class JsonSource:
 
     kind = "json"
     header_line = 0
+    has_header = True  # its records name their fields
 
     def __init__(self, path: Path, encoding: str | None) -> None:
         self.path = path
