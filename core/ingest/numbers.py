@@ -31,15 +31,21 @@ every customer a new id. Rejects files show numbers masked (:func:`mask_number`,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
+from phonenumbers import PhoneNumber
+from phonenumbers import carrier as pn_carrier
+from phonenumbers import geocoder as pn_geocoder
+from phonenumbers.phonemetadata import PhoneMetadata
 
 from core.infra.db import PROJECT_ROOT
 from core.ingest.common import IngestError
@@ -64,7 +70,20 @@ ANONYMOUS: tuple[str, ...] = (
     "隐藏号码",
 )
 
-_SEPARATORS = r"[\s\-().]"
+_SEPARATORS_RE = re.compile(r"[\s\-().]")
+_DIGITS_RE = re.compile(r"[0-9]{3,20}")
+_COUNTRY_MOBILE_RE = re.compile(r"861[0-9]{10}")
+_PLAIN = r"^[1-9][0-9]{2,19}$"  # already canonical digits (ASCII: \d would take full-width too) …
+_COUNTRY_MOBILE = r"^861[0-9]{10}$"  # … unless a mobile number behind the country code
+
+_CN = PhoneMetadata.metadata_for_region("CN")
+assert _CN is not None and _CN.mobile is not None and _CN.fixed_line is not None
+#: China's mobile and fixed-line numbers (national significant number, no trunk 0), from
+#: ``phonenumbers``' metadata: the prefixes in use and their lengths.
+CN_MOBILE = str(_CN.mobile.national_number_pattern)
+CN_FIXED = str(_CN.fixed_line.national_number_pattern)
+_CN_MOBILE_RE = re.compile(CN_MOBILE)
+_CN_FIXED_RE = re.compile(CN_FIXED)
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,61 +135,183 @@ def load_salt(path: Path | None = None, *, create: bool = True) -> bytes:
 
 def normalise_number(text: str | None, strip_prefixes: Iterable[str] = ()) -> str | None:
     """One number in its canonical digits, or ``None`` (withheld or not a number). See the module."""
-    frame = pl.DataFrame({"n": [text]}, schema={"n": pl.String})
-    norm, _bad = normalise_exprs(pl.col("n"), strip_prefixes)
-    out = frame.select(norm.alias("n")).item()
-    return None if out is None else str(out)
+    if text is None:
+        return None
+    return _normalise_one(text, tuple(p for p in strip_prefixes if p))[0]
 
 
-def normalise_exprs(expr: pl.Expr, strip_prefixes: Iterable[str] = ()) -> tuple[pl.Expr, pl.Expr]:
-    """``(normalised, bad)``: the canonical digits (null when withheld or bad) and whether the value is
-    present but not a phone number."""
-    raw = expr.cast(pl.String).str.strip_chars()
-    blank = raw.is_null() | (raw == "") | raw.str.to_lowercase().is_in(ANONYMOUS)
-    digits = raw
-    for prefix in strip_prefixes:
-        if prefix:
-            digits = (
-                pl.when(digits.str.starts_with(prefix) & (digits.str.len_chars() > len(prefix) + 6))
-                .then(digits.str.slice(len(prefix)))
-                .otherwise(digits)
-            )
-    digits = (
-        digits.str.replace_all(_SEPARATORS, "").str.replace(r"^(?:\+86|0086)", "").str.replace(r"^\+", "")
-    )
-    digits = pl.when(digits.str.contains(r"^861\d{10}$")).then(digits.str.slice(2)).otherwise(digits)
-    digits = digits.str.replace(r"^0+", "")
-    valid = digits.str.contains(r"^\d{3,20}$").fill_null(False)
-    return pl.when(~blank & valid).then(digits), ~blank & ~valid
+def fold_digits(text: str) -> str:
+    """``text`` with full-width and other Unicode digits, plus signs, brackets and spaces in ASCII
+    (NFKC: ``１３８`` → ``138``, ``＋８６`` → ``+86``, ``（０）`` → ``(0)``)."""
+    if text.isascii():
+        return text
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in folded)
 
 
-_PLAIN = r"^[1-9]\d{2,19}$"  # already canonical digits …
-_COUNTRY_MOBILE = r"^861\d{10}$"  # … unless a mobile number behind the country code
+@functools.lru_cache(maxsize=1 << 16)
+def _normalise_one(text: str, prefixes: tuple[str, ...]) -> tuple[str | None, bool, bool]:
+    """``(canonical digits or None, not a number, dialled abroad)`` of one value: the rules of the
+    module, on a value the fast path of :func:`normalise_series` did not take."""
+    raw = text.strip()
+    if not raw or raw.lower() in ANONYMOUS:
+        return None, False, False
+    s = fold_digits(raw).strip()
+    if s.lower() in ANONYMOUS:
+        return None, False, False
+    for prefix in prefixes:
+        if s.startswith(prefix) and len(s) > len(prefix) + 6:
+            s = s[len(prefix) :]
+    d = _SEPARATORS_RE.sub("", s)
+    abroad = False
+    if d.startswith("+86"):
+        d = d[3:]
+    elif d.startswith("+"):
+        d, abroad = d[1:], True
+    elif d.startswith("0086"):
+        d = d[4:]
+    elif d.startswith("00"):
+        abroad = True
+    elif d.startswith("086") and is_cn_number(d[3:].lstrip("0")):
+        d = d[3:]  # 086: the country code behind one 0, never an area code (none starts 086)
+    d = d.lstrip("0")
+    if _COUNTRY_MOBILE_RE.fullmatch(d):
+        d = d[2:]
+    if not _DIGITS_RE.fullmatch(d):
+        return None, True, False
+    return d, False, abroad
+
+
+def is_cn_number(national: str) -> bool:
+    """Whether ``national`` (digits, no trunk 0) is a Chinese mobile or fixed-line number by
+    ``phonenumbers``' metadata (prefixes and lengths; whether it is in service is not known)."""
+    return bool(_CN_MOBILE_RE.fullmatch(national) or _CN_FIXED_RE.fullmatch(national))
 
 
 def normalise_series(raw: pl.Series, strip_prefixes: Iterable[str] = ()) -> tuple[pl.Series, pl.Series]:
-    """``(normalised, bad)`` for a column of numbers as written, the same as :func:`normalise_exprs`.
+    """``(normalised, bad)`` for a column of numbers as written, the same as :func:`normalise_number`.
 
-    Values that already are canonical digits (3 to 20 digits, no leading 0, not ``861…`` with 13
-    digits), the usual case in a switch's export, are passed through as they are; only the others
-    go through the chain of rules. With ``strip_prefixes`` every value goes through the chain.
+    Values that already are canonical digits (3 to 20 ASCII digits, no leading 0, not ``861…`` with
+    13 digits), the usual case in a switch's export, are passed through as they are; only the
+    others go through the rules, once per distinct value. With ``strip_prefixes`` every value goes
+    through the rules.
     """
+    norm, bad, _abroad = normalise_column(raw, strip_prefixes)
+    return norm, bad
+
+
+def normalise_column(
+    raw: pl.Series, strip_prefixes: Iterable[str] = ()
+) -> tuple[pl.Series, pl.Series, pl.Series]:
+    """``(normalised, bad, abroad)``: :func:`normalise_series` plus whether each number was written
+    with a country code other than China's (no province or carrier for those)."""
     text = raw.cast(pl.String).alias("n")
-    prefixes = [p for p in strip_prefixes if p]
-    norm_expr, bad_expr = normalise_exprs(pl.col("n"), prefixes)
+    n = text.len()
+    prefixes = tuple(p for p in strip_prefixes if p)
     if prefixes:
-        plain = pl.Series("plain", [False] * text.len(), dtype=pl.Boolean)
+        plain = pl.Series("plain", [False] * n, dtype=pl.Boolean)
     else:
         plain = (text.str.contains(_PLAIN) & ~text.str.contains(_COUNTRY_MOBILE)).fill_null(False)
+    false = pl.Series("bad", [False] * n, dtype=pl.Boolean)
     if plain.all():
-        return text.alias("norm"), pl.Series("bad", [False] * text.len(), dtype=pl.Boolean)
-    rest = pl.DataFrame({"n": text.filter(~plain)}).select(norm_expr.alias("norm"), bad_expr.alias("bad"))
+        return text.alias("norm"), false, false.alias("abroad")
+    rest = text.filter(~plain)
+    distinct = rest.drop_nulls().unique()
+    table = [_normalise_one(v, prefixes) for v in distinct.to_list()]
+    looked = pl.DataFrame(
+        {
+            "n": distinct,
+            "norm": pl.Series([t[0] for t in table], dtype=pl.String),
+            "bad": pl.Series([t[1] for t in table], dtype=pl.Boolean),
+            "abroad": pl.Series([t[2] for t in table], dtype=pl.Boolean),
+        }
+    )
+    joined = (
+        pl.DataFrame({"n": rest})
+        .join(looked, on="n", how="left", maintain_order="left")
+        .with_columns(pl.col("bad").fill_null(False), pl.col("abroad").fill_null(False))
+    )
     if not plain.any():
-        return rest["norm"], rest["bad"]
+        return joined["norm"], joined["bad"], joined["abroad"]
     at = (~plain).arg_true()
-    norm = text.clone().alias("norm").scatter(at, rest["norm"])
-    bad = pl.Series("bad", [False] * text.len(), dtype=pl.Boolean).scatter(at, rest["bad"])
-    return norm, bad
+    norm = text.clone().alias("norm").scatter(at, joined["norm"])
+    return (
+        norm,
+        false.clone().scatter(at, joined["bad"]),
+        false.clone().alias("abroad").scatter(at, joined["abroad"]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Province and carrier of a customer's number (before it is hashed)
+# --------------------------------------------------------------------------------------------
+
+#: Provinces in the short form the rules and the demo use (DOMAIN.md §4); the geocoder's
+#: descriptions start with one of them (``新疆维吾尔自治区乌鲁木齐市`` → 新疆, ``北京市`` → 北京).
+PROVINCES: tuple[str, ...] = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+    "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)  # fmt: skip
+#: National digits looked up per number: ``phonenumbers``' Chinese prefix tables (geocoder and
+#: carrier) hold at most 9 digits of the E.164 number, "86" and 7 national digits.
+PREFIX_DIGITS = 7
+_LANDLINE_LOCAL_RE = re.compile(r"(?:10|2[0-9])[2-9][0-9]+|[3-9][0-9]{2}[2-9][0-9]+")
+
+
+def short_province(description: str) -> str | None:
+    """The province of a geocoder description, short (``广东省深圳市`` → ``广东``); None if none."""
+    return next((p for p in PROVINCES if description.startswith(p)), None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def prefix_region(prefix: str, mobile: bool) -> tuple[str | None, str | None]:
+    """``(province, carrier)`` of the numbers starting with ``prefix`` (the first
+    :data:`PREFIX_DIGITS` national digits): ``phonenumbers``' geocoder and, for mobile numbers, its
+    carrier table (中国移动, 中国联通, 中国电信, 中国广电 or a virtual operator), in Chinese."""
+    number = PhoneNumber(country_code=86, national_number=int(prefix.ljust(11, "0")))
+    province = short_province(pn_geocoder.description_for_valid_number(number, "zh"))
+    name = pn_carrier.name_for_valid_number(number, "zh") if mobile else ""
+    return province, name or None
+
+
+def region_series(normalised: pl.Series, abroad: pl.Series | None = None) -> tuple[pl.Series, pl.Series]:
+    """``(province, carrier)`` of each normalised customer number (null where unknown).
+
+    Only numbers that are Chinese by ``phonenumbers``' metadata get one: a mobile number (its
+    province and carrier by its first 7 digits) or a landline whose local number starts with 2–9
+    (its area code's province; local numbers never start with 0 or 1, so the fictitious
+    ``010-0000-0xxx`` of the tests stays unknown). Numbers dialled abroad get none. Each distinct
+    prefix is looked up once (:func:`prefix_region`); the rest is vectorised.
+    """
+    n = normalised.len()
+    frame = pl.DataFrame({"n": normalised.cast(pl.String)})
+    frame = frame.with_columns(
+        pl.col("n").str.contains(f"^(?:{CN_MOBILE})$").fill_null(False).alias("mobile"),
+    ).with_columns(
+        (
+            ~pl.col("mobile")
+            & pl.col("n").str.contains(f"^(?:{CN_FIXED})$").fill_null(False)
+            & pl.col("n").str.contains(f"^(?:{_LANDLINE_LOCAL_RE.pattern})$").fill_null(False)
+        ).alias("fixed")
+    )
+    known = frame["mobile"] | frame["fixed"]
+    if abroad is not None:
+        known = known & ~abroad
+    if not known.any():
+        empty = pl.Series([None] * n, dtype=pl.String)
+        return empty.alias("callee_province"), empty.alias("callee_carrier")
+    frame = frame.with_columns(
+        pl.when(pl.lit(known)).then(pl.col("n").str.slice(0, PREFIX_DIGITS)).alias("key")
+    )
+    keys = frame.filter(pl.col("key").is_not_null()).select("key", "mobile").unique()
+    found = [prefix_region(k, m) for k, m in keys.iter_rows()]
+    table = keys.with_columns(
+        pl.Series("callee_province", [f[0] for f in found], dtype=pl.String),
+        pl.Series("callee_carrier", [f[1] for f in found], dtype=pl.String),
+    )
+    out = frame.join(table, on=["key", "mobile"], how="left", maintain_order="left")
+    return out["callee_province"], out["callee_carrier"]
 
 
 def customer_id(number: str | None, key: bytes) -> str | None:
@@ -207,6 +348,67 @@ def hash_series(normalised: pl.Series, key: bytes) -> pl.Series:
 
     values = normalised.cast(pl.String).to_list()
     return pl.Series(normalised.name, [None if v is None else one(v) for v in values], dtype=pl.String)
+
+
+# --------------------------------------------------------------------------------------------
+# Company (caller) numbers: stored in clear, in one written form
+# --------------------------------------------------------------------------------------------
+
+_TOLL_FREE_RE = re.compile(r"[48]00[0-9]{7}")
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def company_number(text: str | None) -> str | None:
+    """The company's (caller) number in its one stored form, the form of the numbers ledger and the
+    demo: ``0592-5044102`` (landline: trunk 0 and area code, a dash, the local number),
+    ``138-0100-0001`` (mobile, 3-4-4), ``400-123-4567`` (400 and 800 numbers, 3-3-4); any other
+    number (95, 96, 1010 service numbers, extensions, numbers ``phonenumbers`` does not know) as its
+    digits, without separators or China's country code; a number abroad as ``+`` and its digits.
+    Values that are not numbers (``SIP/trunk``, the demo's ``0571-XXXX0001``) are kept as written,
+    trimmed; empty values and anonymity markers are None.
+
+    >>> [company_number(x) for x in ("+865925044102", "05925044102", "0592 504 4102", "+86 (0)592-5044102")]
+    ['0592-5044102', '0592-5044102', '0592-5044102', '0592-5044102']
+    >>> company_number("13801000001"), company_number("４００１２３４５６７"), company_number("+86 95000001")
+    ('138-0100-0001', '400-123-4567', '95000001')
+    """
+    if text is None:
+        return None
+    raw = fold_digits(text.strip()).strip()
+    if not raw or raw.lower() in ANONYMOUS:
+        return None
+    d = _SEPARATORS_RE.sub("", raw)
+    if not re.fullmatch(r"\+?[0-9]+", d):
+        return raw
+    if d.startswith("+86"):
+        d = d[3:]
+    elif d.startswith("+") or (d.startswith("00") and not d.startswith("0086")):
+        return "+" + d.lstrip("+0")
+    elif d.startswith("0086"):
+        d = d[4:]
+    elif d.startswith("086") and is_cn_number(d[3:].lstrip("0")):
+        d = d[3:]
+    elif _COUNTRY_MOBILE_RE.fullmatch(d):
+        d = d[2:]
+    national = d.lstrip("0")
+    if _CN_MOBILE_RE.fullmatch(national):
+        return f"{national[:3]}-{national[3:7]}-{national[7:]}"
+    if _TOLL_FREE_RE.fullmatch(national):
+        return f"{national[:3]}-{national[3:6]}-{national[6:]}"
+    if _CN_FIXED_RE.fullmatch(national) and _LANDLINE_LOCAL_RE.fullmatch(national):
+        area = 2 if national[0] in "12" else 3
+        return f"0{national[:area]}-{national[area:]}"
+    return d
+
+
+def company_series(raw: pl.Series) -> pl.Series:
+    """:func:`company_number` of each value of a column, computed once per distinct value."""
+    text = raw.cast(pl.String)
+    distinct = text.drop_nulls().unique()
+    if distinct.len() == 0:
+        return text
+    mapped = pl.Series([company_number(v) for v in distinct.to_list()], dtype=pl.String)
+    return text.replace_strict(distinct, mapped, default=None, return_dtype=pl.String)
 
 
 # --------------------------------------------------------------------------------------------

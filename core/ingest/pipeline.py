@@ -70,6 +70,7 @@ LEG_SCHEMA: dict[str, pl.DataType] = {
     "caller_number": pl.String(),
     "callee_id": pl.String(),
     "callee_province": pl.String(),
+    "callee_carrier": pl.String(),
     "hangup_by": pl.String(),
     "recorded": pl.Boolean(),
     "robot": pl.Boolean(),
@@ -348,7 +349,7 @@ class _Writer:
 
 
 def _ensure_schema(engine: Engine) -> None:
-    problems = db.check_schema(engine)
+    problems = db.upgrade_schema(engine, db.check_schema(engine))
     columns = [p for p in problems if p.column is not None]
     if columns:
         raise db.schema_error(columns)
