@@ -34,17 +34,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import importlib
+import importlib.util
 import os
 import re
 import secrets
+import sys
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
 from phonenumbers import PhoneNumber
-from phonenumbers import carrier as pn_carrier
-from phonenumbers import geocoder as pn_geocoder
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from core.infra.db import PROJECT_ROOT
@@ -259,20 +260,83 @@ PREFIX_DIGITS = 7
 _LANDLINE_LOCAL_RE = re.compile(r"(?:10|2[0-9])[2-9][0-9]+|[3-9][0-9]{2}[2-9][0-9]+")
 
 
+@functools.lru_cache(maxsize=1024)
 def short_province(description: str) -> str | None:
     """The province of a geocoder description, short (``广东省深圳市`` → ``广东``); None if none."""
     return next((p for p in PROVINCES if description.startswith(p)), None)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def prefix_region(prefix: str, mobile: bool) -> tuple[str | None, str | None]:
-    """``(province, carrier)`` of the numbers starting with ``prefix`` (the first
-    :data:`PREFIX_DIGITS` national digits): ``phonenumbers``' geocoder and, for mobile numbers, its
-    carrier table (中国移动, 中国联通, 中国电信, 中国广电 or a virtual operator), in Chinese."""
+    """``(province, carrier)`` of the numbers starting with ``prefix`` (national digits) through
+    ``phonenumbers``' own API, one number at a time: the reference :func:`region_series` is tested
+    against (it reads the same tables in bulk)."""
+    from phonenumbers import carrier as pn_carrier
+    from phonenumbers import geocoder as pn_geocoder
+
     number = PhoneNumber(country_code=86, national_number=int(prefix.ljust(11, "0")))
     province = short_province(pn_geocoder.description_for_valid_number(number, "zh"))
     name = pn_carrier.name_for_valid_number(number, "zh") if mobile else ""
     return province, name or None
+
+
+@functools.cache
+def _prefix_tables() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """China's rows of ``phonenumbers``' geocoder and carrier tables: national prefix → province
+    (short form), and → carrier (Chinese); read once per process (about 130,000 and 60 rows), when
+    the first Chinese number is met (an import of numbers it does not know, such as the fictitious
+    ``100…`` of the tests and the benchmark, never reads them)."""
+
+    def frame(rows: list[tuple[str, str]]) -> pl.DataFrame:
+        return pl.DataFrame(rows, schema={"p": pl.String, "v": pl.String}, orient="row").with_columns(
+            pl.col("p").str.len_chars().alias("len")
+        )
+
+    geo = [(k[2:], short_province(v.get("zh", "")) or "") for k, v in _china_rows("phonenumbers.geodata")]
+    car = [(k[2:], v.get("zh", "")) for k, v in _china_rows("phonenumbers.carrierdata")]
+    return frame(geo), frame(car)
+
+
+def _china_rows(package: str) -> list[tuple[str, dict[str, str]]]:
+    """The ``86…`` entries of a ``phonenumbers`` prefix package (``geodata``, ``carrierdata``).
+
+    Importing the package loads every country's table at once (about 150 MB that stay for the
+    life of the process, the Streamlit server's included); so its ``data*.py`` modules are read one
+    after the other and only China's entries kept. If the package is loaded already, or its
+    layout is not the one expected, its own dictionary is read instead.
+    """
+    loaded = sys.modules.get(package)
+    spec = importlib.util.find_spec(package) if loaded is None else None
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    files = sorted(Path(folders[0]).glob("data*.py")) if folders else []
+    if loaded is None and files:
+        rows: list[tuple[str, dict[str, str]]] = []
+        for path in files:
+            part = importlib.util.spec_from_file_location(f"{package}.{path.stem}", path)
+            if part is None or part.loader is None:
+                break
+            module = importlib.util.module_from_spec(part)
+            part.loader.exec_module(module)
+            rows += [(k, v) for k, v in module.data.items() if k.startswith("86")]
+        else:
+            return rows
+    table = importlib.import_module(package)
+    data = table.GEOCODE_DATA if package.endswith("geodata") else table.CARRIER_DATA
+    return [(k, v) for k, v in data.items() if k.startswith("86")]
+
+
+def _longest_prefix(keys: pl.Series, table: pl.DataFrame) -> pl.Series:
+    """Each key's value in ``table`` by its longest prefix there, as ``phonenumbers`` looks it up
+    (a prefix found with an empty value ends the search: null)."""
+    out = pl.DataFrame({"key": keys})
+    found: list[str] = []
+    for length in sorted(table["len"].unique().to_list(), reverse=True):
+        part = table.filter(pl.col("len") == length).select(pl.col("p"), pl.col("v").alias(f"v{length}"))
+        out = out.with_columns(pl.col("key").str.slice(0, length).alias("_p")).join(
+            part, left_on="_p", right_on="p", how="left", maintain_order="left"
+        )
+        found.append(f"v{length}")
+    value = out.select(pl.coalesce(found)).to_series()
+    return value.replace("", None)
 
 
 def region_series(normalised: pl.Series, abroad: pl.Series | None = None) -> tuple[pl.Series, pl.Series]:
@@ -281,21 +345,20 @@ def region_series(normalised: pl.Series, abroad: pl.Series | None = None) -> tup
     Only numbers that are Chinese by ``phonenumbers``' metadata get one: a mobile number (its
     province and carrier by its first 7 digits) or a landline whose local number starts with 2–9
     (its area code's province; local numbers never start with 0 or 1, so the fictitious
-    ``010-0000-0xxx`` of the tests stays unknown). Numbers dialled abroad get none. Each distinct
-    prefix is looked up once (:func:`prefix_region`); the rest is vectorised.
+    ``010-0000-0xxx`` of the tests stays unknown). Numbers dialled abroad get none. The numbers are
+    checked against the metadata's patterns vectorised, and the chunk's distinct prefixes looked up
+    at once in ``phonenumbers``' own tables (:func:`_prefix_tables`), by joins.
     """
     n = normalised.len()
-    frame = pl.DataFrame({"n": normalised.cast(pl.String)})
-    frame = frame.with_columns(
-        pl.col("n").str.contains(f"^(?:{CN_MOBILE})$").fill_null(False).alias("mobile"),
-    ).with_columns(
-        (
-            ~pl.col("mobile")
-            & pl.col("n").str.contains(f"^(?:{CN_FIXED})$").fill_null(False)
-            & pl.col("n").str.contains(f"^(?:{_LANDLINE_LOCAL_RE.pattern})$").fill_null(False)
-        ).alias("fixed")
-    )
-    known = frame["mobile"] | frame["fixed"]
+    text = normalised.cast(pl.String)
+    mobile = text.str.contains(f"^(?:{CN_MOBILE})$").fill_null(False)
+    # The fixed-line pattern is long: only for numbers shaped like a landline (cheap test first).
+    fixed = ~mobile & text.str.contains(f"^(?:{_LANDLINE_LOCAL_RE.pattern})$").fill_null(False)
+    if fixed.any():
+        at = fixed.arg_true()
+        fixed = fixed.scatter(at, text.gather(at).str.contains(f"^(?:{CN_FIXED})$").fill_null(False))
+    frame = pl.DataFrame({"n": text, "mobile": mobile})
+    known = mobile | fixed
     if abroad is not None:
         known = known & ~abroad
     if not known.any():
@@ -305,10 +368,13 @@ def region_series(normalised: pl.Series, abroad: pl.Series | None = None) -> tup
         pl.when(pl.lit(known)).then(pl.col("n").str.slice(0, PREFIX_DIGITS)).alias("key")
     )
     keys = frame.filter(pl.col("key").is_not_null()).select("key", "mobile").unique()
-    found = [prefix_region(k, m) for k, m in keys.iter_rows()]
+    geo, car = _prefix_tables()
     table = keys.with_columns(
-        pl.Series("callee_province", [f[0] for f in found], dtype=pl.String),
-        pl.Series("callee_carrier", [f[1] for f in found], dtype=pl.String),
+        _longest_prefix(keys["key"], geo).alias("callee_province"),
+        pl.when(pl.col("mobile"))
+        .then(pl.lit(_longest_prefix(keys["key"], car)))
+        .otherwise(None)
+        .alias("callee_carrier"),
     )
     out = frame.join(table, on=["key", "mobile"], how="left", maintain_order="left")
     return out["callee_province"], out["callee_carrier"]
