@@ -482,8 +482,12 @@ def company_series(raw: pl.Series) -> pl.Series:
 # --------------------------------------------------------------------------------------------
 
 _DATE_TIME = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-# A run of digits (spaces, dashes, brackets inside) not part of a decimal such as "1714528800.12".
-_NUMBER_RUN = re.compile(r"(?<!\d)(?<!\d\.)\+?\d[\d \-()]{5,}\d(?!\d|\.\d)")
+# A run of digits (spaces, dashes, brackets inside, ASCII or full-width) not part of a decimal such
+# as "1714528800.12". \d is any Unicode digit: full-width ones (１３８…) are runs too.
+_NUMBER_RUN = re.compile(r"(?<!\d)(?<!\d\.)[+＋]?\d[\d \-()\u3000－（）]{5,}\d(?!\d|\.\d)")
+# Numbers written with dots, 170.5553.7777 or +86.138.0100.0001: groups of 2–4, 3–4 and 4 digits
+# (an IP address ends in 1–3 digits, a date is parked first, a decimal has one dot).
+_DOTTED_RUN = re.compile(r"(?<![\d.．])[+＋]?(?:\d{1,4}[.．])?\d{2,4}[.．]\d{3,4}[.．]\d{4}(?!\d|[.．]\d)")
 
 
 def mask_number(text: str) -> str:
@@ -498,13 +502,17 @@ def mask_number(text: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """``text`` with every run that looks like a phone number (7+ digits) masked; dates and times,
-    decimals such as Asterisk unique ids, and short numbers (durations) are left alone.
+    """``text`` with every run that looks like a phone number (7+ digits) masked, in any written
+    form (spaces, dashes, brackets, dots between groups, full-width digits and separators); dates
+    and times, decimals such as Asterisk unique ids, IP addresses and short numbers (durations) are
+    left alone.
 
     >>> mask_text('"8001","10000000012","2024-05-01 10:00:00",65,"1714528800.12"')
     '"8001","*********12","2024-05-01 10:00:00",65,"1714528800.12"'
     >>> mask_text("sip:010-0000-0012@gw, call back 10000000012.")
     'sip:***-****-**12@gw, call back *********12.'
+    >>> mask_text("170.5553.7777, １３８－０１００－０００１, 192.168.100.200")
+    '***.****.**77, ***－****－**０１, 192.168.100.200'
     """
     keep: list[str] = []
 
@@ -518,5 +526,5 @@ def mask_text(text: str) -> str:
         run = m.group(0)
         return mask_number(run) if sum(ch.isdigit() for ch in run) >= 7 else run
 
-    masked = _NUMBER_RUN.sub(hide, parked)
+    masked = _NUMBER_RUN.sub(hide, _DOTTED_RUN.sub(hide, parked))
     return re.sub(r"\x00(\d+)\x00", lambda m: keep[int(m.group(1))], masked)
