@@ -389,3 +389,32 @@ def test_rejects_file_masks_dotted_and_full_width_numbers(tmp_path: Path, duck: 
     text = Path(report.rejects_file or "").read_text(encoding="utf-8-sig")
     assert "9910" not in text and "９９１０" not in text
     assert "***.****.**01" in text and "*********０２" in text
+
+
+def test_canonical_calls_and_ledger_use_the_same_forms(tmp_path: Path, duck: str, calls_of) -> None:
+    """Canonical files: the ledger's 0592 200 0001 and the calls' +865922000001 are both stored as
+    0592-2000001; a clear customer number gives province and carrier where the file has none (k-1:
+    新疆, 中国移动), a province in the file wins (k-2: 广东, carrier still from the number), an id
+    hashed already gives none (k-3)."""
+    ledger = tmp_path / "numbers.csv"
+    ledger.write_text(
+        "number,kind,carrier,province\n0592 200 0001,landline,中国电信,福建\n", encoding="utf-8"
+    )
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "call_id,direction,started_at,disposition,caller_number,callee_id,callee_province\n"
+        "k-1,out,2024-05-09 09:00:00,no_answer,+865922000001,139 9910 0001,\n"
+        "k-2,out,2024-05-09 09:10:00,no_answer,05922000001,13999100001,广东\n"
+        f"k-3,out,2024-05-09 09:20:00,no_answer,0592-2000001,{samples.PREHASHED},\n",
+        encoding="utf-8",
+    )
+    import_files(duck, [ledger, calls], "canonical")
+    engine = db.make_engine(duck)
+    stored = db.read_frame(engine, sa.select(schema.numbers.c.number))["number"].to_list()
+    assert stored == ["0592-2000001"]
+    got = calls_of(engine).select("call_id", "caller_number", "callee_province", "callee_carrier").rows()
+    assert got == [
+        ("k-1", "0592-2000001", "新疆", "中国移动"),
+        ("k-2", "0592-2000001", "广东", "中国移动"),
+        ("k-3", "0592-2000001", None, None),
+    ]
