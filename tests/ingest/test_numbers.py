@@ -220,6 +220,17 @@ def test_blocked_regions_are_found_on_imported_asterisk_calls(tmp_path: Path, du
     assert values == {"blocked_region_calls": 4, "outbound_calls": 5}
 
 
+def test_province_and_carrier_on_every_engine(any_engine: sa.Engine, tmp_path: Path, calls_of) -> None:
+    """The same six calls, provinces, carriers and blocked_region_calls (4) on DuckDB, SQLite,
+    PostgreSQL, MariaDB and ClickHouse."""
+    import_files(any_engine, [_blocked_master(tmp_path / "Master.csv")], "asterisk-csv")
+    got = calls_of(any_engine).select("callee_province", "callee_carrier").rows()
+    assert got == [(prov, car) for _uid, _n, prov, car in BLOCKED_ROWS] + [("新疆", "中国电信")]
+    values = compute_metrics(any_engine, date(2024, 5, 6), date(2024, 5, 6),
+                             metrics=["blocked_region_calls"]).row(0, named=True)  # fmt: skip
+    assert values == {"blocked_region_calls": 4}
+
+
 def test_a_mapped_province_column_wins(tmp_path: Path, duck: str, calls_of) -> None:
     """[callee_province] column = "userfield": where it holds a value (广东 on the 新疆 mobile call)
     that value is stored; where it is empty the number's province is. blocked_region_calls: 3."""
