@@ -12,17 +12,27 @@ the same id, so a customer is recognised across exports and systems:
 ('1000000012', '1000000012')
 >>> normalise_number("anonymous") is None, normalise_number("12ab") is None
 (True, True)
+>>> {normalise_number(n) for n in ("13801000001", "086 138 0100 0001", "１３８.０１００.０００１")}
+{'13801000001'}
 
-Normalisation, in order:
+Normalisation, in order (China's rules from ``phonenumbers``' metadata):
 
-1. the mapping's ``strip_prefixes`` (an outside-line prefix such as ``9``) are removed;
-2. spaces, dashes, dots and brackets are removed;
-3. ``+86`` and ``0086`` are removed, and ``86`` before an 11-digit mobile number (``861…``);
-   any other ``+`` is dropped (``+1 202…`` → ``1202…``);
-4. leading zeros are removed (the trunk prefix ``0`` of landlines, ``00`` of international calls);
-5. what is left must be 3 to 20 digits. Empty values and anonymity markers (``anonymous``,
+1. full-width and other Unicode digits, plus signs, brackets and spaces become ASCII (NFKC:
+   ``１３８…`` → ``138…``), so they never raise;
+2. the mapping's ``strip_prefixes`` (an outside-line prefix such as ``9``) are removed;
+3. spaces, dashes, dots and brackets are removed;
+4. ``+86`` and ``0086`` are removed, and ``086`` before a number ``phonenumbers`` takes for a
+   Chinese mobile or landline (no area code starts 086); any other ``+`` or ``00`` marks a number
+   abroad and is dropped (``+1 202…`` → ``1202…``);
+5. leading zeros are removed (the trunk prefix ``0`` of landlines, ``00`` of international calls),
+   then ``86`` before an 11-digit mobile number (``861…``);
+6. what is left must be 3 to 20 digits. Empty values and anonymity markers (``anonymous``,
    ``unknown``, ``private`` …) mean "withheld" (no id); anything else is not a phone number and
    the row is rejected, without the value in the reason.
+
+Values already in canonical ASCII digits skip the rules (vectorised); the others go through them
+once per distinct value. The province and carrier of a number are read before it is hashed
+(:func:`region_series`); company numbers have their own written form (:func:`company_number`).
 
 The salt is created once per installation (``data/salt``, git-ignored; or the file named by
 ``CALLCENTER_SALT_FILE``) and reused: keep it with the database's backups, since a new salt gives
