@@ -404,6 +404,26 @@ def check_schema(engine: Engine, tables: Iterable[sa.Table] = schema.TABLES) -> 
         raise connect_error(exc, engine.url.render_as_string(hide_password=False)) from None
 
 
+def upgrade_schema(engine: Engine, problems: list[SchemaProblem]) -> list[SchemaProblem]:
+    """Add the columns of ``problems`` that were added to the schema after its first release
+    (:data:`core.infra.schema.ADDED_COLUMNS`, nullable) with ``ALTER TABLE … ADD COLUMN``; return the
+    problems left. Existing rows get null (unknown), as they would from a source without the value."""
+    added = [p for p in problems if (p.table, p.column) in schema.ADDED_COLUMNS]
+    if not added:
+        return problems
+    clickhouse = dialect_of(engine) == "clickhouse"
+    with engine.begin() as conn:
+        for p in added:
+            column = schema.metadata.tables[p.table].c[str(p.column)]
+            kind = _clickhouse_type(column) if clickhouse else column.type.compile(dialect=engine.dialect)
+            conn.execute(
+                sa.text(
+                    f"ALTER TABLE {_quote(engine, p.table)} ADD COLUMN {_quote(engine, column.name)} {kind}"
+                )
+            )
+    return [p for p in problems if p not in added]
+
+
 def _quote(engine: Engine, name: str) -> str:
     return engine.dialect.identifier_preparer.quote(name)
 
@@ -412,10 +432,22 @@ def schema_error(problems: list[SchemaProblem]) -> DatabaseError:
     """One plain message for a list of schema problems, with what to do about it."""
     zh = ";".join(p.message("zh") for p in problems)
     en = "; ".join(p.message("en") for p in problems)
+    newer = sorted({f"{p.table}.{p.column}" for p in problems if (p.table, p.column) in schema.ADDED_COLUMNS})
+    older_zh = (
+        f"这是较早版本建立的数据库,缺少新版加入的列 {', '.join(newer)}:下一次导入会自动补上(原有记录为空)。"
+        if newer
+        else ""
+    )
+    older_en = (
+        f" The database predates the column(s) {', '.join(newer)}: the next import adds them (null "
+        "for the rows already there)."
+        if newer
+        else ""
+    )
     return DatabaseError(
-        f"数据库结构不完整:{zh}。可运行 `python -m core demo --db URL` 生成演示数据,"
+        f"数据库结构不完整:{zh}。{older_zh}可运行 `python -m core demo --db URL` 生成演示数据,"
         "或用 `python -m core import` 导入自己的数据(会自动建表)。",
-        f"The database schema is incomplete: {en}. Run `python -m core demo --db URL` for the demo "
+        f"The database schema is incomplete: {en}.{older_en} Run `python -m core demo --db URL` for the demo "
         "data, or `python -m core import` to load your own (tables are created automatically).",
     )
 

@@ -167,6 +167,10 @@ calls = Table(
     Column("hangup_by", CODE, nullable=True, comment="customer / agent / system"),
     Column("recorded", Boolean),
     Column("robot", Boolean),
+    # Added after the first release (last, as ALTER TABLE … ADD COLUMN puts it in an older database).
+    Column(
+        "callee_carrier", _s(32), nullable=True, comment="运营商 of the customer's number, from its prefix"
+    ),
     Index("ix_calls_started_at", "started_at"),
     Index("ix_calls_caller_number", "caller_number"),
     Index("ix_calls_callee_id", "callee_id"),
@@ -246,6 +250,10 @@ benchmarks = Table(
     Column("value", Double),
     Column("source", _s(256)),
 )
+
+#: Columns added after the schema's first release, all nullable: an older database gets them with
+#: ``ALTER TABLE … ADD COLUMN`` (:func:`core.infra.db.upgrade_schema`, run by every import).
+ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("calls", "callee_carrier"),)
 
 #: Tables in load order (parents before children); every table of DOMAIN.md §4.
 TABLES: tuple[Table, ...] = (

@@ -99,6 +99,7 @@ _FIRST_NON_NULL: tuple[str, ...] = (
     "caller_number",
     "callee_id",
     "callee_province",
+    "callee_carrier",
     "hangup_by",
     "recorded",
     "robot",

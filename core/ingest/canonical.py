@@ -81,7 +81,12 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
 HASHED: frozenset[tuple[str, str]] = frozenset(
     {("calls", "callee_id"), ("complaints", "callee_id"), ("dnc", "callee_id")}
 )
+HASHED_ID = r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$"  # an id hashed already (kept as is)
 ALIASES = {"callee_number": "callee_id", "customer_number": "callee_id"}
+#: Company numbers, stored in the ledger's one written form (:func:`core.ingest.numbers.company_number`).
+COMPANY_NUMBERS: frozenset[tuple[str, str]] = frozenset(
+    {("numbers", "number"), ("calls", "caller_number"), ("complaints", "caller_number")}
+)
 
 #: Column names that betray another format (for a helpful message).
 OTHER_FORMATS = {
@@ -153,6 +158,7 @@ class Canonical:
         t = self.table
         out: dict[str, pl.Series] = {}
         checks: list[tuple[pl.Series, pl.Expr | str]] = []
+        derived: dict[str, pl.Series] | None = None
         for col in t.columns:
             name = col.name
             raw = text(rows, name)
@@ -164,6 +170,13 @@ class Canonical:
             value, bad = _typed(raw, col, mapping.timezone)
             if (t.name, name) in HASHED:
                 value, bad = _customer(raw, key)
+                if t.name == "calls":
+                    derived = _region(raw)
+            if (t.name, name) in COMPANY_NUMBERS:
+                value = numbers.company_series(value)
+            if t.name == "calls" and name in ("callee_province", "callee_carrier"):
+                # A clear customer number gives them where the file has none.
+                value = value.fill_null(derived[name]) if derived is not None else value
             out[name] = value
             if col.primary_key or not col.nullable:
                 checks.append((value.is_null() & raw.is_null(), f"{name} is empty"))
@@ -265,10 +278,18 @@ def _typed(raw: pl.Series, col: sa.Column, tz: str) -> tuple[pl.Series, pl.Serie
     return value.alias(col.name), bad_value(raw, value)
 
 
+def _region(raw: pl.Series) -> dict[str, pl.Series]:
+    """Province and carrier of the clear customer numbers of a column (ids already hashed: none)."""
+    hashed = raw.str.to_lowercase().str.contains(HASHED_ID).fill_null(False)
+    norm, _bad, abroad = numbers.normalise_column(raw.set(hashed, None))
+    province, carrier = numbers.region_series(norm, abroad)
+    return {"callee_province": province, "callee_carrier": carrier}
+
+
 def _customer(raw: pl.Series, key: bytes) -> tuple[pl.Series, pl.Series]:
     """Ids already hashed are kept (lower case); anything else is a number, normalised and hashed."""
     low = raw.str.to_lowercase()
-    hashed = low.str.contains(r"^(?:[0-9a-f]{32}|[0-9a-f]{64})$").fill_null(False)
+    hashed = low.str.contains(HASHED_ID).fill_null(False)
     norm, bad = numbers.normalise_series(raw.set(hashed, None))
     ids = numbers.hash_series(norm, key)
     value = pl.select(pl.when(pl.lit(hashed)).then(pl.lit(low)).otherwise(pl.lit(ids))).to_series()

@@ -119,7 +119,14 @@ FREESWITCH_DEFAULT_15: tuple[str, ...] = (
     "read_codec",
     "write_codec",
 )
-LIMITS = {"call_id": 64, "agent_id": 32, "campaign_id": 32, "caller_number": 32, "callee_province": 16}
+LIMITS = {
+    "call_id": 64,
+    "agent_id": 32,
+    "campaign_id": 32,
+    "caller_number": 32,
+    "callee_province": 16,
+    "callee_carrier": 32,
+}
 
 
 @dataclass(frozen=True)
@@ -191,9 +198,19 @@ def customer_ids(
 ) -> tuple[pl.Series, pl.Series]:
     """``(callee_id, not_a_number)``: the salted hash of each row's customer number (hashed here,
     before anything is stored), and where a number was present but not a phone number."""
+    ids, bad, _province, _carrier = customer_numbers(frame, rule, direction, key)
+    return ids, bad
+
+
+def customer_numbers(
+    frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, key: bytes
+) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+    """``(callee_id, not_a_number, province, carrier)``: :func:`customer_ids` plus the province and
+    carrier of each number, read from the number before it is hashed
+    (:func:`core.ingest.numbers.region_series`)."""
     raw = field_values(frame, rule, direction, "_cust")
     if rule.country_code_column and rule.country_code_column in frame.columns:
-        code = text(frame, rule.country_code_column).str.replace(r"^\+|^00", "")
+        code = _country_codes(text(frame, rule.country_code_column))
         raw = (
             pl.DataFrame({"n": raw, "c": code})
             .select(
@@ -203,8 +220,26 @@ def customer_ids(
             )
             .to_series()
         )
-    norm, bad = numbers.normalise_series(raw, rule.strip_prefixes)
-    return numbers.hash_series(norm, key).alias("callee_id"), bad.alias("bad")
+    norm, bad, abroad = numbers.normalise_column(raw, rule.strip_prefixes)
+    province, carrier = numbers.region_series(norm, abroad)
+    return (
+        numbers.hash_series(norm, key).alias("callee_id"),
+        bad.alias("bad"),
+        province.alias("callee_province"),
+        carrier.alias("callee_carrier"),
+    )
+
+
+def _country_codes(code: pl.Series) -> pl.Series:
+    """A country-code column (VICIdial ``phone_code``) as digits: ``+86``, ``0086``, ``086``,
+    ``８６`` → ``86``; empty stays empty (China)."""
+    distinct = code.drop_nulls().unique()
+    if distinct.len() == 0:
+        return code
+    folded = [numbers.fold_digits(v).strip().lstrip("+").lstrip("0") or None for v in distinct.to_list()]
+    return code.replace_strict(
+        distinct, pl.Series(folded, dtype=pl.String), default=None, return_dtype=pl.String
+    )
 
 
 def too_long(values: pl.Series, name: str) -> tuple[pl.Series, pl.Expr]:
@@ -406,8 +441,16 @@ class CallFormat:
             )
             if not rule.defined:
                 out[name] = pl.Series(name, [None] * rows.height, dtype=pl.Boolean)
-        out["callee_id"], out["_bad_number"] = customer_ids(
+        # The company's number in its one written form; the customer's hashed, its province and
+        # carrier read first (a mapped province column wins where it has a value).
+        out["caller_number"] = numbers.company_series(out["caller_number"])
+        out["callee_id"], out["_bad_number"], province, out["callee_carrier"] = customer_numbers(
             rows, mapping.field("customer_number"), direction, key
+        )
+        out["callee_province"] = (
+            pl.select(pl.coalesce(pl.lit(out["callee_province"]), pl.lit(province)))
+            .to_series()
+            .alias("callee_province")
         )
         return out
 
@@ -645,6 +688,7 @@ class Asterisk(CallFormat):
                 "caller_number": m["caller_number"],
                 "callee_id": m["callee_id"],
                 "callee_province": m["callee_province"],
+                "callee_carrier": m["callee_carrier"],
                 "hangup_by": m["hangup_by"],
                 "recorded": m["recorded"],
                 "robot": m["robot"],
@@ -824,6 +868,7 @@ class FreeSwitch(CallFormat):
                 "caller_number": m["caller_number"],
                 "callee_id": m["callee_id"],
                 "callee_province": m["callee_province"],
+                "callee_carrier": m["callee_carrier"],
                 "hangup_by": m["hangup_by"],
                 "recorded": m["recorded"],
                 "robot": m["robot"],
@@ -933,6 +978,7 @@ class Vicidial(CallFormat):
                 "caller_number": m["caller_number"],
                 "callee_id": m["callee_id"],
                 "callee_province": m["callee_province"],
+                "callee_carrier": m["callee_carrier"],
                 "hangup_by": m["hangup_by"],
                 "recorded": m["recorded"],
                 "robot": m["robot"],

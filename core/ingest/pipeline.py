@@ -40,6 +40,7 @@ from sqlalchemy.engine import Engine
 
 from core.infra import db, schema
 from core.ingest import tables as ingest_tables
+from core.ingest.callers import check_caller_numbers
 from core.ingest.calls import drop_duplicate_legs, finish_calls, fold_legs
 from core.ingest.canonical import Canonical, infer_two_way_voice, table_for
 from core.ingest.common import CALL_FORMATS, FORMATS, IngestError, ProgressFn
@@ -71,6 +72,7 @@ LEG_SCHEMA: dict[str, pl.DataType] = {
     "caller_number": pl.String(),
     "callee_id": pl.String(),
     "callee_province": pl.String(),
+    "callee_carrier": pl.String(),
     "hangup_by": pl.String(),
     "recorded": pl.Boolean(),
     "robot": pl.Boolean(),
@@ -372,7 +374,7 @@ class _Writer:
 
 
 def _ensure_schema(engine: Engine) -> None:
-    problems = db.check_schema(engine)
+    problems = db.upgrade_schema(engine, db.check_schema(engine))
     columns = [p for p in problems if p.column is not None]
     if columns:
         raise db.schema_error(columns)
@@ -444,6 +446,16 @@ def import_files(
             report.files.append(FileReport(plan.path.name, plan.table, plan.source.encoding, note=note))
         key = load_salt(Path(salt_file) if salt_file else None)
         _ensure_schema(engine)
+        check_caller_numbers(
+            [
+                (p.path.name, p.source, p.handler, p.layout)
+                for p in plans
+                if isinstance(p.handler, CallFormat)
+            ],
+            the_mapping,
+            engine,
+            key,
+        )
         rejects = RejectsWriter(rejects_path(files[0], Path(rejects_dir) if rejects_dir else None))
         sink.begin()
         try:

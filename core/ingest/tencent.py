@@ -756,6 +756,7 @@ class TencentCcc(CallFormat):
                 "caller_number": m["caller_number"],
                 "callee_id": m["callee_id"],
                 "callee_province": m["callee_province"],
+                "callee_carrier": m["callee_carrier"],
                 "hangup_by": m["hangup_by"],
                 "recorded": m["recorded"],
                 "robot": m["robot"],

@@ -44,6 +44,7 @@ CALLS_ROWS: list[tuple[Any, ...]] = [
         "system",
         False,
         False,
+        "中国移动",
     ),
     (
         "c2",
@@ -64,8 +65,9 @@ CALLS_ROWS: list[tuple[Any, ...]] = [
         "customer",
         True,
         True,
+        None,
     ),
-    ("c3", "out", datetime(2024, 2, 29, 12, 0, 0), *([None] * 15)),
+    ("c3", "out", datetime(2024, 2, 29, 12, 0, 0), *([None] * 16)),
 ]
 
 CALLS_SCHEMA: dict[str, Any] = {
@@ -87,6 +89,7 @@ CALLS_SCHEMA: dict[str, Any] = {
     "hangup_by": pl.String,
     "recorded": pl.Boolean,
     "robot": pl.Boolean,
+    "callee_carrier": pl.String,
 }
 
 #: Text a CSV or SQL path could mangle: quote, comma, newline, a backslash, the literal \N that
@@ -168,13 +171,13 @@ def test_load_frame_round_trips_doubles(any_engine: sa.Engine) -> None:
 
 
 def test_load_frame_fills_missing_columns_with_null(any_engine: sa.Engine) -> None:
-    """A frame with only the required call columns loads; the 15 others read back as null."""
+    """A frame with only the required call columns loads; the 16 others read back as null."""
     frame = pl.DataFrame(
         {"call_id": ["m1"], "direction": ["in"], "started_at": [datetime(2025, 6, 1, 8, 0, 0)]}
     )
     assert db.load_frame(any_engine, "calls", frame) == 1
     assert _read_all(any_engine, schema.calls) == [
-        ("m1", "in", datetime(2025, 6, 1, 8, 0, 0), *([None] * 15))
+        ("m1", "in", datetime(2025, 6, 1, 8, 0, 0), *([None] * 16))
     ]
 
 
@@ -283,6 +286,20 @@ def test_check_schema_names_a_missing_column(any_engine: sa.Engine) -> None:
     with any_engine.begin() as conn:
         conn.execute(sa.text(f"ALTER TABLE {_quote(any_engine, 'agents')} DROP COLUMN left_on"))
     assert db.check_schema(any_engine) == [SchemaProblem("agents", "left_on")]
+
+
+def test_an_older_database_gets_the_added_column(any_engine: sa.Engine) -> None:
+    """A calls table from before callee_carrier (issue 12): check_schema names the column, the message
+    says an import adds it, upgrade_schema adds it (nothing left) and a call with a carrier loads."""
+    with any_engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {_quote(any_engine, 'calls')} DROP COLUMN callee_carrier"))
+    problems = db.check_schema(any_engine)
+    assert problems == [SchemaProblem("calls", "callee_carrier")]
+    assert "the next import adds them" in db.schema_error(problems).en
+    assert db.upgrade_schema(any_engine, problems) == []
+    assert db.check_schema(any_engine) == []
+    db.load_frame(any_engine, "calls", _frame(CALLS_ROWS[:1], CALLS_SCHEMA))
+    assert _read_all(any_engine, schema.calls) == CALLS_ROWS[:1]
 
 
 def test_check_schema_lists_problems_in_table_order(any_engine: sa.Engine) -> None:

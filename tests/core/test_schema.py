@@ -56,6 +56,9 @@ DOMAIN_COLUMNS: dict[str, list[str]] = {
         "hangup_by",
         "recorded",
         "robot",
+        # Not in DOMAIN.md §4: added by issue 12 (the carrier of the customer's number, read from its
+        # prefix at import), documented in README's import section; last, as ALTER TABLE adds it.
+        "callee_carrier",
     ],
     "complaints": [
         "complaint_id",

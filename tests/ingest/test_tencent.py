@@ -51,6 +51,9 @@ from tests.ingest.conftest import read_calls
 
 T = 1714960800
 COMPANY = "008610000000001"
+#: How it is stored: company numbers in one written form (0086 dropped; the fictitious 100… number
+#: is not one phonenumbers knows, so its digits stay as they are).
+STORED_COMPANY = "10000000001"
 
 RECORDS: list[dict[str, Any]] = [
     {
@@ -383,7 +386,7 @@ def test_response_json_counts_dispositions_and_talk(tmp_path: Path, duck: str, k
     # Customer: Callee outbound, Caller inbound; 0086 dropped before hashing. Company: the other one.
     assert s01["callee_id"] == customer_id("10000000012", key)
     assert by_id["S04"]["callee_id"] == customer_id("10000000015", key)
-    assert {r["caller_number"] for r in by_id.values()} == {COMPANY}
+    assert {r["caller_number"] for r in by_id.values()} == {STORED_COMPANY}
     # Masked (S03) and protected (S05) numbers: stored without a customer id, not rejected.
     assert by_id["S03"]["callee_id"] is None and by_id["S05"]["callee_id"] is None
     # Agents: UserId when StaffNumber is empty; none on an abandoned call or the AI agent's call.
@@ -517,8 +520,28 @@ def test_withheld_numbers_are_kept_and_missing_ones_rejected(tmp_path: Path, duc
     assert (report.inserted, report.rejected) == (2, 1)
     assert _rejects(Path(report.rejects_file)) == {2: "outbound call without a customer number"}
     assert _stored(duck).select("call_id", "callee_id", "caller_number").rows() == [
-        ("P1", None, COMPANY),
-        ("P3", None, COMPANY),
+        ("P1", None, STORED_COMPANY),
+        ("P3", None, STORED_COMPANY),
+    ]
+
+
+def test_callee_province_and_carrier_come_from_the_customer_number(tmp_path: Path, duck: str) -> None:
+    """Tencent's records carry no callee province: it is read from the customer's number before it is
+    hashed (fictitious numbers on real prefixes): outbound to 138-0100-0001 is 北京 / 中国移动, outbound
+    to the Ürümqi landline 0991-2000001 is 新疆 (no carrier for a landline), and an inbound call from
+    138-0100-0001 is also 北京 (the customer is the caller)."""
+    base = {"Time": T, "EndedTimestamp": T + 30, "Duration": 0, "EndStatus": 202}
+    records = [
+        {**base, "SessionId": "G1", "Direction": 1, "Caller": COMPANY, "Callee": "13801000001"},
+        {**base, "SessionId": "G2", "Direction": 1, "Caller": COMPANY, "Callee": "0991-2000001"},
+        {**base, "SessionId": "G3", "Direction": 0, "Caller": "+86 138 0100 0001", "Callee": COMPANY},
+    ]
+    report = _import(duck, write_list(tmp_path / "g.json", records))
+    assert (report.inserted, report.rejected) == (3, 0)
+    assert _stored(duck).select("call_id", "callee_province", "callee_carrier").rows() == [
+        ("G1", "北京", "中国移动"),
+        ("G2", "新疆", None),
+        ("G3", "北京", "中国移动"),
     ]
 
 
