@@ -39,6 +39,7 @@ from __future__ import annotations
 import polars as pl
 
 from core.infra import schema
+from core.ingest.legs import LEG_ORDER
 
 CALL_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.calls.columns)
 
@@ -116,7 +117,7 @@ def _fold_many(legs: pl.DataFrame) -> pl.DataFrame:
     person = answered & pl.col("_bridged")
     # Ties broken by the legs' own content, not by where they were read: the call folded from legs
     # split across two files or imports is the one folded from them all at once.
-    ordered = legs.sort(["_key", "started_at", "_seq", "_leg", "_fp", "_file", "_line"])
+    ordered = legs.sort([*LEG_ORDER, "_file", "_line"])
     folded = ordered.group_by("_key", maintain_order=True).agg(
         pl.col("call_id").first(),
         *[pl.col(c).drop_nulls().first().alias(c) for c in _FIRST_NON_NULL],

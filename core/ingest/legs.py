@@ -76,6 +76,10 @@ FP_COLUMNS: tuple[str, ...] = tuple(
     c for c in LEG_SCHEMA if c not in ("call_id", "_key", "_fp", "_file", "_line")
 )
 
+#: The order of a family's legs (:func:`core.ingest.calls.fold_legs` takes the first's values): by
+#: what they hold, never by where they were read.
+LEG_ORDER: list[str] = ["_key", "started_at", "_seq", "_leg", "_fp"]
+
 #: Leg column → call_legs column, where the names differ.
 _STORED_NAMES = {
     "_key": "call_id",
@@ -108,17 +112,21 @@ def prepared(legs: pl.DataFrame) -> pl.DataFrame:
 
 
 def to_stored(legs: pl.DataFrame, table_columns: list[str]) -> pl.DataFrame:
-    """Kept legs of written calls → ``call_legs`` rows, ``leg_no`` 0, 1 … within each family."""
-    many = legs.select(pl.col("_key").is_duplicated()).to_series()
-    number = (
-        pl.when(pl.lit(many)).then(pl.int_range(pl.len()).over("_key")).otherwise(0)
-        if many.any()
-        else pl.lit(0)
-    )
+    """Kept legs of written calls → ``call_legs`` rows, ``leg_no`` 0, 1 … within each family in
+    :data:`LEG_ORDER` (so the rows do not depend on how the legs were split into files)."""
     source = {v: k for k, v in _STORED_NAMES.items()}
-    return legs.with_columns(number.cast(pl.Int64).alias("leg_no")).select(
-        pl.col(source.get(c, c)).alias(c) for c in table_columns
-    )
+    many = legs.select(pl.col("_key").is_duplicated()).to_series()
+    if many.any():
+        single = legs.filter(~many).with_columns(pl.lit(0, dtype=pl.Int64).alias("leg_no"))
+        numbered = (
+            legs.filter(many)
+            .sort(LEG_ORDER)
+            .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("_key").alias("leg_no"))
+        )
+        legs = pl.concat([single, numbered])
+    else:
+        legs = legs.with_columns(pl.lit(0, dtype=pl.Int64).alias("leg_no"))
+    return legs.select(pl.col(source.get(c, c)).alias(c) for c in table_columns)
 
 
 def from_stored(rows: pl.DataFrame) -> pl.DataFrame:
