@@ -549,7 +549,6 @@ class Asterisk(CallFormat):
                 "_bridged": text(rows, "dstchannel").is_not_null(),
                 "_queue": text(rows, "lastapp").str.to_lowercase().is_in(apps).fill_null(False),
                 "_seq": to_int(text(rows, "sequence")).fill_null(0),
-                "_leg": _asterisk_leg(rows),
                 "_line": rows["_line"],
             }
         )
@@ -584,12 +583,6 @@ def _synthetic_ids(rows: pl.DataFrame) -> pl.Series:
         for parts in zip(*cols, strict=True)
     ]
     return pl.Series("_id", out, dtype=pl.String)
-
-
-def _asterisk_leg(rows: pl.DataFrame) -> pl.Series:
-    """A leg's own identity, beside what the fold reads: uniqueid, channel and dstchannel."""
-    parts = [text(rows, n).fill_null("") for n in ("uniqueid", "channel", "dstchannel")]
-    return pl.select(pl.concat_str([pl.lit(p) for p in parts], separator="|")).to_series().alias("_leg")
 
 
 # --------------------------------------------------------------------------------------------

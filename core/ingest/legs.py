@@ -3,11 +3,15 @@
 **Legs.** A folding format (Asterisk, FreeSWITCH) writes one row per leg; :mod:`core.ingest.calls`
 folds the legs of one family into one call. Every leg of a call written is also kept in the
 importer's table ``call_legs`` (see :mod:`core.ingest.tables`), as the fold reads it: times, the
-leg's talk seconds, disposition, agent, the hashed customer number (never the number itself), and
-its identity (``leg_id``: FreeSWITCH's ``uuid``, Asterisk's ``uniqueid|channel|dstchannel``).
+leg's talk seconds, disposition, agent, the hashed customer number (never the number itself),
+whether it was bridged, its queue application and ``sequence``, and for FreeSWITCH its ``uuid`` and
+``bleg_uuid``.
 
 **Duplicates.** Two legs of one family are the same leg when they are equal in every column the
-fold reads and in their identity (:data:`FP_COLUMNS`): a record exported twice, or imported again.
+fold reads (:data:`FP_COLUMNS`): a record exported twice, or imported again. (Asterisk fields the
+fold does not read, such as ``lastdata`` or the channel names beyond whether the leg was bridged
+and whose agent it was, are not compared: legs that differ only there fold to the same call
+either way, and storing them would slow every import.)
 The comparison runs on values, hashed within one process (:func:`fingerprint`); stored legs are
 hashed again when read back, so no hash is ever stored (a library's hash may change between
 versions).

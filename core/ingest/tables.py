@@ -54,7 +54,7 @@ call_legs = sa.Table(
     metadata,
     sa.Column("call_id", sa.String(64), primary_key=True, comment="the call the leg was folded into"),
     sa.Column("leg_no", sa.Integer, primary_key=True, autoincrement=False, comment="0, 1 … in fold order"),
-    sa.Column("leg_id", sa.String(255), comment="FreeSWITCH uuid; Asterisk uniqueid|channel|dstchannel"),
+    sa.Column("leg_id", sa.String(64), comment="FreeSWITCH uuid (Asterisk: empty)"),
     sa.Column("link_id", sa.String(64), comment="FreeSWITCH bleg_uuid: the B-leg this leg was bridged to"),
     sa.Column("direction", sa.String(8)),
     sa.Column("started_at", sa.DateTime),
