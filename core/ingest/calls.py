@@ -8,7 +8,8 @@ stored legs of a call that gets new ones in a later import.
 several CDR rows ("legs") sharing a ``linkedid`` (or, on systems before Asterisk 1.8, a
 ``uniqueid``). They become one call, ``call_id`` = that id:
 
-* legs identical in every field are one leg counted twice (a duplicate, not a fork);
+* legs equal in every column the fold reads are one leg counted twice (a duplicate, not a fork;
+  see :mod:`core.ingest.legs`);
 * ``started_at`` is the earliest start, ``ended_at`` the latest end, direction, campaign, numbers
   and customer come from the first leg (earliest start, then ``sequence``, then the leg's own
   ``uniqueid|channel|dstchannel`` and content: never the file order, so that a call whose legs came
