@@ -1,12 +1,19 @@
 """From source rows to canonical calls: folding fork rows, filling derived values, inferring two-way voice.
 
+FreeSWITCH legs are folded the same way, by the A-leg's uuid (the families are found, also across
+files and imports, and the A-leg made the bridged leg, in :mod:`core.ingest.legs`), as are the
+stored legs of a call that gets new ones in a later import.
+
 **Folding** (Asterisk). A call that rang several phones, was queued, transferred or forked leaves
 several CDR rows ("legs") sharing a ``linkedid`` (or, on systems before Asterisk 1.8, a
 ``uniqueid``). They become one call, ``call_id`` = that id:
 
-* legs identical in every field are one leg counted twice (a duplicate, not a fork);
+* legs equal in every column the fold reads are one leg counted twice (a duplicate, not a fork;
+  see :mod:`core.ingest.legs`);
 * ``started_at`` is the earliest start, ``ended_at`` the latest end, direction, campaign, numbers
-  and customer come from the first leg (earliest start, then ``sequence``, then file order);
+  and customer come from the first leg (earliest start, then ``sequence``, then the leg's own
+  ``uniqueid|channel|dstchannel`` and content: never the file order, so that a call whose legs came
+  in two files or two imports is the call folded from all of them at once);
 * a leg is *taken by a person* when it was answered and bridged to another channel
   (``dstchannel`` set). ``answered_at`` is the first such answer, ``talk_seconds`` the sum of those
   legs' ``billsec`` (capped at ``ended_at - answered_at``) and the agent is that of the first such
@@ -33,6 +40,7 @@ from __future__ import annotations
 import polars as pl
 
 from core.infra import schema
+from core.ingest.legs import LEG_ORDER
 
 CALL_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.calls.columns)
 
@@ -109,7 +117,9 @@ _FIRST_NON_NULL: tuple[str, ...] = (
 def _fold_many(legs: pl.DataFrame) -> pl.DataFrame:
     answered = pl.col("disposition") == "answered"
     person = answered & pl.col("_bridged")
-    ordered = legs.sort(["_key", "started_at", "_seq", "_file", "_line"])
+    # Ties broken by the legs' own content, not by where they were read: the call folded from legs
+    # split across two files or imports is the one folded from them all at once.
+    ordered = legs.sort([*LEG_ORDER, "_file", "_line"])
     folded = ordered.group_by("_key", maintain_order=True).agg(
         pl.col("call_id").first(),
         *[pl.col(c).drop_nulls().first().alias(c) for c in _FIRST_NON_NULL],
@@ -141,7 +151,9 @@ def _fold_many(legs: pl.DataFrame) -> pl.DataFrame:
 
 
 def drop_duplicate_legs(legs: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Legs with identical source fields (``_fp``) kept once; returns the rest and how many went."""
+    """Legs equal in every compared column (``_fp``, see :data:`core.ingest.legs.FP_COLUMNS`) kept
+    once, the first read (stored legs, ``_file`` -1, before this import's); returns the rest and
+    how many went."""
     kept = legs.sort(["_file", "_line"]).unique(subset=["_key", "_fp"], keep="first", maintain_order=True)
     return kept, legs.height - kept.height
 

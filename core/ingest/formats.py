@@ -301,11 +301,6 @@ def time_text(frame: pl.DataFrame, name: str) -> pl.Series:
     return s.set(s.str.starts_with("0000-00-00").fill_null(False), None)
 
 
-def _fingerprint(frame: pl.DataFrame, names: list[str]) -> pl.Series:
-    """A hash of a row's source fields: identical rows (a record exported twice) share it."""
-    return frame.select([n for n in names if n in frame.columns]).hash_rows().alias("_fp")
-
-
 def _sniff_rows(
     source: Source,
     check: Callable[[list[str]], bool],
@@ -697,7 +692,6 @@ class Asterisk(CallFormat):
                 "_bridged": text(rows, "dstchannel").is_not_null(),
                 "_queue": text(rows, "lastapp").str.to_lowercase().is_in(apps).fill_null(False),
                 "_seq": to_int(text(rows, "sequence")).fill_null(0),
-                "_fp": _fingerprint(rows, layout.names),
                 "_line": rows["_line"],
             }
         )
@@ -744,12 +738,30 @@ def _refuse_cdr_custom(source: Source, sample: list[tuple[int, list[str]]]) -> N
         )
 
 
+#: What tells two Asterisk calls apart when the export has neither linkedid nor uniqueid: the
+#: calling channel, when it started (``start``, or ``calldate`` in a cdr export without it), who
+#: called whom, where and on whose account. Not the answer, end or destination channel, which
+#: differ between the forks of one call (a ring group's legs share all of these and fold).
+SYNTHETIC_ID_FIELDS: tuple[str, ...] = (
+    "channel",
+    "start",
+    "calldate",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "accountcode",
+)
+
+
 def _synthetic_ids(rows: pl.DataFrame) -> pl.Series:
-    """An id for CDRs without uniqueid (Master.csv with 16 fields): a digest of channel, start and
-    destination, the same on every import of the same row."""
-    cols = [text(rows, n).fill_null("").to_list() for n in ("channel", "start", "dst")]
+    """An id for CDRs without linkedid and uniqueid (Master.csv with 16 fields, a cdr export
+    without them): a digest of :data:`SYNTHETIC_ID_FIELDS`, the same on every import of the same
+    row. The call's own time is in it, so a channel name Asterisk reuses after a restart
+    (``PJSIP/trunk-00000000`` on two days) does not make two calls one."""
+    cols = [text(rows, n).fill_null("").to_list() for n in SYNTHETIC_ID_FIELDS]
     out = [
-        "ast-" + hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:24]
+        "ast-" + hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
         for parts in zip(*cols, strict=True)
     ]
     return pl.Series("_id", out, dtype=pl.String)
@@ -761,10 +773,13 @@ def _synthetic_ids(rows: pl.DataFrame) -> pl.Series:
 
 
 class FreeSwitch(CallFormat):
-    """FreeSWITCH ``mod_cdr_csv`` (no header), the default template, one row per call (``legs=a``)."""
+    """FreeSWITCH ``mod_cdr_csv`` (no header), the default template: one row per leg (``legs="a"``:
+    A-legs only; ``"ab"``: A-legs and B-legs), folded into calls by ``uuid``/``bleg_uuid`` (see
+    :mod:`core.ingest.legs`)."""
 
     name = "freeswitch"
     has_header = False
+    folds = True
     needed = ("start_stamp", "end_stamp", "duration", "billsec", "hangup_cause", "uuid")
 
     def layout(self, source: Source, mapping: Mapping) -> Layout:
@@ -854,14 +869,21 @@ class FreeSwitch(CallFormat):
         checks += self.common_checks(rows, m, mapping)
         checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
-        calls = pl.DataFrame(
+        none = pl.Series([None] * rows.height, dtype=pl.Boolean)
+        # Legs, keyed by their own uuid for now: the family (the A-leg's uuid) is known once every
+        # file has been read (core.ingest.legs.link_families). The bridged leg and the order are
+        # set at the fold (freeswitch_roles).
+        legs = pl.DataFrame(
             {
                 "call_id": call_id,
+                "_key": call_id,
                 "direction": m["direction"],
                 "started_at": start,
                 "answered_at": answer,
                 "ended_at": end,
-                "_talk": billsec,
+                "_talk": pl.select(
+                    pl.when(pl.lit(disposition) == "answered").then(pl.lit(billsec)).otherwise(0)
+                ).to_series(),
                 "disposition": disposition,
                 "agent_id": m["agent_id"],
                 "campaign_id": m["campaign_id"],
@@ -872,11 +894,17 @@ class FreeSwitch(CallFormat):
                 "hangup_by": m["hangup_by"],
                 "recorded": m["recorded"],
                 "robot": m["robot"],
-                "two_way_voice": pl.Series([None] * rows.height, dtype=pl.Boolean),
+                "wrap_seconds": pl.Series([None] * rows.height, dtype=pl.Int64),
+                "two_way_voice": none,
+                "_bridged": pl.Series([False] * rows.height, dtype=pl.Boolean),
+                "_queue": pl.Series([False] * rows.height, dtype=pl.Boolean),
+                "_seq": pl.Series([0] * rows.height, dtype=pl.Int64),
+                "_leg": uuid,
+                "_link": text(rows, "bleg_uuid"),
                 "_line": rows["_line"],
             }
         )
-        ok, rejects = split_rejects(rows, reason, calls, layout.names)
+        ok, rejects = split_rejects(rows, reason, legs, layout.names)
         return Converted(ok, rejects)
 
 

@@ -11,9 +11,12 @@ Order of work (each step can stop the import; nothing is written before step 4):
 5. the counts are checked to balance (``read = inserted + merged + duplicates + rejected``), the
    import is logged, and only then committed.
 
-Asterisk legs are first sorted into partitions by family (hash of ``linkedid``/``uniqueid``) in
-temporary Arrow files, so that each family is folded whole however far apart its rows are, with
-memory bounded by the partition size (about ``chunk_rows`` legs each).
+Asterisk and FreeSWITCH legs are first sorted into partitions by family (hash of
+``linkedid``/``uniqueid``; FreeSWITCH: of the A-leg's uuid, found once every file has been read,
+see :mod:`core.ingest.legs`) in temporary Arrow files, so that each family is folded whole however
+far apart its rows are, with memory bounded by the partition size (about ``chunk_rows`` legs each).
+A family that already has stored legs (``call_legs``: the call came in an earlier import) is folded
+with them and its stored call replaced (:meth:`_Writer.replace_calls`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ from core.ingest.calls import drop_duplicate_legs, finish_calls, fold_legs
 from core.ingest.canonical import Canonical, infer_two_way_voice, table_for
 from core.ingest.common import CALL_FORMATS, FORMATS, IngestError, ProgressFn
 from core.ingest.formats import CallFormat, Converted, Layout, call_format
+from core.ingest.legs import (
+    LEG_SCHEMA,
+    freeswitch_roles,
+    from_stored,
+    link_families,
+    prepared,
+    to_stored,
+)
 from core.ingest.mapping import Mapping, load_mapping
 from core.ingest.numbers import load_salt
 from core.ingest.readers import Batch, ExcelSource, Source, open_source
@@ -57,34 +68,6 @@ DEFAULT_CHUNK_ROWS = 50_000
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 MAX_PARTITIONS = 256
 TWO_WAY_RULE = "answered and talk_seconds >= {n}"
-
-LEG_SCHEMA: dict[str, pl.DataType] = {
-    "call_id": pl.String(),
-    "_key": pl.String(),
-    "direction": pl.String(),
-    "started_at": pl.Datetime("us"),
-    "answered_at": pl.Datetime("us"),
-    "ended_at": pl.Datetime("us"),
-    "_talk": pl.Int64(),
-    "disposition": pl.String(),
-    "agent_id": pl.String(),
-    "campaign_id": pl.String(),
-    "caller_number": pl.String(),
-    "callee_id": pl.String(),
-    "callee_province": pl.String(),
-    "callee_carrier": pl.String(),
-    "hangup_by": pl.String(),
-    "recorded": pl.Boolean(),
-    "robot": pl.Boolean(),
-    "wrap_seconds": pl.Int64(),
-    "two_way_voice": pl.Boolean(),
-    "_bridged": pl.Boolean(),
-    "_queue": pl.Boolean(),
-    "_seq": pl.Int64(),
-    "_fp": pl.UInt64(),
-    "_file": pl.Int64(),
-    "_line": pl.Int64(),
-}
 
 
 @dataclass
@@ -104,8 +87,10 @@ class ImportReport:
     """What an import did. ``read = inserted + merged + duplicates + rejected`` always holds.
 
     * ``read`` — records in the files (blank lines are not records);
-    * ``inserted`` — rows added to the database;
-    * ``merged`` — Asterisk fork rows folded into another row's call;
+    * ``inserted`` — rows added to the database (calls: new calls; a stored call replaced because
+      it got new legs is not inserted);
+    * ``merged`` — Asterisk and FreeSWITCH legs folded into another leg's call, in this import or
+      into a call stored by an earlier one (then that call is replaced by the call of all its legs);
     * ``duplicates`` — rows already in the database, or repeated within the import;
     * ``rejected`` — rows written to the rejects file, with their reasons;
     * ``inferred_two_way_voice`` — inserted calls whose two-way voice was inferred;
@@ -357,15 +342,40 @@ class _Writer:
             self.report.count(table.name, "duplicates", rows.height - new.height)
         return new
 
-    def put_calls(self, calls: pl.DataFrame, *, staged: bool = True) -> None:
+    def put_calls(self, calls: pl.DataFrame, *, staged: bool = True) -> pl.DataFrame:
+        """Write the calls whose id is new (and their inference marks); return them."""
         new = self.put(schema.calls, calls, staged=staged)
-        marks = new.filter(pl.col("_tw_inferred")).select(
-            pl.col("call_id"), pl.lit("two_way_voice").alias("field"), pl.lit(self.rule).alias("rule")
-        )
+        marks = self._marks(new)
         if marks.height:
             # Marks belong to calls new to the database, so none of them was written before.
             self.put(ingest_tables.call_inferences, marks, counted=False, staged=False)
             self.report.inferred_two_way_voice += marks.height
+        return new
+
+    def _marks(self, calls: pl.DataFrame) -> pl.DataFrame:
+        return calls.filter(pl.col("_tw_inferred")).select(
+            pl.col("call_id"), pl.lit("two_way_voice").alias("field"), pl.lit(self.rule).alias("rule")
+        )
+
+    def put_legs(self, legs: pl.DataFrame, calls: pl.DataFrame, written: pl.DataFrame) -> None:
+        """Keep the legs of the calls written (``written`` of ``calls``): a call that was already
+        stored without legs (imported before ``call_legs`` existed) keeps none."""
+        if written.height < calls.height:
+            legs = legs.filter(pl.col("_key").is_in(written["call_id"].implode()))
+        table = ingest_tables.call_legs
+        self.sink.write(table, to_stored(legs, [c.name for c in table.columns]))
+
+    def replace_calls(self, calls: pl.DataFrame, legs: pl.DataFrame, stored_ids: pl.Series) -> None:
+        """Replace stored calls (``stored_ids``, and any stored call with a new call's id) by
+        ``calls``, folded from their stored and new ``legs``: the calls rows, their marks and their
+        legs. Counted by the caller (their new legs as merged)."""
+        ids = pl.concat([stored_ids.cast(pl.String), calls["call_id"].cast(pl.String)]).unique()
+        for table in (schema.calls, ingest_tables.call_inferences, ingest_tables.call_legs):
+            self.sink.delete(table, "call_id", ids)
+        self.sink.write(schema.calls, calls.select([c.name for c in schema.calls.columns]))
+        self.sink.write(ingest_tables.call_inferences, self._marks(calls))
+        table = ingest_tables.call_legs
+        self.sink.write(table, to_stored(legs, [c.name for c in table.columns]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,6 +508,19 @@ def _quiet_rollback(sink: Sink) -> None:
         sink.rollback()
 
 
+@dataclass
+class _Folded:
+    """One partition folded: counts, new calls (with their legs), and stored calls re-folded."""
+
+    duplicates: int
+    merged: int
+    calls: pl.DataFrame
+    legs: pl.DataFrame
+    replaced: pl.DataFrame | None = None
+    replaced_legs: pl.DataFrame | None = None
+    stored_ids: pl.Series | None = None
+
+
 def _run(
     plans: list[_Plan],
     fmt: str,
@@ -510,10 +533,12 @@ def _run(
     say: ProgressFn,
 ) -> None:
     writer = _Writer(sink, report, mapping)
-    folds = fmt in ("asterisk", "asterisk-csv")
+    folds = fmt in FOLDING_FORMATS
+    freeswitch = fmt == "freeswitch"
     total = sum(p.source.size for p in plans) or 1
     share = 0.8 if folds else 0.97
     spill = _Spill(_partitions(plans, chunk_rows)) if folds else None
+    nodes: list[pl.DataFrame] = []  # FreeSWITCH: every leg's uuid, bleg_uuid and start
     done = 0
     try:
         for plan in plans:
@@ -521,7 +546,7 @@ def _run(
             if plan.layout is None:
                 done += plan.source.size
                 continue
-            prepare = functools.partial(_split, spill, plan.index) if spill is not None else None
+            prepare = functools.partial(_split, spill, plan.index, freeswitch) if spill is not None else None
             for batch, converted, parts in _converted(plan, mapping, key, chunk_rows, prepare):
                 fr.read += batch.read
                 fr.rejected += batch.bad.height + converted.rejects.height
@@ -530,7 +555,9 @@ def _run(
                 rejects.add(plan.path.name, pl.concat([batch.bad, converted.rejects]).sort("_line"))
                 rows = converted.rows if spill is not None else _with_file(converted.rows, plan.index)
                 if spill is not None:
-                    spill.write(parts)
+                    spill.write(parts[0])
+                    if parts[1] is not None:
+                        nodes.append(parts[1])
                 elif fmt in CALL_FORMATS:
                     writer.put_calls(finish_calls(rows, mapping.min_talk_seconds))
                 elif plan.table == "calls":
@@ -544,31 +571,175 @@ def _run(
                 say(f"{plan.path.name}: {fr.read:,} 行 / rows", share * min(1.0, fraction))
             done += plan.source.size
         if spill is not None:
-            n = spill.n
-
-            def fold(legs: pl.DataFrame) -> tuple[int, int, pl.DataFrame]:
-                kept, repeated = drop_duplicate_legs(legs)
-                calls = fold_legs(kept)
-                finished = finish_calls(calls.drop("_legs"), mapping.min_talk_seconds)
-                return repeated, kept.height - calls.height, finished
-
-            for k, (repeated, merged, calls) in enumerate(_in_threads(fold, spill.parts()), start=1):
-                report.count("calls", "duplicates", repeated)
-                report.count("calls", "merged", merged)
-                # Partitions split families by key: no call of this one was written by another.
-                writer.put_calls(calls, staged=False)
-                say(f"合并分叉记录 / folding forks {k}/{n}", share + (0.97 - share) * k / n)
+            # Asked before anything is written to it: legs stored by earlier imports, or none.
+            stored_before = not sink.was_empty(ingest_tables.call_legs)
+            remap: pl.DataFrame | None = None  # FreeSWITCH: stored call_id → the family's key now
+            if freeswitch:
+                spill, remap = _freeswitch_families(spill, nodes, sink, mapping, stored_before)
+                nodes.clear()
+            _fold_spill(spill, writer, sink, report, mapping, stored_before, remap, freeswitch, say, share)
     finally:
         if spill is not None:
             spill.close()
+
+
+FOLDING_FORMATS: tuple[str, ...] = ("asterisk", "asterisk-csv", "freeswitch")
+_NODE_COLUMNS = ["call_id", "leg_id", "link_id", "started_at"]
+
+
+def _freeswitch_families(
+    spill: _Spill, nodes: list[pl.DataFrame], sink: Sink, mapping: Mapping, stored_before: bool
+) -> tuple[_Spill, pl.DataFrame]:
+    """This import's FreeSWITCH legs keyed by their family (the A-leg's uuid), partitioned again
+    by it; and, for stored calls of those families, stored call_id → the family's key."""
+    new = pl.concat(nodes) if nodes else pl.DataFrame(schema={k: LEG_SCHEMA[k] for k in _NODE_LEG})
+    table = ingest_tables.call_legs
+    stored = pl.DataFrame(
+        schema={
+            "call_id": pl.String,
+            "leg_id": pl.String,
+            "link_id": pl.String,
+            "started_at": pl.Datetime("us"),
+        }
+    )
+    if stored_before and new.height:
+        hit = pl.concat(
+            [
+                sink.lookup(table, "leg_id", pl.concat([new["_leg"], new["_link"]]), ["call_id"]),
+                sink.lookup(table, "link_id", new["_leg"], ["call_id"]),
+            ],
+            how="vertical_relaxed",
+        )
+        if hit.height:
+            stored = sink.lookup(table, "call_id", hit["call_id"].cast(pl.String), _NODE_COLUMNS)
+    stored = stored.select(
+        pl.col("call_id").cast(pl.String),
+        pl.col("leg_id").cast(pl.String),
+        pl.col("link_id").cast(pl.String),
+        _naive(stored, "started_at"),
+    )
+    roots = link_families(new, stored)
+    prefix = mapping.call_id_prefix
+    keyed = roots.select("_leg", (pl.lit(prefix) + pl.col("_root")).alias("_family"))
+    remap = (
+        stored.join(keyed, left_on="leg_id", right_on="_leg")
+        .select("call_id", pl.col("_family").alias("_key"))
+        .unique()
+    )
+    if keyed.height == 0:
+        return spill, remap
+    rekeyed = _Spill(spill.n)
+    try:
+        for legs in spill.parts():
+            legs = (
+                legs.join(keyed, on="_leg", how="left")
+                .with_columns(pl.coalesce("_family", "_key").alias("_key"))
+                .with_columns(pl.col("_key").alias("call_id"))
+                .drop("_family")
+            )
+            rekeyed.write(rekeyed.split(legs))
+    except BaseException:
+        rekeyed.close()
+        raise
+    spill.close()
+    return rekeyed, remap
+
+
+_NODE_LEG = ("_leg", "_link", "started_at")
+
+
+def _naive(frame: pl.DataFrame, name: str) -> pl.Expr:
+    col = pl.col(name)
+    dtype = frame.schema.get(name)
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        col = col.dt.replace_time_zone(None)
+    return col.cast(pl.Datetime("us"), strict=False).alias(name)
+
+
+def _fold_spill(
+    spill: _Spill,
+    writer: _Writer,
+    sink: Sink,
+    report: ImportReport,
+    mapping: Mapping,
+    stored_before: bool,
+    remap: pl.DataFrame | None,
+    freeswitch: bool,
+    say: ProgressFn,
+    share: float,
+) -> None:
+    n = spill.n
+    table = ingest_tables.call_legs
+    columns = [c.name for c in table.columns]
+    prefix = mapping.call_id_prefix
+
+    def stored_of(legs: pl.DataFrame) -> pl.DataFrame | None:
+        """The stored legs of the partition's families (their ``call_id`` the stored call's, their
+        ``_key`` the family's now); read in this thread, which owns the connection."""
+        if not stored_before:
+            return None
+        keys = legs["_key"].unique()
+        ids = keys
+        if remap is not None and remap.height:
+            ids = pl.concat([keys, remap.filter(pl.col("_key").is_in(keys.implode()))["call_id"]])
+        stored = from_stored(sink.lookup(table, "call_id", ids, columns))
+        if remap is not None and remap.height and stored.height:
+            stored = (
+                stored.join(remap.rename({"_key": "_family"}), on="call_id", how="left")
+                .with_columns(pl.coalesce("_family", "_key").alias("_key"))
+                .drop("_family")
+            )
+        return stored
+
+    def fold_calls(legs: pl.DataFrame) -> pl.DataFrame:
+        calls = fold_legs(freeswitch_roles(legs, prefix) if freeswitch else legs)
+        return finish_calls(calls.drop("_legs"), mapping.min_talk_seconds)
+
+    def fold(item: tuple[pl.DataFrame, pl.DataFrame | None]) -> _Folded:
+        legs, stored = item
+        out = _Folded(0, 0, pl.DataFrame(), pl.DataFrame())
+        if stored is not None and stored.height:
+            touched = legs.filter(pl.col("_key").is_in(stored["_key"].unique().implode()))
+            legs = legs.filter(~pl.col("_key").is_in(stored["_key"].unique().implode()))
+            kept, _repeated = drop_duplicate_legs(
+                pl.concat([stored.with_columns(pl.col("_key").alias("call_id")), touched])
+            )
+            fresh = kept.filter(pl.col("_file") >= 0)
+            out.duplicates += touched.height - fresh.height
+            out.merged += fresh.height
+            changed = fresh["_key"].unique().implode()
+            if fresh.height:
+                replaced_legs = kept.filter(pl.col("_key").is_in(changed))
+                out.replaced = fold_calls(replaced_legs)
+                out.replaced_legs = replaced_legs
+                out.stored_ids = stored.filter(pl.col("_key").is_in(changed))["call_id"].unique()
+        kept, repeated = drop_duplicate_legs(legs)
+        out.calls = fold_calls(kept)
+        out.legs = kept
+        out.duplicates += repeated
+        out.merged += kept.height - out.calls.height
+        return out
+
+    items = ((legs, stored_of(legs)) for legs in spill.parts())
+    for k, folded in enumerate(_in_threads(fold, items), start=1):
+        report.count("calls", "duplicates", folded.duplicates)
+        report.count("calls", "merged", folded.merged)
+        # Partitions split families by key: no call of this one was written by another.
+        written = writer.put_calls(folded.calls, staged=False)
+        writer.put_legs(folded.legs, folded.calls, written)
+        if folded.replaced is not None and folded.replaced_legs is not None and folded.stored_ids is not None:
+            writer.replace_calls(folded.replaced, folded.replaced_legs, folded.stored_ids)
+        say(f"合并分叉记录 / folding forks {k}/{n}", share + (0.97 - share) * k / n)
 
 
 def _with_file(rows: pl.DataFrame, index: int) -> pl.DataFrame:
     return rows.with_columns(pl.lit(index, dtype=pl.Int64).alias("_file"))
 
 
-def _split(spill: _Spill, index: int, converted: Converted) -> dict[int, Any]:
-    return spill.split(_with_file(converted.rows, index))
+def _split(spill: _Spill, index: int, freeswitch: bool, converted: Converted) -> tuple[dict[int, Any], Any]:
+    """A chunk's legs (typed and fingerprinted) cut into partitions; FreeSWITCH: and the links."""
+    legs = prepared(_with_file(converted.rows, index))
+    return spill.split(legs), legs.select(_NODE_LEG) if freeswitch else None
 
 
 def _in_threads(fn: Callable[[Any], Any], items: Iterator[Any]) -> Iterator[Any]:

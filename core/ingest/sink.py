@@ -21,6 +21,12 @@
 Staging tables a crashed import left behind on ClickHouse are dropped by the next import once
 they are a day old. Duplicates are found against what is stored, and against what this import
 has written so far (the same transaction, or the staging tables), by primary key.
+
+**Replacing stored rows** (a call that got new legs, see :mod:`core.ingest.legs`): :meth:`Sink.delete`
+removes the stored rows in the same transaction on SQLite, PostgreSQL and MariaDB. DuckDB and
+ClickHouse keep the keys and delete at commit, before the new rows go in: DuckDB in the same final
+transaction; ClickHouse with a lightweight ``DELETE FROM`` per table before the attach steps (a
+reader may see the replaced calls missing until their new rows are attached a moment later).
 """
 
 from __future__ import annotations
@@ -92,6 +98,7 @@ class Sink:
         self.files: dict[str, list[Path]] = {}  # DuckDB: table name → staged Parquet files, in order
         self.folder: tempfile.TemporaryDirectory[str] | None = None
         self.empty_tables: dict[str, bool] = {}  # staging dialects: table name → empty at start
+        self.deletes: dict[str, tuple[str, list[pl.DataFrame]]] = {}  # staging: table → (column, keys)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -124,6 +131,7 @@ class Sink:
             self.conn.commit()
         if self.dialect == "duckdb":
             with self._memory_limits() as limit_for, self.conn.begin():
+                self._apply_deletes()
                 for table, files in self.files.items():
                     listed = ", ".join(f"'{f}'" for f in files)
                     limit_for(table)
@@ -134,6 +142,7 @@ class Sink:
                     )
             self._drop_files()
         else:
+            self._apply_deletes()
             for table, staging in self.staged.items():
                 self.conn.execute(
                     sa.text(f"ALTER TABLE `{table}` ATTACH PARTITION tuple() FROM `{staging.name}`")
@@ -193,6 +202,7 @@ class Sink:
         if self.conn.in_transaction():
             self.conn.rollback()
         self._drop_files()
+        self.deletes.clear()
         for staging in self.staged.values():
             self.conn.execute(sa.text(f"DROP TABLE IF EXISTS {self._q(staging.name)}"))
         self.staged.clear()
@@ -309,6 +319,87 @@ class Sink:
         out = pl.from_arrow(result)
         assert isinstance(out, pl.DataFrame)
         return _like(out, keys)
+
+    def was_empty(self, table: sa.Table) -> bool:
+        """Whether ``table`` held no row before this import (ask before writing to it)."""
+        return self._empty(table)
+
+    def lookup(self, table: sa.Table, column: str, values: pl.Series, columns: list[str]) -> pl.DataFrame:
+        """``columns`` of the rows of ``table`` stored before this import whose ``column`` is one of
+        ``values`` (rows this import wrote are not asked for: callers look up keys no earlier part
+        of the import can have written)."""
+        assert self.conn is not None
+        values = values.drop_nulls().unique()
+        schema = {c: _polars_type(table.c[c]) for c in columns}
+        if values.len() == 0 or self._empty(table):
+            return pl.DataFrame(schema=schema)
+        if self.dialect == "duckdb":
+            raw: Any = self.conn.connection.driver_connection
+            raw.register("_import_values", pl.DataFrame({"v": values}).to_arrow())
+            try:
+                cols = ", ".join(f'"{c}"' for c in columns)
+                result = raw.sql(
+                    f'SELECT {cols} FROM "{table.name}" WHERE "{column}" IN (SELECT v FROM _import_values)'
+                ).to_arrow_table()
+            finally:
+                raw.unregister("_import_values")
+            out = pl.from_arrow(result)
+            assert isinstance(out, pl.DataFrame)
+            return out
+        found: list[pl.DataFrame] = []
+        batch = 900 if self.dialect == "sqlite" else LOOKUP_BATCH
+        listed = values.to_list()
+        for start in range(0, len(listed), batch):
+            query = sa.select(*[table.c[c] for c in columns]).where(
+                table.c[column].in_(listed[start : start + batch])
+            )
+            rows = self.conn.execute(query).fetchall()
+            if rows:
+                found.append(
+                    pl.DataFrame(
+                        [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
+                    )
+                )
+        if not found:
+            return pl.DataFrame(schema=schema)
+        return pl.concat(found, how="vertical_relaxed")
+
+    def delete(self, table: sa.Table, column: str, values: pl.Series) -> None:
+        """Delete the stored rows of ``table`` whose ``column`` is one of ``values``, as part of this
+        import (see the module docstring: at once in the transaction, or at commit)."""
+        assert self.conn is not None
+        values = values.drop_nulls().unique()
+        if values.len() == 0:
+            return
+        if self.staging:
+            kept = self.deletes.setdefault(table.name, (column, []))
+            kept[1].append(pl.DataFrame({"v": values.cast(pl.String)}))
+            return
+        listed = values.to_list()
+        batch = 900 if self.dialect == "sqlite" else LOOKUP_BATCH
+        for start in range(0, len(listed), batch):
+            self.conn.execute(sa.delete(table).where(table.c[column].in_(listed[start : start + batch])))
+
+    def _apply_deletes(self) -> None:
+        """The deletes kept by :meth:`delete`, on a staging dialect, before the new rows go in."""
+        assert self.conn is not None
+        for name, (column, frames) in self.deletes.items():
+            keys = pl.concat(frames).unique()
+            if self.dialect == "duckdb":
+                raw: Any = self.conn.connection.driver_connection
+                raw.register("_import_deletes", keys.to_arrow())
+                try:
+                    raw.execute(f'DELETE FROM "{name}" WHERE "{column}" IN (SELECT v FROM _import_deletes)')
+                finally:
+                    raw.unregister("_import_deletes")
+                continue
+            holder = f"{self.prefix}deletes"
+            self.conn.execute(sa.text(f"CREATE TABLE `{holder}` (v String) ENGINE = Memory"))
+            client: Any = self.conn.connection.driver_connection
+            client.client.insert_arrow(holder, keys.to_arrow())
+            self.conn.execute(sa.text(f"DELETE FROM `{name}` WHERE `{column}` IN (SELECT v FROM `{holder}`)"))
+            self.conn.execute(sa.text(f"DROP TABLE IF EXISTS `{holder}`"))
+        self.deletes.clear()
 
     def write(self, table: sa.Table, frame: pl.DataFrame) -> int:
         """Append ``frame`` (the table's columns) to ``table``, or to its staging table."""

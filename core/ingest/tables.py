@@ -3,6 +3,10 @@
 * ``call_inferences`` — one row per call and value that was inferred, not read from the source
   (today: ``two_way_voice`` for formats without such a flag). The data-quality view counts them.
 * ``import_log`` — one row per imported file: when, which format, and the counts of its report.
+* ``call_legs`` — the legs (source rows) each call of a folding format (Asterisk, FreeSWITCH) was
+  folded from, as the fold reads them (customer numbers already hashed), so that legs of one call
+  arriving in a later import are folded together with the stored ones and the call replaced (see
+  :mod:`core.ingest.legs`).
 
 They are created by the first import (a database built by ``demo`` alone has neither, and every
 reader treats a missing table as empty). They are kept out of ``core.infra.schema.TABLES`` so that the
@@ -45,7 +49,38 @@ import_log = sa.Table(
     sa.Column("duplicates", sa.Integer, comment="whole import: rows already present"),
 )
 
-TABLES: tuple[sa.Table, ...] = (call_inferences, import_log)
+call_legs = sa.Table(
+    "call_legs",
+    metadata,
+    sa.Column("call_id", sa.String(64), primary_key=True, comment="the call the leg was folded into"),
+    sa.Column("leg_no", sa.Integer, primary_key=True, autoincrement=False, comment="0, 1 … in fold order"),
+    sa.Column("leg_id", sa.String(64), comment="FreeSWITCH uuid (Asterisk: empty)"),
+    sa.Column("link_id", sa.String(64), comment="FreeSWITCH bleg_uuid: the B-leg this leg was bridged to"),
+    sa.Column("direction", sa.String(8)),
+    sa.Column("started_at", sa.DateTime),
+    sa.Column("answered_at", sa.DateTime),
+    sa.Column("ended_at", sa.DateTime),
+    sa.Column("talk_seconds", sa.Integer, comment="the leg's billsec when it was answered, else 0"),
+    sa.Column("disposition", sa.String(16)),
+    sa.Column("agent_id", sa.String(32)),
+    sa.Column("campaign_id", sa.String(32)),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_id", sa.String(64), comment="salted hash, as in calls"),
+    sa.Column("callee_province", sa.String(16)),
+    sa.Column("callee_carrier", sa.String(32)),
+    sa.Column("hangup_by", sa.String(16)),
+    sa.Column("recorded", sa.Boolean),
+    sa.Column("robot", sa.Boolean),
+    sa.Column("wrap_seconds", sa.Integer),
+    sa.Column("two_way_voice", sa.Boolean, comment="as the source gave it (null: no such flag)"),
+    sa.Column("bridged", sa.Boolean, comment="Asterisk: dstchannel set (FreeSWITCH: derived at fold)"),
+    sa.Column("queued", sa.Boolean, comment="last application one of [inference] abandon_apps"),
+    sa.Column("seq", sa.Integer, comment="Asterisk sequence"),
+    sa.Index("ix_call_legs_leg_id", "leg_id"),
+    sa.Index("ix_call_legs_link_id", "link_id"),
+)
+
+TABLES: tuple[sa.Table, ...] = (call_inferences, import_log, call_legs)
 
 
 def create_tables(engine: Engine) -> None:
