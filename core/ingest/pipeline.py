@@ -328,12 +328,19 @@ class _Writer:
         self.rule = TWO_WAY_RULE.format(n=mapping.min_talk_seconds)
 
     def put(
-        self, table: sa.Table, rows: pl.DataFrame, *, counted: bool = True, staged: bool = True
+        self,
+        table: sa.Table,
+        rows: pl.DataFrame,
+        *,
+        counted: bool = True,
+        staged: bool = True,
+        distinct: bool = False,
     ) -> pl.DataFrame:
         """Write the rows of ``rows`` whose key is new; return them. Repeats within ``rows`` keep the
-        first. ``staged=False``: these keys cannot be among the rows this import already wrote."""
+        first. ``staged=False``: these keys cannot be among the rows this import already wrote.
+        ``distinct``: no key repeats within ``rows`` (calls folded by their key), nothing to drop."""
         key = [c.name for c in table.primary_key.columns]
-        unique = rows.unique(subset=key, keep="first", maintain_order=True)
+        unique = rows if distinct else rows.unique(subset=key, keep="first", maintain_order=True)
         stored = self.sink.existing(table, unique.select(key), staged=staged)
         new = unique.join(stored, on=key, how="anti", nulls_equal=True) if stored.height else unique
         self.sink.write(table, new.select([c.name for c in table.columns]))
@@ -342,9 +349,9 @@ class _Writer:
             self.report.count(table.name, "duplicates", rows.height - new.height)
         return new
 
-    def put_calls(self, calls: pl.DataFrame, *, staged: bool = True) -> pl.DataFrame:
+    def put_calls(self, calls: pl.DataFrame, *, staged: bool = True, distinct: bool = False) -> pl.DataFrame:
         """Write the calls whose id is new (and their inference marks); return them."""
-        new = self.put(schema.calls, calls, staged=staged)
+        new = self.put(schema.calls, calls, staged=staged, distinct=distinct)
         marks = self._marks(new)
         if marks.height:
             # Marks belong to calls new to the database, so none of them was written before.
@@ -725,7 +732,7 @@ def _fold_spill(
         report.count("calls", "duplicates", folded.duplicates)
         report.count("calls", "merged", folded.merged)
         # Partitions split families by key: no call of this one was written by another.
-        written = writer.put_calls(folded.calls, staged=False)
+        written = writer.put_calls(folded.calls, staged=False, distinct=True)  # one row per family
         writer.put_legs(folded.legs, folded.calls, written)
         if folded.replaced is not None and folded.replaced_legs is not None and folded.stored_ids is not None:
             writer.replace_calls(folded.replaced, folded.replaced_legs, folded.stored_ids)
