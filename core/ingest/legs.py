@@ -5,7 +5,9 @@ folds the legs of one family into one call. Every leg of a call written is also 
 importer's table ``call_legs`` (see :mod:`core.ingest.tables`), as the fold reads it: times, the
 leg's talk seconds, disposition, agent, the hashed customer number (never the number itself),
 whether it was bridged, its queue application and ``sequence``, and for FreeSWITCH its ``uuid`` and
-``bleg_uuid``.
+``bleg_uuid``. The leg of a call of one leg (most calls) is kept *compact*: the values the call holds
+as they are (:data:`CALL_OWN`: direction, end, agent, campaign, numbers …) are left empty and read
+back from the call when a later leg joins it (:func:`with_call_values`).
 
 **Duplicates.** Two legs of one family are the same leg when they are equal in every column the
 fold reads (:data:`FP_COLUMNS`): a record exported twice, or imported again. (Asterisk fields the
@@ -116,22 +118,80 @@ def prepared(legs: pl.DataFrame) -> pl.DataFrame:
     return typed.with_columns(fingerprint(typed)).select(list(LEG_SCHEMA))
 
 
+#: The columns of a call of one leg that are that leg's own values (:func:`core.ingest.calls.fold_legs`
+#: takes them as they are and :func:`core.ingest.calls.finish_calls` leaves them): the ``call_legs``
+#: row of such a leg leaves them empty (*compact*, ``direction`` null) and they are read back from
+#: the call. Most calls have one leg; this halves what an import writes to ``call_legs``.
+CALL_OWN: tuple[str, ...] = (
+    "direction",
+    "ended_at",
+    "agent_id",
+    "campaign_id",
+    "caller_number",
+    "callee_id",
+    "callee_province",
+    "callee_carrier",
+    "hangup_by",
+    "recorded",
+    "robot",
+    "wrap_seconds",
+)
+
+
 def to_stored(legs: pl.DataFrame, table_columns: list[str]) -> pl.DataFrame:
     """Kept legs of written calls → ``call_legs`` rows, ``leg_no`` 0, 1 … within each family in
-    :data:`LEG_ORDER` (so the rows do not depend on how the legs were split into files)."""
+    :data:`LEG_ORDER` (so the rows do not depend on how the legs were split into files); the leg of
+    a call of one leg compact (:data:`CALL_OWN` empty, read back from the call)."""
     source = {v: k for k, v in _STORED_NAMES.items()}
     many = legs.select(pl.col("_key").is_duplicated()).to_series()
+    single = legs.filter(~many) if many.any() else legs
+    single = single.with_columns(
+        pl.lit(0, dtype=pl.Int64).alias("leg_no"),
+        *[pl.lit(None, dtype=LEG_SCHEMA[c]).alias(c) for c in CALL_OWN],
+    )
     if many.any():
-        single = legs.filter(~many).with_columns(pl.lit(0, dtype=pl.Int64).alias("leg_no"))
         numbered = (
             legs.filter(many)
             .sort(LEG_ORDER)
             .with_columns(pl.int_range(pl.len(), dtype=pl.Int64).over("_key").alias("leg_no"))
         )
-        legs = pl.concat([single, numbered])
+        legs = pl.concat([single, numbered.select(single.columns)])
     else:
-        legs = legs.with_columns(pl.lit(0, dtype=pl.Int64).alias("leg_no"))
+        legs = single
     return legs.select(pl.col(source.get(c, c)).alias(c) for c in table_columns)
+
+
+def compact_ids(rows: pl.DataFrame) -> pl.Series:
+    """The calls whose stored leg is compact (see :func:`to_stored`), among ``call_legs`` rows."""
+    return rows.filter(pl.col("direction").is_null())["call_id"].cast(pl.String).unique()
+
+
+def with_call_values(rows: pl.DataFrame, calls: pl.DataFrame) -> pl.DataFrame:
+    """``call_legs`` rows with the :data:`CALL_OWN` values of compact rows taken from their calls
+    (``calls``: ``call_id`` and those columns, as stored)."""
+    if calls.height == 0:
+        return rows
+    filled = calls.select(
+        pl.col("call_id").cast(pl.String),
+        *[pl.col(c).alias(f"_c_{c}") for c in CALL_OWN],
+        pl.lit(True).alias("_compact"),
+    )
+    out = rows.with_columns(pl.col("call_id").cast(pl.String)).join(filled, on="call_id", how="left")
+    compact = pl.col("direction").is_null() & pl.col("_compact").fill_null(False)
+
+    def kind(c: str) -> Any:  # a column all empty may come back typed Null: take the call's type
+        have = out.schema[c]
+        return out.schema[f"_c_{c}"] if have == pl.Null else have
+
+    return out.with_columns(
+        [
+            pl.when(compact)
+            .then(pl.col(f"_c_{c}").cast(kind(c), strict=False))
+            .otherwise(pl.col(c).cast(kind(c), strict=False))
+            .alias(c)
+            for c in CALL_OWN
+        ]
+    ).select(rows.columns)
 
 
 def from_stored(rows: pl.DataFrame) -> pl.DataFrame:

@@ -49,12 +49,15 @@ from core.ingest.canonical import Canonical, infer_two_way_voice, table_for
 from core.ingest.common import CALL_FORMATS, FORMATS, IngestError, ProgressFn
 from core.ingest.formats import CallFormat, Converted, Layout, call_format
 from core.ingest.legs import (
+    CALL_OWN,
     LEG_SCHEMA,
+    compact_ids,
     freeswitch_roles,
     from_stored,
     link_families,
     prepared,
     to_stored,
+    with_call_values,
 )
 from core.ingest.mapping import Mapping, load_mapping
 from core.ingest.numbers import load_salt
@@ -653,6 +656,7 @@ def _freeswitch_families(
 
 
 _NODE_LEG = ("_leg", "_link", "started_at")
+_CALL_OWN_COLUMNS = ["call_id", *CALL_OWN]
 
 
 def _naive(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -689,7 +693,11 @@ def _fold_spill(
         ids = keys
         if remap is not None and remap.height:
             ids = pl.concat([keys, remap.filter(pl.col("_key").is_in(keys.implode()))["call_id"]])
-        stored = from_stored(sink.lookup(table, "call_id", ids, columns))
+        rows = sink.lookup(table, "call_id", ids, columns)
+        compact = compact_ids(rows)
+        if compact.len():
+            rows = with_call_values(rows, sink.lookup(schema.calls, "call_id", compact, _CALL_OWN_COLUMNS))
+        stored = from_stored(rows)
         if remap is not None and remap.height and stored.height:
             stored = (
                 stored.join(remap.rename({"_key": "_family"}), on="call_id", how="left")

@@ -49,6 +49,7 @@ import sqlalchemy as sa
 
 from core.infra import db, schema
 from core.ingest import ImportReport, import_files
+from core.ingest import legs as legs_module
 from core.ingest import tables as ingest_tables
 from core.ingest.legs import link_families
 from tests.ingest.conftest import read_calls
@@ -241,3 +242,29 @@ def test_restarted_pbx_reusing_channel_names_keeps_every_call(duck: str) -> None
     assert calls["call_id"].n_unique() == 3
     assert _counts(import_files(duck, [path], "asterisk")) == (4, 0, 0, 4, 0)  # the same ids again
     assert read_calls(db.make_engine(duck)).height == 3
+
+
+@pytest.mark.parametrize("case", [FS, AST], ids=["freeswitch", "asterisk"])
+def test_a_call_of_one_leg_keeps_a_compact_leg_that_reads_back_whole(
+    case: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """File 1 alone, imported twice: once as shipped (the leg of a call of one leg is stored compact,
+    its call's own columns empty) and once with compact storage off. Read back with its call's values,
+    every compact leg equals the whole one, column by column as the fold reads it."""
+    fmt, first, _second = case
+    compact_url, whole_url = f"duckdb:///{tmp_path / 'c.duckdb'}", f"duckdb:///{tmp_path / 'w.duckdb'}"
+    import_files(compact_url, [first], fmt)
+    monkeypatch.setattr(legs_module, "CALL_OWN", ())
+    import_files(whole_url, [first], fmt)
+    monkeypatch.undo()
+    compact_rows, whole_rows = _legs_of(compact_url), _legs_of(whole_url)
+    single = compact_rows.filter(pl.col("call_id").is_unique())
+    assert single.height >= 1 and single["direction"].null_count() == single.height
+    assert compact_rows.filter(~pl.col("call_id").is_unique())["direction"].null_count() == 0
+    calls = db.read_frame(
+        db.make_engine(compact_url),
+        sa.select(*[schema.calls.c[c] for c in ("call_id", *legs_module.CALL_OWN)]),
+    )
+    restored = legs_module.from_stored(legs_module.with_call_values(compact_rows, calls))
+    whole = legs_module.from_stored(whole_rows)
+    assert restored.drop("_fp").equals(whole.drop("_fp"))
