@@ -106,7 +106,7 @@ def get_engine(url: str) -> Engine:
 @st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
 def schema_problems(url: str) -> list[db.SchemaProblem]:
     """Missing tables and columns (empty: schema complete). Raises ``DatabaseError``."""
-    return db.check_schema(get_engine(url))
+    return db.ready_schema(get_engine(url))
 
 
 @st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)

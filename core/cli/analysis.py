@@ -36,7 +36,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         raise CliError(f"unknown dimension(s): {', '.join(bad)}; choose from {', '.join(cubes.DIMENSIONS)}")
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
-    problems = db.check_schema(engine)
+    problems = db.ready_schema(engine)
     if problems:
         raise CliError(db.schema_error(problems).en)
     start, end = period(args)

@@ -137,7 +137,7 @@ def engine_with_schema(args: argparse.Namespace) -> Any:
     (:func:`core.infra.db.held_open`: a report's hundred queries then open a DuckDB file once)."""
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
-    problems = db.check_schema(engine)
+    problems = db.ready_schema(engine)
     if problems:
         raise CliError(db.schema_error(problems).en)
     if _HELD is not None:

@@ -41,7 +41,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
 
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
-    problems = db.check_schema(engine)
+    problems = db.ready_schema(engine)
     if problems:
         raise CliError(
             f"schema check failed for {db.redact_url(url)}: " + "; ".join(p.message("en") for p in problems)
@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Check the schema, print row counts and the data version; exit 2 when tables are missing."""
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
-    problems = db.check_schema(engine)
+    problems = db.ready_schema(engine)
     if problems:
         missing = "; ".join(p.message("en") for p in problems)
         raise CliError(f"schema check failed for {db.redact_url(url)}: {missing}")

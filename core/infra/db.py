@@ -424,6 +424,20 @@ def upgrade_schema(engine: Engine, problems: list[SchemaProblem]) -> list[Schema
     return [p for p in problems if p not in added]
 
 
+def ready_schema(engine: Engine) -> list[SchemaProblem]:
+    """:func:`check_schema`, after adding the columns a newer version added (:func:`upgrade_schema`)
+    when the database lets this user: the app and the CLI then open a database made by an earlier
+    version without waiting for an import. A user without the right to alter tables (a read-only
+    role) gets the problems back, whose message says what to do."""
+    problems = check_schema(engine)
+    if any((p.table, p.column) in schema.ADDED_COLUMNS for p in problems):
+        try:
+            return upgrade_schema(engine, problems)
+        except sa.exc.SQLAlchemyError:
+            return problems
+    return problems
+
+
 def _quote(engine: Engine, name: str) -> str:
     return engine.dialect.identifier_preparer.quote(name)
 
@@ -434,13 +448,13 @@ def schema_error(problems: list[SchemaProblem]) -> DatabaseError:
     en = "; ".join(p.message("en") for p in problems)
     newer = sorted({f"{p.table}.{p.column}" for p in problems if (p.table, p.column) in schema.ADDED_COLUMNS})
     older_zh = (
-        f"这是较早版本建立的数据库,缺少新版加入的列 {', '.join(newer)}:下一次导入会自动补上(原有记录为空)。"
+        f"这是较早版本建立的数据库,缺少新版加入的列 {', '.join(newer)}:下一次导入(或有修改表权限的用户打开它)会自动补上(原有记录为空)。"
         if newer
         else ""
     )
     older_en = (
         f" The database predates the column(s) {', '.join(newer)}: the next import adds them (null "
-        "for the rows already there)."
+        "for the rows already there), as does opening it as a user allowed to alter its tables."
         if newer
         else ""
     )
