@@ -69,6 +69,7 @@ def run_import(
         if mapping:
             mapping_path = folder / "mapping.toml"
             mapping_path.write_bytes(mapping)
+        before = rollup_build.fingerprint_before_import(target)
         report = import_files(
             target,
             paths,
@@ -78,10 +79,8 @@ def run_import(
             rejects_dir=folder / "rejects",
             progress=progress,
         )
-        if report.inserted or report.merged:
-            rollup_build.refresh(
-                target
-            )  # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
+        # DuckDB's pre-aggregates follow the new calls: the days touched, or all (core/semantic/rollup.py)
+        rollup_build.refresh_after_import(target, report, before)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         data = report.to_dict()
         # The folder is about to go: show names as uploaded, not the temporary paths.

@@ -46,16 +46,28 @@ def cmd_rollup(args: argparse.Namespace) -> int:
         raise CliError(
             f"schema check failed for {db.redact_url(url)}: " + "; ".join(p.message("en") for p in problems)
         )
-    seconds = rollup_build.refresh(engine)
+    since = args.since
+    seconds = rollup_build.refresh(engine, since=since)
     built = seconds is not None
+    what = "rebuilt" if since is None else f"refreshed from {since.isoformat()} on"
     if args.format == "table":
         sys.stdout.write(
-            f"rollups rebuilt in {seconds:.1f}s\n"
+            f"rollups {what} in {seconds:.1f}s\n"
             if built
             else f"{db.dialect_of(engine)}: no rollups on this engine (DuckDB only); every metric reads the calls\n"
         )
     else:
-        emit([{"engine": db.dialect_of(engine), "built": built, "seconds": seconds}], args.format)
+        emit(
+            [
+                {
+                    "engine": db.dialect_of(engine),
+                    "built": built,
+                    "since": since.isoformat() if since else None,
+                    "seconds": seconds,
+                }
+            ],
+            args.format,
+        )
     return EXIT_OK
 
 
@@ -112,6 +124,13 @@ def add_rollup(sub: Any) -> None:
     """Register ``rollup`` on the CLI's sub-parsers."""
     p = sub.add_parser("rollup", help="rebuild DuckDB's pre-aggregated rollups (imports and demo do it)")
     add_common(p)
+    p.add_argument(
+        "--since",
+        type=parse_date,
+        metavar="DAY",
+        help="recompute only from this day (YYYY-MM-DD) on: calls before it are as the rollups have them "
+        "(rollups missing or of an older layout: rebuilt whole)",
+    )
     p.set_defaults(func=cmd_rollup)
 
 

@@ -67,7 +67,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if args.chunk_rows is not None and args.chunk_rows < 1:
         raise CliError("--chunk-rows must be a positive number")
+    from core.rollup import build as rollup_build
+
     url = db.resolve_url(args.db)
+    before = rollup_build.fingerprint_before_import(url)
     try:
         report = import_files(
             url,
@@ -81,11 +84,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         raise CliError(exc.en) from None
-    if report.inserted or report.merged:
-        # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
-        from core.rollup import build as rollup_build
-
-        rollup_build.refresh(url)
+    # DuckDB's pre-aggregates follow the new calls: only the days the import touched when they were
+    # current before it, else rebuilt (core/semantic/rollup.py)
+    rollup_build.refresh_after_import(url, report, before)
     if args.report == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -32,7 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,12 @@ class ImportReport:
     * ``duplicates`` — rows already in the database, or repeated within the import;
     * ``rejected`` — rows written to the rejects file, with their reasons;
     * ``inferred_two_way_voice`` — inserted calls whose two-way voice was inferred;
-    * ``dnc_added`` — rows added to the dnc table from VICIdial DNC statuses (not counted above).
+    * ``dnc_added`` — rows added to the dnc table from VICIdial DNC statuses (not counted above);
+    * ``call_days`` — the days (of ``started_at``) of the calls inserted, and of the stored calls
+      replaced, as they were and as they are: the days whose rollups the import changed
+      (``core.rollup.build.refresh_after_import``); ``replaced_customers`` — the (hashed) customers
+      of the stored calls replaced, as they were (a fold may give the call another customer). The
+      JSON report lists the days, not the customers.
     """
 
     import_id: str
@@ -114,6 +119,8 @@ class ImportReport:
     dnc_added: int = 0
     by_table: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
+    call_days: set[date] = field(default_factory=set)
+    replaced_customers: set[str] = field(default_factory=set)
 
     @property
     def balanced(self) -> bool:
@@ -123,7 +130,17 @@ class ImportReport:
         """A plain dict (the CLI's ``--report json``)."""
         out = asdict(self)
         out["seconds"] = round(self.seconds, 3)
+        out["call_days"] = [d.isoformat() for d in sorted(self.call_days)]
+        del out["replaced_customers"]
         return out
+
+    def touch(self, started_at: pl.Series) -> None:
+        """Note the days of these calls' starts in :attr:`call_days`."""
+        starts = started_at.drop_nulls()
+        if isinstance(starts.dtype, pl.Datetime) and starts.dtype.time_zone is not None:
+            starts = starts.dt.replace_time_zone(None)  # stored as the wall-clock time, as the rollups
+        days = starts.dt.date().unique()
+        self.call_days.update(days.to_list())
 
     def count(self, table: str, key: str, n: int) -> None:
         counts = self.by_table.setdefault(
@@ -355,6 +372,7 @@ class _Writer:
     def put_calls(self, calls: pl.DataFrame, *, staged: bool = True, distinct: bool = False) -> pl.DataFrame:
         """Write the calls whose id is new (and their inference marks); return them."""
         new = self.put(schema.calls, calls, staged=staged, distinct=distinct)
+        self.report.touch(new["started_at"])
         marks = self._marks(new)
         if marks.height:
             # Marks belong to calls new to the database, so none of them was written before.
@@ -380,6 +398,10 @@ class _Writer:
         ``calls``, folded from their stored and new ``legs``: the calls rows, their marks and their
         legs. Counted by the caller (their new legs as merged)."""
         ids = pl.concat([stored_ids.cast(pl.String), calls["call_id"].cast(pl.String)]).unique()
+        old = self.sink.lookup(schema.calls, "call_id", ids, ["started_at", "callee_id"])
+        self.report.touch(old["started_at"])
+        self.report.touch(calls["started_at"])
+        self.report.replaced_customers.update(old["callee_id"].drop_nulls().cast(pl.String).to_list())
         for table in (schema.calls, ingest_tables.call_inferences, ingest_tables.call_legs):
             self.sink.delete(table, "call_id", ids)
         self.sink.write(schema.calls, calls.select([c.name for c in schema.calls.columns]))

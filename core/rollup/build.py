@@ -1,15 +1,31 @@
-"""Building the rollups of :mod:`core.semantic.rollup`: every table filled from the calls in one transaction.
+"""Building the rollups of :mod:`core.semantic.rollup`: every table filled from the calls in one transaction,
+whole or only for some days.
 
 The tables and the rules for using them are declared in :mod:`core.semantic.rollup` (which the query planner
 reads); filling them needs the planner's own query builders (:mod:`core.semantic.cubes`), so the build lives
 here, above both: ``core.rollup.build → core.semantic.cubes → core.semantic.rollup``, with no cycle.
+
+A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every table as a full rebuild would
+(``tests/core/test_rollup_incremental.py`` compares them row for row):
+
+* the day and hour cubes hold rows of one day each: the days' rows are deleted and built again from those
+  days' calls (the same select builders, over each run of consecutive days);
+* ``customer_months`` rows are per (year, customer): those of the days' years and of every customer with a
+  call on the days (and ``customers``: the customers of calls that were replaced, as they were) are
+  deleted and built again from all those customers' calls of those years;
+* ``callee_windows`` rows are a function of one customer's calls (see :func:`_select_windows`): those
+  customers' rows are deleted and built again from all their calls (so every look-back around the days
+  is in);
+* ``dnc_daily``: the days, as the cubes, while the DNC list is as it was; else rebuilt whole (the list
+  changes apart from the calls).
 """
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Any
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -18,12 +34,40 @@ from core.infra import db, schema, sql
 from core.infra.rules import load_rules
 from core.semantic import bases, cubes, rollup, sources
 
+#: Inclusive runs of consecutive days, ``[(first, last), …]``.
+Runs = list[tuple[date, date]]
 
-def refresh(target: Engine | str | None) -> float | None:
+
+class ImportDays(Protocol):
+    """What :func:`refresh_after_import` reads of an import's report
+    (:class:`core.ingest.pipeline.ImportReport`)."""
+
+    import_id: str
+    inserted: int
+    merged: int
+    dnc_added: int
+    call_days: set[date]
+    replaced_customers: set[str]
+
+
+def refresh(
+    target: Engine | str | None,
+    days: Iterable[date] | None = None,
+    *,
+    since: date | None = None,
+    customers: Collection[str] = (),
+    expect: tuple[str, str] | None = None,
+) -> float | None:
     """Rebuild the rollups from the calls in one transaction; the seconds it took, or ``None`` when the
     engine gets no rollups (see the module's notes) or has no calls table yet.
 
     ``target`` is an engine or a database URL (``None``: the default database, as ``--db``).
+    ``days`` (or every day from ``since`` on): recompute only what those days' calls feed (see the module's
+    notes), the calls of ``customers`` too; the caller vouches that no other call changed since the
+    rollups were built. That is checked when it can be: with ``expect`` (the calls' fingerprint when
+    the rollups were current, and the id of the import since: :func:`refresh_after_import`), by
+    :func:`core.semantic.rollup.current_but_for`; and always, that the rollups exist in this layout.
+    When a check fails, everything is rebuilt.
     """
     engine = target if isinstance(target, Engine) else db.make_engine(db.resolve_url(target))
     if not rollup.supported(engine):
@@ -32,47 +76,15 @@ def refresh(target: Engine | str | None) -> float | None:
     with engine.begin() as conn:
         if not sa.inspect(conn).has_table(schema.calls.name):
             return None
-        lo, hi = conn.execute(
-            sa.select(sa.func.min(schema.calls.c.started_at), sa.func.max(schema.calls.c.started_at))
-        ).one()
-        rollup.metadata.drop_all(conn)
-        rollup.metadata.create_all(conn)
-        if lo is not None:
-            start, end = rollup._as_date(lo), rollup._as_date(hi)
-            ctx = cubes.make_ctx(engine, start, end, cubes.Filters(), load_rules())
-            for cube in (rollup.calls_daily, rollup.calls_hourly, rollup.dnc_daily):
-                dims = rollup.CUBE_DIMS[cube.name]
-                if cube is rollup.dnc_daily:
-                    counts: tuple[str, ...] = ("dnc_calls",)
-                    q = sources.select_dnc(ctx, dims, counts).subquery("q")
-                else:
-                    counts = (
-                        (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS)
-                        if cube is rollup.calls_daily
-                        else rollup.CUBE_COUNTS
-                    )
-                    q = sources.select_calls(ctx, dims, counts).subquery("q")
-                filled = sa.select(
-                    sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
-                    *[q.c[f"d_{d}"] for d in dims[1:]],
-                    *[sa.func.coalesce(q.c[b], 0) for b in counts],
-                )
-                conn.execute(cube.insert().from_select([c.name for c in cube.columns], filled))
-            windows = _select_windows(ctx)
-            keep = sa.select(*[windows.c[c.name] for c in rollup.callee_windows.columns]).where(
-                sa.or_(windows.c.n24 >= 2, windows.c.since_abandon <= rollup.MAX_RECALL_HOURS * 3600)
-            )
-            conn.execute(
-                rollup.callee_windows.insert().from_select(
-                    [c.name for c in rollup.callee_windows.columns], keep
-                )
-            )
-            conn.execute(
-                rollup.customer_months.insert().from_select(
-                    [c.name for c in rollup.customer_months.columns], _select_customer_months()
-                )
-            )
+        partial = (days is not None or since is not None) and (
+            rollup.current_but_for(conn, *expect) if expect is not None else rollup.built(conn)
+        )
+        if partial:
+            _refresh_days(conn, engine, _runs(conn, days, since), customers)
+        else:
+            _rebuild(conn, engine)
         now = datetime.now()
+        conn.execute(rollup.state.delete())
         conn.execute(
             rollup.state.insert().values(name="calls", fingerprint=rollup.fingerprint(conn), built_at=now)
         )
@@ -82,6 +94,154 @@ def refresh(target: Engine | str | None) -> float | None:
     return time.perf_counter() - t
 
 
+def fingerprint_before_import(target: Engine | str | None) -> str | None:
+    """The calls' fingerprint when the rollups are current (take it before an import, hand it to
+    :func:`refresh_after_import`); ``None`` when they are not, the engine has none, or the database
+    cannot be read yet (the import then says why)."""
+    try:
+        engine = target if isinstance(target, Engine) else db.make_engine(db.resolve_url(target))
+        if not rollup.supported(engine):
+            return None
+        with engine.connect() as conn:
+            return rollup.fingerprint(conn) if rollup.current(conn) else None
+    except (sa.exc.SQLAlchemyError, db.DatabaseError, OSError):
+        return None
+
+
+def refresh_after_import(target: Engine | str | None, report: ImportDays, before: str | None) -> float | None:
+    """Bring the rollups up to date after an import: only the days it touched when they were current
+    before it (``before``, from :func:`fingerprint_before_import`) and no other import came between;
+    else a full rebuild. Nothing when the import wrote nothing."""
+    if not (report.inserted or report.merged or report.dnc_added):
+        return None
+    if before is None:
+        return refresh(target)
+    return refresh(
+        target, report.call_days, customers=report.replaced_customers, expect=(before, report.import_id)
+    )
+
+
+def _runs(conn: sa.Connection, days: Iterable[date] | None, since: date | None) -> Runs:
+    """``days`` as runs of consecutive days; ``since``: one run from it to the last day of the calls
+    or of the rollups (rows of calls deleted since go too)."""
+    if since is None:
+        runs: Runs = []
+        for d in sorted(set(days or ())):
+            if runs and (d - runs[-1][1]).days == 1:
+                runs[-1] = (runs[-1][0], d)
+            else:
+                runs.append((d, d))
+        return runs
+    ends = [
+        conn.execute(sa.select(sa.func.max(table.c.started_at))).scalar()
+        for table in (schema.calls, rollup.calls_daily)
+    ]
+    last = max((rollup._as_date(e) for e in ends if e is not None), default=since)
+    return [(since, max(since, last))]
+
+
+def _rebuild(conn: sa.Connection, engine: Engine) -> None:
+    """Every table dropped, created and filled from all the calls."""
+    lo, hi = conn.execute(
+        sa.select(sa.func.min(schema.calls.c.started_at), sa.func.max(schema.calls.c.started_at))
+    ).one()
+    rollup.metadata.drop_all(conn)
+    rollup.metadata.create_all(conn)
+    if lo is None:
+        return
+    ctx = cubes.make_ctx(engine, rollup._as_date(lo), rollup._as_date(hi), cubes.Filters(), load_rules())
+    for cube in (rollup.calls_daily, rollup.calls_hourly, rollup.dnc_daily):
+        _fill_cube(conn, cube, ctx)
+    _fill(conn, rollup.callee_windows, _keep(_select_windows(ctx)))
+    _fill(conn, rollup.customer_months, _select_customer_months())
+
+
+def _refresh_days(conn: sa.Connection, engine: Engine, runs: Runs, customers: Collection[str]) -> None:
+    """The rows that the calls of ``runs`` (and of ``customers``) feed, deleted and built again."""
+    rules = load_rules()
+    k = schema.calls.c
+    dnc_as_was = conn.execute(
+        sa.select(rollup.state.c.fingerprint).where(rollup.state.c.name == "dnc")
+    ).scalar_one_or_none() == rollup.dnc_fingerprint(conn)
+    cube_list = [rollup.calls_daily, rollup.calls_hourly] + ([rollup.dnc_daily] if dnc_as_was else [])
+    for first, last in runs:
+        ctx = cubes.make_ctx(engine, first, last, cubes.Filters(), rules)
+        for cube in cube_list:
+            conn.execute(cube.delete().where(cube.c.started_at >= ctx.t0, cube.c.started_at < ctx.t1))
+            _fill_cube(conn, cube, ctx)
+    if not dnc_as_was:  # rebuilt whole: which days a changed list moves is not known
+        conn.execute(rollup.dnc_daily.delete())
+        lo, hi = conn.execute(sa.select(sa.func.min(k.started_at), sa.func.max(k.started_at))).one()
+        if lo is not None:
+            ctx = cubes.make_ctx(engine, rollup._as_date(lo), rollup._as_date(hi), cubes.Filters(), rules)
+            _fill_cube(conn, rollup.dnc_daily, ctx)
+    if not runs and not customers:
+        return
+    # The customers with a call on the days (any call: a superset of those whose rows can change).
+    on_days = sa.or_(
+        sa.false(),
+        *[sa.and_(k.started_at >= t0, k.started_at < t1) for t0, t1 in (_bounds(f, la) for f, la in runs)],
+    )
+    called = sa.select(k.callee_id).where(on_days, k.callee_id.is_not(None)).distinct()
+    listed = sorted(customers)
+
+    def of_customers(col: Any) -> Any:
+        return sa.or_(col.in_(called), col.in_(listed)) if listed else col.in_(called)
+
+    ctx = cubes.make_ctx(engine, date.today(), date.today(), cubes.Filters(), rules)  # period unused
+    w = rollup.callee_windows
+    conn.execute(w.delete().where(of_customers(w.c.callee_id)))
+    windows = sources.windowed_calls(ctx, [of_customers(k.callee_id)], None, since=True)
+    _fill(conn, w, _keep(windows))
+
+    years = sorted({y for first, last in runs for y in range(first.year, last.year + 1)})
+    if not years:  # replaced calls' customers only (no day touched): cannot happen from an import
+        return
+    m = rollup.customer_months
+    conn.execute(m.delete().where(m.c.year.in_(years), of_customers(m.c.callee_id)))
+    in_years = sa.or_(
+        *[sa.and_(k.started_at >= datetime(y, 1, 1), k.started_at < datetime(y + 1, 1, 1)) for y in years]
+    )
+    _fill(conn, m, _select_customer_months(in_years, of_customers(k.callee_id)))
+
+
+def _bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    return datetime(first.year, first.month, first.day), datetime(
+        last.year, last.month, last.day
+    ) + timedelta(days=1)
+
+
+def _fill(conn: sa.Connection, table: sa.Table, query: Any) -> None:
+    conn.execute(table.insert().from_select([c.name for c in table.columns], query))
+
+
+def _fill_cube(conn: sa.Connection, cube: sa.Table, ctx: Any) -> None:
+    """Insert the cube's rows of the calls of ``ctx``'s period."""
+    dims = rollup.CUBE_DIMS[cube.name]
+    if cube is rollup.dnc_daily:
+        counts: tuple[str, ...] = ("dnc_calls",)
+        q = sources.select_dnc(ctx, dims, counts).subquery("q")
+    else:
+        counts = (
+            (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS) if cube is rollup.calls_daily else rollup.CUBE_COUNTS
+        )
+        q = sources.select_calls(ctx, dims, counts).subquery("q")
+    filled = sa.select(
+        sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
+        *[q.c[f"d_{d}"] for d in dims[1:]],
+        *[sa.func.coalesce(q.c[b], 0) for b in counts],
+    )
+    _fill(conn, cube, filled)
+
+
+def _keep(windows: Any) -> sa.Select[Any]:
+    """The windowed calls :data:`core.semantic.rollup.callee_windows` stores: those that can breach a
+    cap or be a re-call under any rules it answers."""
+    return sa.select(*[windows.c[c.name] for c in rollup.callee_windows.columns]).where(
+        sa.or_(windows.c.n24 >= 2, windows.c.since_abandon <= rollup.MAX_RECALL_HOURS * 3600)
+    )
+
+
 def _select_windows(ctx: Any) -> Any:
     """Every outbound call of the customers who have two calls within 24 h or a call within
     :data:`rollup.MAX_RECALL_HOURS` after an abandoned one, with its window counts
@@ -89,7 +249,9 @@ def _select_windows(ctx: Any) -> Any:
 
     Those customers are found first with one sort of all outbound calls by a 64-bit hash of the
     customer (cheaper to sort than the 64-character id): a hash shared by two customers can only
-    add customers, whose exact windows are then computed on their own ids.
+    add customers, whose exact windows are then computed on their own ids. So the rows :func:`_keep`
+    stores are a function of each customer's own calls: a partial refresh recomputes whole customers
+    without this step and stores the same rows.
     """
     k = schema.calls.c
     ep = sql.epoch("duckdb", k.started_at)
@@ -113,7 +275,8 @@ def _select_windows(ctx: Any) -> Any:
     return sources.windowed_calls(ctx, [h.in_(close)], None, since=True)
 
 
-def _select_customer_months() -> sa.Select[Any]:
+def _select_customer_months(*where: Any) -> sa.Select[Any]:
+    """One row per (year, customer) with a connected outbound call; ``where``: of those calls only."""
     k = schema.calls.c
     month = sa.extract("month", k.started_at)
     effective = bases.effective_voice(k)
@@ -132,6 +295,6 @@ def _select_customer_months() -> sa.Select[Any]:
             sa.func.bit_or(bit).label("rmask"),
             sa.func.bit_or(sa.case((effective, bit), else_=0)).label("emask"),
         )
-        .where(k.direction == "out", k.disposition == "answered", k.callee_id.is_not(None))
+        .where(k.direction == "out", k.disposition == "answered", k.callee_id.is_not(None), *where)
         .group_by(sa.extract("year", k.started_at), k.callee_id)
     )

@@ -29,10 +29,28 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     call) and reached effectively. The distinct customers of whole months of one year, in total or
     by month, are then counts of flags. Other periods, other dimensions and filters read the calls.
 
-``rollup_state`` records a fingerprint of the calls (row count, first and last start) the rollups
-were built from; a rollup whose fingerprint differs from the calls' is not used, so a stale rollup
-can cost speed but never a wrong number. (An edit that changes call values in place without adding
-or removing a call, which the importer never does, is not seen: run ``python -m core rollup``.)
+``rollup_state`` records a fingerprint of the calls (:func:`fingerprint`: row count, first and last
+start, the importer's log) the rollups were built from; a rollup whose fingerprint differs from the
+calls' is not used, so a stale rollup can cost speed but never a wrong number. (An edit that changes
+call values in place without adding or removing a call, which the importer never does, is not seen:
+run ``python -m core rollup``.)
+
+**Incremental refresh** (``core.rollup.build``). After an import only the days it touched are
+recomputed, and the fingerprint of the calls as they are then stored, under one rule:
+
+    the rollups were current right before the import (the caller read :func:`fingerprint` while
+    :func:`current` held), and, in the refresh's transaction, ``rollup_state`` still holds that
+    fingerprint and the importer's log without this import is as it was then
+    (:func:`current_but_for`).
+
+Then the calls differ from those the rollups were built from by this import only (every call the
+importer writes goes through its log), the import's report names every day whose calls it inserted
+or replaced (old and new start) and every customer of a replaced call, and the refresh recomputes
+every row those feed (see ``core.rollup.build``): the tables are a full rebuild's. Anything else (the
+first build, another layout, another import in between, calls changed by another tool) fails the rule
+and the refresh rebuilds everything. The check on every page stays :func:`current` (≈ 30 ms).
+``python -m core rollup --since DAY`` is the operator's word that nothing changed before ``DAY``: it
+needs only rollups of this layout (:func:`built`).
 
 Only DuckDB, the embedded default, gets rollups; the server engines have their own means (and every
 metric is identical either way: ``tests/core/test_rollup.py``).
@@ -185,7 +203,7 @@ def _layout() -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
 
 
-def fingerprint(conn: sa.Connection) -> str:
+def fingerprint(conn: sa.Connection, *, without_import: str | None = None) -> str:
     """The rollups' layout, the row count and first and last start of the calls (metadata and zone
     maps on DuckDB: ~30 ms), and the importer's log (imports of calls that
     inserted or merged, and the last one's time).
@@ -193,7 +211,7 @@ def fingerprint(conn: sa.Connection) -> str:
     The log catches a call corrected in place by an import (a leg merged into a stored call: same
     count, same first and last call, another answer or talk time); a scan of the calls' columns
     would too but costs ~100 ms on 19 M calls at every page. Changes made by other tools: run
-    ``python -m core rollup``."""
+    ``python -m core rollup``. ``without_import``: the log read as if that import were not in it."""
     c = schema.calls.c
     n, lo, hi = conn.execute(
         sa.select(sa.func.count(), sa.func.min(c.started_at), sa.func.max(c.started_at))
@@ -204,7 +222,9 @@ def fingerprint(conn: sa.Connection) -> str:
         imports = tuple(
             conn.execute(
                 sa.select(sa.func.count(), sa.func.max(log.imported_at)).where(
-                    log.table_name == "calls", sa.or_(log.inserted > 0, log.merged > 0)
+                    log.table_name == "calls",
+                    sa.or_(log.inserted > 0, log.merged > 0),
+                    *([] if without_import is None else [log.import_id != without_import]),
                 )
             ).one()
         )
@@ -214,6 +234,7 @@ def fingerprint(conn: sa.Connection) -> str:
 #: The importer's log (core.ingest.tables.import_log), named here without importing the importer.
 _IMPORT_LOG = sa.table(
     "import_log",
+    sa.column("import_id", sa.String),
     sa.column("imported_at", sa.DateTime),
     sa.column("table_name", sa.String),
     sa.column("inserted", sa.Integer),
@@ -240,6 +261,33 @@ def dnc_current(conn: sa.Connection) -> bool:
         return False
     stored = conn.execute(sa.select(state.c.fingerprint).where(state.c.name == "dnc")).scalar_one_or_none()
     return stored is not None and stored == dnc_fingerprint(conn)
+
+
+def _stored(conn: sa.Connection) -> str | None:
+    if not sa.inspect(conn).has_table(state.name):
+        return None
+    return conn.execute(sa.select(state.c.fingerprint).where(state.c.name == "calls")).scalar_one_or_none()
+
+
+def built(conn: sa.Connection) -> bool:
+    """Whether the rollups exist in this module's layout (current or not)."""
+    stored = _stored(conn) if supported(conn) else None
+    return stored is not None and stored.split("|", 1)[0] == _layout()
+
+
+def current_but_for(conn: sa.Connection, before: str, import_id: str) -> bool:
+    """Whether the rollups were built from the calls as they were when their fingerprint was ``before``,
+    and only the import ``import_id`` has been logged since (the rule of incremental refresh: see the
+    module's notes)."""
+    if not supported(conn) or _stored(conn) != before or before.split("|", 1)[0] != _layout():
+        return False
+    return _log_part(fingerprint(conn, without_import=import_id)) == _log_part(before)
+
+
+def _log_part(fp: str) -> list[str]:
+    """The importer's log in a fingerprint (fields after layout, count, first and last call; none
+    while there is no log: an empty one)."""
+    return fp.split("|")[4:] or ["0", "None"]
 
 
 def current(conn: sa.Connection) -> bool:
