@@ -1,10 +1,11 @@
-"""``python -m bench demo|metrics|import|pages [options]``: on-demand benchmarks that print side-by-side figures.
+"""``python -m bench demo|metrics|import|refresh|pages [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
 * ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process.
 * ``metrics``: every metric of the touch and capacity pages on a year of about 20 million calls, on
   DuckDB, SQLite and a naive pandas baseline, with their agreement.
 * ``import``: rows per second and peak memory importing Asterisk Master.csv files of growing size.
+* ``refresh``: one more day of calls imported into the year and the rollups refreshed, beside a full rebuild.
 * ``pages``: warm page changes of the app in Chromium (per page: each change, median and max).
 """
 
@@ -35,11 +36,18 @@ def main(argv: list[str] | None = None) -> int:
         from bench import import_bench
 
         return import_bench.main(rest)
+    if command == "refresh":
+        from bench import refresh_bench
+
+        return refresh_bench.main(rest)
     if command == "pages":
         from bench import pages_bench
 
         return pages_bench.main(rest)
-    print(f"unknown benchmark {command!r}; choose demo, risk, metrics, import or pages", file=sys.stderr)
+    print(
+        f"unknown benchmark {command!r}; choose demo, risk, metrics, import, refresh or pages",
+        file=sys.stderr,
+    )
     return 2
 
 
