@@ -12,7 +12,8 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
   days' calls (the same select builders, over each run of consecutive days);
 * ``customer_months`` rows are per (year, customer): those of the days' years and of every customer with a
   call on the days (and ``customers``: the customers of calls that were replaced, as they were) are
-  deleted and built again from all those customers' calls of those years;
+  deleted and built again from all those customers' calls of those years (``since``: the years from
+  its own on, whole: calls deleted by hand name no customer);
 * ``callee_windows`` rows are a function of one customer's calls (see :func:`_select_windows`): those
   customers' rows are deleted and built again from all their calls (so every look-back around the days
   is in);
@@ -80,7 +81,7 @@ def refresh(
             rollup.current_but_for(conn, *expect) if expect is not None else rollup.built(conn)
         )
         if partial:
-            _refresh_days(conn, engine, _runs(conn, days, since), customers)
+            _refresh_days(conn, engine, _runs(conn, days, since), customers, since=since)
         else:
             _rebuild(conn, engine)
         now = datetime.now()
@@ -156,8 +157,15 @@ def _rebuild(conn: sa.Connection, engine: Engine) -> None:
     _fill(conn, rollup.customer_months, _select_customer_months())
 
 
-def _refresh_days(conn: sa.Connection, engine: Engine, runs: Runs, customers: Collection[str]) -> None:
-    """The rows that the calls of ``runs`` (and of ``customers``) feed, deleted and built again."""
+def _refresh_days(
+    conn: sa.Connection, engine: Engine, runs: Runs, customers: Collection[str], *, since: date | None = None
+) -> None:
+    """The rows that the calls of ``runs`` (and of ``customers``) feed, deleted and built again.
+
+    ``since`` (calls of those days may have been deleted by anyone, with no list of their customers):
+    the windows of every customer with a stored window from that day on too (a deleted call that
+    changed a window was in it, or was before a later call that is), and ``customer_months`` of that
+    day's year and after whole."""
     rules = load_rules()
     k = schema.calls.c
     dnc_as_was = conn.execute(
@@ -182,14 +190,19 @@ def _refresh_days(conn: sa.Connection, engine: Engine, runs: Runs, customers: Co
         sa.false(),
         *[sa.and_(k.started_at >= t0, k.started_at < t1) for t0, t1 in (_bounds(f, la) for f, la in runs)],
     )
-    called = sa.select(k.callee_id).where(on_days, k.callee_id.is_not(None)).distinct()
+    called: Any = sa.select(k.callee_id).where(on_days, k.callee_id.is_not(None))
+    w = rollup.callee_windows
+    if since is not None:
+        t_since = datetime(since.year, since.month, since.day)
+        called = sa.union(called, sa.select(w.c.callee_id).where(w.c.started_at >= t_since))
+    else:
+        called = called.distinct()
     listed = sorted(customers)
 
     def of_customers(col: Any) -> Any:
         return sa.or_(col.in_(called), col.in_(listed)) if listed else col.in_(called)
 
     ctx = cubes.make_ctx(engine, date.today(), date.today(), cubes.Filters(), rules)  # period unused
-    w = rollup.callee_windows
     conn.execute(w.delete().where(of_customers(w.c.callee_id)))
     windows = sources.windowed_calls(ctx, [of_customers(k.callee_id)], None, since=True)
     _fill(conn, w, _keep(windows))
@@ -198,10 +211,14 @@ def _refresh_days(conn: sa.Connection, engine: Engine, runs: Runs, customers: Co
     if not years:  # replaced calls' customers only (no day touched): cannot happen from an import
         return
     m = rollup.customer_months
-    conn.execute(m.delete().where(m.c.year.in_(years), of_customers(m.c.callee_id)))
     in_years = sa.or_(
         *[sa.and_(k.started_at >= datetime(y, 1, 1), k.started_at < datetime(y + 1, 1, 1)) for y in years]
     )
+    if since is not None:
+        conn.execute(m.delete().where(m.c.year >= since.year))
+        _fill(conn, m, _select_customer_months(k.started_at >= datetime(since.year, 1, 1)))
+        return
+    conn.execute(m.delete().where(m.c.year.in_(years), of_customers(m.c.callee_id)))
     _fill(conn, m, _select_customer_months(in_years, of_customers(k.callee_id)))
 
 
