@@ -35,8 +35,8 @@ def refresh(target: Engine | str | None) -> float | None:
         lo, hi = conn.execute(
             sa.select(sa.func.min(schema.calls.c.started_at), sa.func.max(schema.calls.c.started_at))
         ).one()
-        rollup.metadata.drop_all(conn)
-        rollup.metadata.create_all(conn)
+        rollup.drop_tables(conn)
+        rollup.create_tables(conn)
         if lo is not None:
             start, end = rollup._as_date(lo), rollup._as_date(hi)
             ctx = cubes.make_ctx(engine, start, end, cubes.Filters(), load_rules())
@@ -53,7 +53,7 @@ def refresh(target: Engine | str | None) -> float | None:
                     )
                     q = sources.select_calls(ctx, dims, counts).subquery("q")
                 filled = sa.select(
-                    sa.cast(q.c[f"d_{dims[0]}"], sa.DateTime),
+                    sql.to_stored_time(ctx.dialect, q.c[f"d_{dims[0]}"]),
                     *[q.c[f"d_{d}"] for d in dims[1:]],
                     *[sa.func.coalesce(q.c[b], 0) for b in counts],
                 )
@@ -69,7 +69,7 @@ def refresh(target: Engine | str | None) -> float | None:
             )
             conn.execute(
                 rollup.customer_months.insert().from_select(
-                    [c.name for c in rollup.customer_months.columns], _select_customer_months()
+                    [c.name for c in rollup.customer_months.columns], _select_customer_months(ctx.dialect)
                 )
             )
         now = datetime.now()
@@ -92,8 +92,8 @@ def _select_windows(ctx: Any) -> Any:
     add customers, whose exact windows are then computed on their own ids.
     """
     k = schema.calls.c
-    ep = sql.epoch("duckdb", k.started_at)
-    h = sa.func.hash(k.callee_id)
+    ep = sql.epoch(ctx.dialect, k.started_at)
+    h = sql.hash64(ctx.dialect, k.callee_id)
     per_call = (
         sa.select(h.label("h"), ep.label("ep"), (k.disposition == "abandoned").label("ab"))
         .where(k.direction == "out", k.callee_id.is_not(None))
@@ -113,11 +113,11 @@ def _select_windows(ctx: Any) -> Any:
     return sources.windowed_calls(ctx, [h.in_(close)], None, since=True)
 
 
-def _select_customer_months() -> sa.Select[Any]:
+def _select_customer_months(dialect: str = "duckdb") -> sa.Select[Any]:
     k = schema.calls.c
     month = sa.extract("month", k.started_at)
     effective = bases.effective_voice(k)
-    bit = sa.cast(sa.literal(1).op("<<")(sa.cast(month, sa.Integer) - 1), sa.Integer)
+    bit = sql.bit(dialect, sa.cast(month, sa.Integer) - 1)
 
     def flag(m: int, cond: Any = None) -> Any:
         hit = month == m if cond is None else sa.and_(month == m, cond)
@@ -129,8 +129,8 @@ def _select_customer_months() -> sa.Select[Any]:
             k.callee_id,
             *[flag(m).label(f"r{m:02d}") for m in rollup.MONTHS],
             *[flag(m, effective).label(f"e{m:02d}") for m in rollup.MONTHS],
-            sa.func.bit_or(bit).label("rmask"),
-            sa.func.bit_or(sa.case((effective, bit), else_=0)).label("emask"),
+            sql.bit_or(dialect, bit).label("rmask"),
+            sql.bit_or(dialect, sa.case((effective, bit), else_=0)).label("emask"),
         )
         .where(k.direction == "out", k.disposition == "answered", k.callee_id.is_not(None))
         .group_by(sa.extract("year", k.started_at), k.callee_id)
