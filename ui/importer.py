@@ -79,9 +79,8 @@ def run_import(
             progress=progress,
         )
         if report.inserted or report.merged:
-            rollup_build.refresh(
-                target
-            )  # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
+            # The pre-aggregates follow the new calls, on every engine (core/semantic/rollup.py).
+            rollup_build.refresh(target)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         data = report.to_dict()
         # The folder is about to go: show names as uploaded, not the temporary paths.

@@ -1,5 +1,5 @@
-"""Commands on the database itself: ``demo`` (build the demo company), ``rollup`` (rebuild DuckDB's
-pre-aggregates) and ``check`` (schema, row counts, data version)."""
+"""Commands on the database itself: ``demo`` (build the demo company), ``rollup`` (rebuild the
+pre-aggregates, on every engine) and ``check`` (schema, row counts, data version)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
-    """Rebuild DuckDB's pre-aggregated rollups (core/semantic/rollup.py); imports and ``demo`` do it themselves."""
+    """Rebuild the pre-aggregated rollups (core/semantic/rollup.py) on any engine; imports and ``demo`` do
+    it themselves. ``built`` is false only for a database without a calls table yet."""
     from core.rollup import build as rollup_build
 
     url = db.resolve_url(args.db)
@@ -50,9 +51,9 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     built = seconds is not None
     if args.format == "table":
         sys.stdout.write(
-            f"rollups rebuilt in {seconds:.1f}s\n"
+            f"{db.dialect_of(engine)}: rollups rebuilt in {seconds:.1f}s\n"
             if built
-            else f"{db.dialect_of(engine)}: no rollups on this engine (DuckDB only); every metric reads the calls\n"
+            else f"{db.dialect_of(engine)}: no calls table yet, so no rollups; import calls first\n"
         )
     else:
         emit([{"engine": db.dialect_of(engine), "built": built, "seconds": seconds}], args.format)
@@ -110,7 +111,9 @@ def add_demo(sub: Any) -> None:
 
 def add_rollup(sub: Any) -> None:
     """Register ``rollup`` on the CLI's sub-parsers."""
-    p = sub.add_parser("rollup", help="rebuild DuckDB's pre-aggregated rollups (imports and demo do it)")
+    p = sub.add_parser(
+        "rollup", help="rebuild the pre-aggregated rollups, on any engine (imports and demo do it)"
+    )
     add_common(p)
     p.set_defaults(func=cmd_rollup)
 

@@ -62,7 +62,7 @@ def add_import(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import the files, refresh DuckDB's rollups when rows went in, and print the report."""
+    """Import the files, refresh the rollups when rows went in, and print the report."""
     from core.ingest.pipeline import DEFAULT_CHUNK_ROWS, import_files
 
     if args.chunk_rows is not None and args.chunk_rows < 1:
@@ -82,7 +82,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except IngestError as exc:
         raise CliError(exc.en) from None
     if report.inserted or report.merged:
-        # DuckDB's pre-aggregates follow the new calls (core/semantic/rollup.py)
+        # the pre-aggregates follow the new calls, on every engine (core/semantic/rollup.py)
         from core.rollup import build as rollup_build
 
         rollup_build.refresh(url)

@@ -21,7 +21,9 @@ from core.semantic import bases, cubes, rollup, sources
 
 def refresh(target: Engine | str | None) -> float | None:
     """Rebuild the rollups from the calls in one transaction; the seconds it took, or ``None`` when the
-    engine gets no rollups (see the module's notes) or has no calls table yet.
+    database has no calls table yet. On every engine (MariaDB commits at each CREATE TABLE and
+    ClickHouse has no transactions: there the state row, written last, is what makes the new
+    tables current, so a reader never uses a half-built rollup).
 
     ``target`` is an engine or a database URL (``None``: the default database, as ``--db``).
     """
