@@ -43,7 +43,9 @@ ClickHouse MergeTrees ordered by the columns the reads select on and partitioned
 (:data:`INDEXES`), and PostgreSQL a BRIN index on ``calls.started_at``. The fingerprint is the
 same everywhere: the calls' count, first and last start are metadata on DuckDB and ClickHouse; on
 the others the first and last start are one probe of ``ix_calls_started_at`` each and the count a
-scan of the smallest index (what :func:`core.infra.db.data_version` pays too). Every metric is identical with and
+scan of the smallest index (what :func:`core.infra.db.data_version` pays too): measured on 2.3 M
+calls, a fingerprint takes about 0.15 s on PostgreSQL 15 and 1 s on MariaDB 10.11, growing with
+the calls (not yet the milliseconds of DuckDB and ClickHouse). Every metric is identical with and
 without them on each engine: ``tests/core/test_rollup.py`` and the ``<engine>-rollup`` runs of
 ``tiny_db``, ``tests/engines/test_parity.py`` on the demo.
 """
