@@ -7,7 +7,7 @@ means the same thing everywhere. Sections:
 * Engines: a fresh database of each of the five engines (below).
 * Tiny hand-made databases: :func:`frame_for` (rows typed by the schema), :func:`load_tables`
   (schema + rows on any engine), :func:`call_row` (one ``calls`` row), and ``tiny_db`` (a factory
-  run on DuckDB, SQLite and DuckDB with rollups).
+  run on DuckDB and SQLite, and on each of the five engines with its rollups).
 * Demo databases: the real generator (:func:`core.demo.company.build_demo`) run once per (end, scale) and
   session (:class:`DemoBuilds`). ``demo_company`` (default scale, end 2026-10-31, report year
   2025: core tests, opened in place); ``demo_db`` (2 %, end 2025-06-30: page tests, one session
@@ -458,26 +458,44 @@ def call_row(
 
 
 MakeDb = Callable[[Mapping[str, Rows]], sa.Engine]
-#: ``tiny_db``'s runs: DuckDB, SQLite, and DuckDB with its rollups built (core/semantic/rollup.py).
-TINY_KINDS: tuple[str, ...] = ("duckdb", "sqlite", "duckdb-rollup")
+#: ``tiny_db``'s runs: DuckDB and SQLite reading the calls, and each of the five engines with its
+#: rollups built (core/semantic/rollup.py); the server and chdb ones carry the ``engines`` marker.
+TINY_KINDS: tuple[str, ...] = (
+    "duckdb",
+    "sqlite",
+    "duckdb-rollup",
+    "sqlite-rollup",
+    "postgresql-rollup",
+    "mysql-rollup",
+    "clickhouse-rollup",
+)
 
 
-@pytest.fixture(params=TINY_KINDS)
+def _tiny_param(kind: str) -> object:
+    engine = kind.split("-")[0]
+    return (
+        pytest.param(kind, marks=pytest.mark.engines, id=kind) if engine not in ("duckdb", "sqlite") else kind
+    )
+
+
+@pytest.fixture(params=[_tiny_param(kind) for kind in TINY_KINDS])
 def tiny_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDb]:
-    """``tiny_db({table: rows})`` → an engine on a fresh file with the schema and those rows.
+    """``tiny_db({table: rows})`` → an engine on a fresh database with the schema and those rows.
 
-    Runs the test once per kind of :data:`TINY_KINDS`: the same expectations must hold with
-    DuckDB's rollups in use.
+    Runs the test once per kind of :data:`TINY_KINDS`: the same expectations must hold with the
+    rollups in use, on every engine. DuckDB and SQLite: a new file per call; PostgreSQL and MariaDB:
+    this process's database, emptied (so a test's earlier engine of that kind is emptied too);
+    ClickHouse: a new chdb database per call.
     """
     engines: list[sa.Engine] = []
+    kind = request.param.split("-")[0]
+    make_url = request.getfixturevalue("make_url") if kind not in ("duckdb", "sqlite") else None
 
     def make(tables: Mapping[str, Rows]) -> sa.Engine:
         n = next(_counter)
-        kind = request.param.split("-")[0]
-        engine = load_tables(
-            db.make_engine(f"{kind}:///{tmp_path / f'tiny{n}.{kind}'}"), tables, indexes=False
-        )
-        if request.param == "duckdb-rollup":
+        url = f"{kind}:///{tmp_path / f'tiny{n}.{kind}'}" if make_url is None else make_url(kind)
+        engine = load_tables(db.make_engine(url), tables, indexes=False)
+        if request.param.endswith("-rollup"):
             rollup_build.refresh(engine)
             with engine.connect() as conn:
                 assert rollup.current(conn)

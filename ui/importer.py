@@ -79,7 +79,8 @@ def run_import(
             rejects_dir=folder / "rejects",
             progress=progress,
         )
-        # DuckDB's pre-aggregates follow the new calls: the days touched, or all (core/semantic/rollup.py)
+        # The pre-aggregates follow the new calls, on every engine: the days touched, or all
+        # (core/semantic/rollup.py)
         rollup_build.refresh_after_import(target, report, before)
         rejects = Path(report.rejects_file).read_bytes() if report.rejects_file else None
         data = report.to_dict()

@@ -1,5 +1,5 @@
-"""Commands on the database itself: ``demo`` (build the demo company), ``rollup`` (rebuild DuckDB's
-pre-aggregates) and ``check`` (schema, row counts, data version)."""
+"""Commands on the database itself: ``demo`` (build the demo company), ``rollup`` (rebuild the
+pre-aggregates, on every engine) and ``check`` (schema, row counts, data version)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_rollup(args: argparse.Namespace) -> int:
-    """Rebuild DuckDB's pre-aggregated rollups (core/semantic/rollup.py); imports and ``demo`` do it themselves."""
+    """Rebuild the pre-aggregated rollups (core/semantic/rollup.py) on any engine; imports and ``demo`` do
+    it themselves. ``built`` is false only for a database without a calls table yet."""
     from core.rollup import build as rollup_build
 
     url = db.resolve_url(args.db)
@@ -49,12 +50,13 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     since = args.since
     seconds = rollup_build.refresh(engine, since=since)
     built = seconds is not None
-    what = "rebuilt" if since is None else f"refreshed from {since.isoformat()} on"
+    partial = since is not None and db.dialect_of(engine) in rollup_build.INCREMENTAL_DIALECTS
+    what = f"refreshed from {since.isoformat()} on" if partial and since is not None else "rebuilt"
     if args.format == "table":
         sys.stdout.write(
-            f"rollups {what} in {seconds:.1f}s\n"
+            f"{db.dialect_of(engine)}: rollups {what} in {seconds:.1f}s\n"
             if built
-            else f"{db.dialect_of(engine)}: no rollups on this engine (DuckDB only); every metric reads the calls\n"
+            else f"{db.dialect_of(engine)}: no calls table yet, so no rollups; import calls first\n"
         )
     else:
         emit(
@@ -122,7 +124,9 @@ def add_demo(sub: Any) -> None:
 
 def add_rollup(sub: Any) -> None:
     """Register ``rollup`` on the CLI's sub-parsers."""
-    p = sub.add_parser("rollup", help="rebuild DuckDB's pre-aggregated rollups (imports and demo do it)")
+    p = sub.add_parser(
+        "rollup", help="rebuild the pre-aggregated rollups, on any engine (imports and demo do it)"
+    )
     add_common(p)
     p.add_argument(
         "--since",

@@ -62,7 +62,7 @@ def add_import(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import the files, refresh DuckDB's rollups when rows went in, and print the report."""
+    """Import the files, refresh the rollups when rows went in, and print the report."""
     from core.ingest.pipeline import DEFAULT_CHUNK_ROWS, import_files
 
     if args.chunk_rows is not None and args.chunk_rows < 1:
@@ -84,8 +84,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except IngestError as exc:
         raise CliError(exc.en) from None
-    # DuckDB's pre-aggregates follow the new calls: only the days the import touched when they were
-    # current before it, else rebuilt (core/semantic/rollup.py)
+    # The pre-aggregates follow the new calls, on every engine: only the days the import touched when
+    # they were current before it (DuckDB), else rebuilt (core/semantic/rollup.py)
     rollup_build.refresh_after_import(url, report, before)
     if args.report == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)

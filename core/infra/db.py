@@ -211,7 +211,21 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
         ) from None
     if backend == "duckdb":
         sa.event.listen(engine, "connect", _duckdb_session)
+    if backend == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_session)
     return engine
+
+
+def _sqlite_session(dbapi_conn: Any, _record: Any) -> None:
+    """SQLite has no hash function: ``callcenter_hash(a, b, …)``, a 32-bit BLAKE2 digest of the
+    values' text (the DNC list's fingerprint, core.infra.sql.rows_digest: a sum of a row's digests
+    then fits SQLite's 64-bit integers up to 2³¹ rows)."""
+    dbapi_conn.create_function("callcenter_hash", -1, _sqlite_hash, deterministic=True)
+
+
+def _sqlite_hash(*values: Any) -> int:
+    text = "\x1f".join("" if v is None else str(v) for v in values)
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=4).digest(), "big")
 
 
 def _duckdb_session(dbapi_conn: Any, _record: Any) -> None:
@@ -263,17 +277,26 @@ def _clickhouse_type(column: sa.Column[Any]) -> str:
     raise TypeError(f"no ClickHouse type for {column.table.name}.{column.name}: {column.type!r}")
 
 
-def clickhouse_ddl(table: sa.Table) -> str:
-    """``CREATE TABLE`` for ClickHouse: a MergeTree ordered by the table's key.
+def clickhouse_ddl(
+    table: sa.Table, *, order_by: tuple[str, ...] | None = None, partition_by: str | None = None
+) -> str:
+    """``CREATE TABLE`` for ClickHouse: a MergeTree ordered by the table's key (or ``order_by``),
+    partitioned by the expression ``partition_by`` when given.
 
     Written out here rather than through the dialect's DDL compiler, so that nullability follows
     the schema exactly and the sorting key is explicit.
     """
     cols = ",\n  ".join(f"`{c.name}` {_clickhouse_type(c)}" for c in table.columns)
-    order = schema.CLICKHOUSE_ORDER_BY.get(table.name) or tuple(c.name for c in table.primary_key.columns)
+    order = (
+        order_by
+        or schema.CLICKHOUSE_ORDER_BY.get(table.name)
+        or tuple(c.name for c in table.primary_key.columns)
+    )
     order_sql = ", ".join(f"`{c}`" for c in order)
+    partition = f" PARTITION BY {partition_by}" if partition_by else ""
     return (
-        f"CREATE TABLE IF NOT EXISTS `{table.name}` (\n  {cols}\n) ENGINE = MergeTree ORDER BY ({order_sql})"
+        f"CREATE TABLE IF NOT EXISTS `{table.name}` (\n  {cols}\n) ENGINE = MergeTree{partition} "
+        f"ORDER BY ({order_sql})"
     )
 
 

@@ -149,3 +149,92 @@ def sum_if(value: Expr, expr: Expr) -> Expr:
 def count_distinct_if(value: Expr, expr: Expr) -> Expr:
     """``COUNT(DISTINCT CASE WHEN expr THEN value END)``: exact distinct count under a condition."""
     return sa.func.count(sa.distinct(sa.case((expr, value), else_=sa.null())))
+
+
+# --------------------------------------------------------------------------------------------
+# The rollups' few engine-specific expressions (core.semantic.rollup, core.rollup.build)
+# --------------------------------------------------------------------------------------------
+
+
+def hour_start(dialect: str, col: Expr) -> Expr:
+    """The start of the hour ``col`` falls in (the hourly rollup's key): a timestamp on DuckDB,
+    PostgreSQL and ClickHouse, text (``'YYYY-MM-DD HH:00:00'``) on MariaDB and SQLite, turned into
+    a stored time by :func:`to_stored_time`."""
+    if dialect in ("duckdb", "postgresql"):
+        return sa.func.date_trunc("hour", col)
+    if dialect == "clickhouse":
+        return sa.func.toStartOfHour(col)
+    if dialect == "sqlite":
+        return sa.func.strftime("%Y-%m-%d %H:00:00", col)
+    if dialect == "mysql":
+        return sa.func.date_format(col, "%Y-%m-%d %H:00:00")
+    raise ValueError(f"unsupported dialect {dialect}")
+
+
+def to_stored_time(dialect: str, value: Expr) -> Expr:
+    """A day key (:func:`day_key`) or an hour start (:func:`hour_start`) as a value of a
+    ``DateTime`` column: a cast, except on SQLite, whose times are stored as
+    ``'YYYY-MM-DD HH:MM:SS.ffffff'`` text (the form SQLAlchemy binds, so that comparisons with a
+    period's bounds hold; a cast would make a number of it)."""
+    if dialect == "sqlite":
+        return sa.func.strftime("%Y-%m-%d %H:%M:%S", value).op("||")(".000000")
+    if dialect == "clickhouse":
+        return sa.func.toDateTime(value, "UTC")
+    return sa.cast(value, sa.DateTime)
+
+
+def hash64(dialect: str, col: Expr) -> Expr:
+    """A cheap integer hash of a text column where the engine has one (DuckDB ``hash``, ClickHouse
+    ``cityHash64``, PostgreSQL ``hashtextextended``), else the column itself. For grouping and
+    sorting only: two values sharing a hash fall in one group, so a caller may only use it to find
+    candidates that are then checked on the values themselves."""
+    if dialect == "duckdb":
+        return sa.func.hash(col)
+    if dialect == "clickhouse":
+        return sa.func.cityHash64(col)
+    if dialect == "postgresql":
+        return sa.func.hashtextextended(col, 0)
+    return col
+
+
+def rows_digest(dialect: str, *cols: Expr) -> Expr:
+    """A sum of per-row hashes of ``cols`` (a fingerprint of a table's content, in one scan).
+
+    SQLite has no hash function: :func:`core.infra.db.make_engine` registers ``callcenter_hash``
+    (a 32-bit BLAKE2 digest of the values' text) on its connections."""
+    if dialect == "duckdb":
+        return sa.func.sum(sa.cast(sa.func.hash(*cols), sa.Numeric(38, 0)))
+    if dialect == "clickhouse":
+        return sa.func.sum(sa.func.toInt128(sa.func.cityHash64(*cols)))
+    text = [sa.func.coalesce(sa.cast(c, sa.String), "") for c in cols]
+    if dialect == "postgresql":
+        return sa.func.sum(sa.func.hashtextextended(sa.func.concat_ws("|", *text), 0))
+    if dialect == "mysql":
+        return sa.func.sum(sa.func.crc32(sa.func.concat_ws("|", *text)))
+    if dialect == "sqlite":
+        return sa.func.sum(sa.func.callcenter_hash(*cols))
+    raise ValueError(f"unsupported dialect {dialect}")
+
+
+def bit(dialect: str, n: Expr) -> Expr:
+    """``1 << n`` as an integer (ClickHouse has no ``<<`` operator)."""
+    if dialect == "clickhouse":
+        return sa.func.bitShiftLeft(sa.func.toInt64(1), n)
+    return sa.cast(sa.literal(1).op("<<")(n), sa.Integer)
+
+
+def bit_or(dialect: str, value: Expr) -> Expr:
+    """The bitwise OR of ``value`` over a group's rows. SQLite has no such aggregate: there the
+    sum of the distinct values, which is the same number when every value is 0 or one bit."""
+    if dialect == "clickhouse":
+        return sa.func.groupBitOr(value)
+    if dialect == "sqlite":
+        return sa.func.sum(sa.distinct(value))
+    return sa.func.bit_or(value)
+
+
+def bit_and(dialect: str, value: Expr, mask: int) -> Expr:
+    """``value & mask`` (ClickHouse: ``bitAnd``)."""
+    if dialect == "clickhouse":
+        return sa.func.bitAnd(value, mask)
+    return value.op("&")(mask)

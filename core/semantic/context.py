@@ -128,9 +128,7 @@ class CallFrom:
             "month": lambda: sql.month_key(d, t),
             "day": lambda: sql.day_key(d, t),
             "hour": lambda: sql.hour(d, t),
-            "hour_start": lambda: sa.func.date_trunc(
-                "hour", t
-            ),  # DuckDB only: core.semantic.rollup's hourly cube
+            "hour_start": lambda: sql.hour_start(d, t),  # core.semantic.rollup's hourly cube
             "weekday": lambda: sql.weekday(d, t),
             "team": lambda: self.agents().c.team,
             "site": lambda: self.agents().c.site_id,

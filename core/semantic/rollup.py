@@ -1,4 +1,4 @@
-"""Pre-aggregated rollups of the calls on DuckDB: the metrics' hot path on a year of calls.
+"""Pre-aggregated rollups of the calls, on every engine: the metrics' hot path on a year of calls.
 
 A year of twenty million calls is read in a few hundred milliseconds per pass, but the exact number of
 distinct customers (one hash-table entry per customer, millions of them) and the agents active per
@@ -52,8 +52,20 @@ and the refresh rebuilds everything. The check on every page stays :func:`curren
 ``python -m core rollup --since DAY`` is the operator's word that nothing changed before ``DAY``: it
 needs only rollups of this layout (:func:`built`).
 
-Only DuckDB, the embedded default, gets rollups; the server engines have their own means (and every
-metric is identical either way: ``tests/core/test_rollup.py``).
+Every engine gets the same tables, declared here once and filled by the same code
+(:mod:`core.rollup.build`); the few expressions that differ (a hash, a bitwise OR and AND, a shift,
+the hour's start, a day as a stored time, a digest of the DNC list) are in :mod:`core.infra.sql`.
+How each engine stores them (:func:`create_tables`): DuckDB plain tables (zone maps; no index);
+ClickHouse MergeTrees ordered by the columns the reads select on and partitioned by month
+(:data:`CLICKHOUSE_LAYOUT`); PostgreSQL, MariaDB and SQLite a b-tree per table on those columns
+(:data:`INDEXES`), and PostgreSQL a BRIN index on ``calls.started_at``. The fingerprint is the
+same everywhere: the calls' count, first and last start are metadata on DuckDB and ClickHouse; on
+the others the first and last start are one probe of ``ix_calls_started_at`` each and the count a
+scan of the smallest index (what :func:`core.infra.db.data_version` pays too): measured on 2.3 M
+calls, a fingerprint takes about 0.15 s on PostgreSQL 15 and 1 s on MariaDB 10.11, growing with
+the calls (not yet the milliseconds of DuckDB and ClickHouse). Every metric is identical with and
+without them on each engine: ``tests/core/test_rollup.py`` and the ``<engine>-rollup`` runs of
+``tiny_db``, ``tests/engines/test_parity.py`` on the demo.
 """
 
 from __future__ import annotations
@@ -67,7 +79,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.infra import db, schema
+from core.infra import db, schema, sql
 from core.infra.rules import Rules
 from core.semantic import bases
 
@@ -193,7 +205,67 @@ def disabled() -> Iterator[None]:
 
 
 def supported(engine: Engine | sa.Connection) -> bool:
-    return db.dialect_of(engine) == "duckdb"
+    """Whether ``engine`` gets rollups: every engine the app runs on (DuckDB, SQLite, PostgreSQL,
+    MariaDB, ClickHouse). Kept for callers that ask."""
+    return db.dialect_of(engine) in ENGINES
+
+
+#: The engines that get rollups: all five (the same tables, built by the same code).
+ENGINES: frozenset[str] = frozenset({"duckdb", "sqlite", "postgresql", "mysql", "clickhouse"})
+
+#: ClickHouse: each rollup's sorting key (the columns its reads select on) and partition (by month
+#: of the calls, or by year for the customer flags), as ``(ORDER BY, PARTITION BY)``.
+CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "rollup_calls_daily": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_calls_hourly": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_dnc_daily": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_callee_windows": (("started_at", "callee_id"), "toYYYYMM(started_at)"),
+    "rollup_customer_months": (("year", "callee_id"), "year"),
+    "rollup_state": (("name",), None),
+}
+#: PostgreSQL, MariaDB and SQLite: a b-tree per rollup on the columns its reads select on (DuckDB
+#: and ClickHouse skip by zone maps and sorting keys instead).
+INDEXES: dict[str, tuple[str, ...]] = {
+    "rollup_calls_daily": ("started_at",),
+    "rollup_calls_hourly": ("started_at",),
+    "rollup_dnc_daily": ("started_at",),
+    "rollup_callee_windows": ("started_at",),
+    "rollup_customer_months": ("year",),
+}
+
+
+def drop_tables(conn: sa.Connection) -> None:
+    """Drop every rollup table that exists."""
+    if db.dialect_of(conn) == "clickhouse":
+        for table in metadata.sorted_tables:
+            conn.execute(sa.text(f"DROP TABLE IF EXISTS `{table.name}`"))
+        return
+    metadata.drop_all(conn)
+
+
+def create_tables(conn: sa.Connection) -> None:
+    """Create the rollup tables as each engine wants them: ClickHouse MergeTrees ordered and
+    partitioned by :data:`CLICKHOUSE_LAYOUT`; elsewhere the tables of :data:`metadata`, with the
+    b-trees of :data:`INDEXES` off DuckDB, and on PostgreSQL a BRIN index on ``calls.started_at``
+    (a few pages for a year of calls, appended in time order: the build's and the days' reads)."""
+    dialect = db.dialect_of(conn)
+    if dialect == "clickhouse":
+        for table in metadata.sorted_tables:
+            order, partition = CLICKHOUSE_LAYOUT[table.name]
+            conn.execute(sa.text(db.clickhouse_ddl(table, order_by=order, partition_by=partition)))
+        return
+    metadata.create_all(conn)
+    if dialect == "duckdb":
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    for name, cols in INDEXES.items():
+        # Plain DDL: an sa.Index on the shared tables would join them (and DuckDB's too).
+        index = quote(f"ix_{name}_{'_'.join(cols)}")
+        conn.execute(sa.text(f"CREATE INDEX {index} ON {quote(name)} ({', '.join(quote(c) for c in cols)})"))
+    if dialect == "postgresql":
+        conn.execute(
+            sa.text("CREATE INDEX IF NOT EXISTS ix_calls_started_at_brin ON calls USING brin (started_at)")
+        )
 
 
 def _layout() -> str:
@@ -247,9 +319,7 @@ def dnc_fingerprint(conn: sa.Connection) -> str:
     apart from the calls: :data:`dnc_daily` is used only while both are as they were)."""
     d = schema.dnc.c
     n, total = conn.execute(
-        sa.select(
-            sa.func.count(), sa.func.sum(sa.cast(sa.func.hash(d.callee_id, d.added_at), sa.Numeric(38, 0)))
-        )
+        sa.select(sa.func.count(), sql.rows_digest(db.dialect_of(conn), d.callee_id, d.added_at))
     ).one()
     return f"{_layout()}|{n}|{total}"
 
@@ -320,9 +390,12 @@ def whole_months(start: date, end: date) -> tuple[int, int, int] | None:
     return start.year, start.month, end.month
 
 
-def select_customers(year: int, first: int, last: int, by_month: bool) -> sa.Select[Any]:
+def select_customers(
+    year: int, first: int, last: int, by_month: bool, dialect: str = "duckdb"
+) -> sa.Select[Any]:
     """Reached and effectively reached customers of months ``first..last`` of ``year``: one row in
-    total, or one column pair per month (``reached_MM``, ``effective_MM``) when ``by_month``."""
+    total, or one column pair per month (``reached_MM``, ``effective_MM``) when ``by_month``
+    (``dialect``: the engine's, for its bitwise AND)."""
     t = customer_months.c
     months = range(first, last + 1)
     if by_month:
@@ -332,8 +405,8 @@ def select_customers(year: int, first: int, last: int, by_month: bool) -> sa.Sel
             cols.append(sa.func.sum(t[f"e{m:02d}"]).label(f"effective_{m:02d}"))
         return sa.select(*cols).where(t.year == year)
     bits = sum(1 << (m - 1) for m in months)
-    any_r = t.rmask.op("&")(bits) != 0
-    any_e = t.emask.op("&")(bits) != 0
+    any_r = sql.bit_and(dialect, t.rmask, bits) != 0
+    any_e = sql.bit_and(dialect, t.emask, bits) != 0
     return sa.select(
         sa.func.sum(sa.case((any_r, 1), else_=0)).label("reached_customers"),
         sa.func.sum(sa.case((any_e, 1), else_=0)).label("effective_customers"),

@@ -87,7 +87,9 @@ def _customers_from_rollup(ctx: Ctx, by: list[str], names: list[str]) -> pl.Data
     if span is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
         return None
     year, first, last = span
-    row = db.read_frame(ctx.db, rollup.select_customers(year, first, last, bool(by))).row(0, named=True)
+    row = db.read_frame(ctx.db, rollup.select_customers(year, first, last, bool(by), ctx.dialect)).row(
+        0, named=True
+    )
     if not by:
         return pl.DataFrame({n: [int(row[n] or 0)] for n in names})
     months = [m for m in range(first, last + 1) if (row[f"reached_{m:02d}"] or 0) > 0]
@@ -397,7 +399,7 @@ def select_active(ctx: Ctx, dims: Sequence[str], *, from_rollup: bool = False) -
     """Distinct agents with a session or a human call in the period, and how many are outsourced.
 
     With ``from_rollup`` the human calls are read from :data:`core.semantic.rollup.calls_daily` (its rows
-    with human calls), which only DuckDB has and whose dimensions exclude the hour.
+    with human calls; dimensions without the hour) or the hourly one.
     """
     k = schema.calls
     if from_rollup:

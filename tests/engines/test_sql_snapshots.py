@@ -1,7 +1,7 @@
 """SQL snapshots: the text of the main query builders on each of the five dialects, so that any change
 of generated SQL shows in review.
 
-Each case builds one query (``core.semantic.cubes.select_*``, ``core.compliance.risk.select_rule_calls``, DuckDB's rollup
+Each case builds one query (``core.semantic.cubes.select_*``, ``core.compliance.risk.select_rule_calls``, the rollup
 paths, and every computed report field's SQL through ``core.reporting.regulatory.field_sql``), compiles it for a
 dialect with its parameters inlined (``literal_binds``; a query whose literals a dialect cannot render
 would be kept with placeholders and a sorted parameter list), lays it out one clause and one select
@@ -317,7 +317,7 @@ def _field_sql(env: Env) -> str:
 
 
 def _rollup_build(env: Env) -> list[sa.Select[Any]]:
-    """The queries core.semantic.rollup.refresh fills the rollups from (DuckDB only)."""
+    """The queries core.rollup.build.refresh fills the rollups from (on every engine)."""
     ctx = env.ctx()
     dims = rollup.CUBE_DIMS
     return [
@@ -325,7 +325,7 @@ def _rollup_build(env: Env) -> list[sa.Select[Any]]:
         sources.select_calls(ctx, dims[rollup.calls_hourly.name], rollup.CUBE_COUNTS),
         sources.select_dnc(ctx, dims[rollup.dnc_daily.name], ("dnc_calls",)),
         rollup_build._select_windows(ctx),
-        rollup_build._select_customer_months(),
+        rollup_build._select_customer_months(ctx.dialect),
     ]
 
 
@@ -418,7 +418,7 @@ CASES: list[Case] = [
     Case("select_rule_calls.regulator_complaints", _rule_calls("regulator_complaints", "campaign", "C2")),
     # core.reporting.regulatory: the SQL shown next to each computed field of the annual report
     Case("field_sql", _field_sql),
-    # DuckDB only: the rollup paths (core/semantic/rollup.py)
+    # the rollup paths (core/semantic/rollup.py), on every engine
     Case(
         "select_calls_rollup.daily",
         lambda e: sources.select_calls_rollup(
@@ -426,14 +426,12 @@ CASES: list[Case] = [
             ["month", "campaign"],
             [*rollup.CALL_BASES[:4], *DERIVED_BASES, "outside_hours_calls"],
         ),
-        kinds=("duckdb",),
     ),
     Case(
         "select_calls_rollup.daily.nationwide",
         lambda e: sources.select_calls_rollup(
             e.ctx(rolled=True), ["day"], ["outside_hours_calls", "out_of_coverage_calls"]
         ),
-        kinds=("duckdb",),
         dataset="nationwide",
     ),
     Case(
@@ -441,39 +439,32 @@ CASES: list[Case] = [
         lambda e: sources.select_calls_rollup(
             e.ctx(ALL, rolled=True), ["hour", "team"], rollup.CALL_BASES[:4]
         ),
-        kinds=("duckdb",),
     ),
     Case(
         "select_dnc.stored",
         lambda e: sources.select_dnc(e.ctx(ALL, rolled=True), ["day"], ["dnc_calls"], stored=True),
-        kinds=("duckdb",),
     ),
     Case(
         "select_active.from_rollup.month_team",
         lambda e: sources.select_active(e.ctx(rolled=True), ["month", "team"], from_rollup=True),
-        kinds=("duckdb",),
     ),
     Case(
         "select_active.from_rollup.hour",
         lambda e: sources.select_active(e.ctx(rolled=True), ["hour"], from_rollup=True),
-        kinds=("duckdb",),
     ),
     Case(
         "select_per_callee.stored",
         lambda e: sources.select_per_callee(e.ctx(rolled=True), ["day", "campaign"], PER_CALLEE),
-        kinds=("duckdb",),
     ),
     Case(
         "rollup.select_customers.by_month",
-        lambda e: rollup.select_customers(YEAR, 1, 3, True),
-        kinds=("duckdb",),
+        lambda e: rollup.select_customers(YEAR, 1, 3, True, e.ctx().dialect),
     ),
     Case(
         "rollup.select_customers.total",
-        lambda e: rollup.select_customers(YEAR, 1, 12, False),
-        kinds=("duckdb",),
+        lambda e: rollup.select_customers(YEAR, 1, 12, False, e.ctx().dialect),
     ),
-    Case("rollup.refresh", _rollup_build, kinds=("duckdb",)),
+    Case("rollup.refresh", _rollup_build),
 ]
 CASES_BY_NAME = {case.name: case for case in CASES}
 
