@@ -193,19 +193,11 @@ def split_rejects(
     return rows.filter(~bad), rejects
 
 
-def customer_ids(
-    frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, key: bytes
-) -> tuple[pl.Series, pl.Series]:
-    """``(callee_id, not_a_number)``: the salted hash of each row's customer number (hashed here,
-    before anything is stored), and where a number was present but not a phone number."""
-    ids, bad, _province, _carrier = customer_numbers(frame, rule, direction, key)
-    return ids, bad
-
-
 def customer_numbers(
     frame: pl.DataFrame, rule: FieldRule, direction: pl.Series, key: bytes
 ) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
-    """``(callee_id, not_a_number, province, carrier)``: :func:`customer_ids` plus the province and
+    """``(callee_id, not_a_number, province, carrier)``: the salted hash of each row's customer number
+    (hashed here, before anything is stored), where a number was present but not a phone number, and the province and
     carrier of each number, read from the number before it is hashed
     (:func:`core.ingest.numbers.region_series`)."""
     raw = field_values(frame, rule, direction, "_cust")
@@ -699,14 +691,6 @@ class Asterisk(CallFormat):
         return Converted(ok, rejects)
 
 
-#: The column order of the Master.csv mapping in Asterisk's sample ``cdr_custom.conf``
-#: (configs/samples/cdr_custom.conf.sample, the legacy ``[mappings]`` line), which
-#: ``mappings/asterisk-cdr-custom.toml`` names in ``[source] columns``.
-CDR_CUSTOM_SAMPLE: tuple[str, ...] = (
-    "clid", "src", "dst", "dcontext", "channel", "dstchannel", "lastapp", "lastdata", "start", "answer",
-    "end", "duration", "billsec", "disposition", "amaflags", "accountcode", "uniqueid", "userfield",
-    "sequence",
-)  # fmt: skip
 #: Asterisk's AMA flags as cdr_csv and cdr_custom write them.
 AMA_FLAGS = ("DOCUMENTATION", "BILLING", "OMIT", "DEFAULT")
 

@@ -86,10 +86,13 @@ from core.ingest.formats import (
     Layout,
     _sniff_rows,
     header_names,
+    id_checks,
+    int_check,
+    safe_seconds,
     shown_columns,
     split_rejects,
     time_text,
-    too_long,
+    year_check,
 )
 from core.ingest.mapping import Mapping
 from core.ingest.parse import bad_value, clean, first_reason, text, to_datetime, to_int, translate
@@ -681,7 +684,7 @@ class TencentCcc(CallFormat):
         duration = to_int(duration_raw)
         talk = duration.fill_null(0)
         end = pl.select(
-            pl.coalesce(pl.lit(ended), pl.lit(start) + pl.duration(seconds=pl.lit(talk).clip(0)))
+            pl.coalesce(pl.lit(ended), pl.lit(start) + pl.duration(seconds=safe_seconds(pl.lit(talk))))
         ).to_series()
 
         code = text(rows, "endstatus")
@@ -715,7 +718,11 @@ class TencentCcc(CallFormat):
                 bad_value(duration_raw, duration),
                 pl.format("Duration is not a whole number: '{}'", pl.lit(duration_raw)),
             ),
+            int_check(duration_raw, "Duration"),
             ((duration < 0).fill_null(False), "negative Duration"),
+            year_check(start, start_raw, _label(start_name)),
+            year_check(accept, accept_raw, "AcceptTimestamp"),
+            year_check(ended, ended_raw, "EndedTimestamp"),
             ((end < start).fill_null(False), "EndedTimestamp before Time"),
             (
                 (accept.is_not_null() & ((accept < start) | (accept > end))).fill_null(False),
@@ -740,7 +747,7 @@ class TencentCcc(CallFormat):
         )
         shown["callee_id"] = m["callee_id"].set(kept & m["callee_id"].is_null(), "withheld")
         checks += self.common_checks(rows, shown, mapping)
-        checks.append(too_long(call_id, "call_id"))
+        checks += id_checks(call_id, "call_id")
         reason = first_reason(rows.height, checks)
         calls = pl.DataFrame(
             {
