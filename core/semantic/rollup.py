@@ -327,16 +327,17 @@ def dnc_fingerprint(conn: sa.Connection) -> str:
 def dnc_current(conn: sa.Connection) -> bool:
     """Whether :data:`dnc_daily` was built from the DNC list as it is now (call with :func:`current`
     true: the calls are checked there)."""
-    if _disabled or not supported(conn) or not sa.inspect(conn).has_table(state.name):
+    if _disabled or not supported(conn):
         return False
-    stored = conn.execute(sa.select(state.c.fingerprint).where(state.c.name == "dnc")).scalar_one_or_none()
+    stored = _stored(conn, "dnc")
     return stored is not None and stored == dnc_fingerprint(conn)
 
 
-def _stored(conn: sa.Connection) -> str | None:
+def _stored(conn: sa.Connection, name: str = "calls") -> str | None:
+    """The fingerprint the rollups were built from (``calls``, or ``dnc`` for :data:`dnc_daily`)."""
     if not sa.inspect(conn).has_table(state.name):
         return None
-    return conn.execute(sa.select(state.c.fingerprint).where(state.c.name == "calls")).scalar_one_or_none()
+    return conn.execute(sa.select(state.c.fingerprint).where(state.c.name == name)).scalar_one_or_none()
 
 
 def built(conn: sa.Connection) -> bool:
@@ -362,10 +363,16 @@ def _log_part(fp: str) -> list[str]:
 
 def current(conn: sa.Connection) -> bool:
     """Whether the rollups exist and were built from the calls as they are now."""
-    if _disabled or not supported(conn) or not sa.inspect(conn).has_table(state.name):
-        return False
-    stored = conn.execute(sa.select(state.c.fingerprint).where(state.c.name == "calls")).scalar_one_or_none()
-    return stored is not None and stored == fingerprint(conn)
+    return current_fingerprint(conn) is not None
+
+
+def current_fingerprint(conn: sa.Connection) -> str | None:
+    """The calls' fingerprint when the rollups were built from the calls as they are now, else ``None``
+    (computed once: :func:`core.rollup.build.fingerprint_before_import` keeps it)."""
+    if _disabled or not supported(conn):
+        return None
+    stored = _stored(conn)
+    return stored if stored is not None and stored == fingerprint(conn) else None
 
 
 def daily_bases(rules: Rules) -> frozenset[str]:
