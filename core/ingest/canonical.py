@@ -169,9 +169,10 @@ class Canonical:
                 raw = raw.str.to_lowercase()
             value, bad = _typed(raw, col, mapping.timezone)
             if (t.name, name) in HASHED:
-                value, bad = _customer(raw, key)
+                value, bad, norm, abroad = _customer(raw, key)
                 if t.name == "calls":
-                    derived = _region(raw)
+                    province, carrier = numbers.region_series(norm, abroad)
+                    derived = {"callee_province": province, "callee_carrier": carrier}
             if (t.name, name) in COMPANY_NUMBERS:
                 value = numbers.company_series(value)
             if t.name == "calls" and name in ("callee_province", "callee_carrier"):
@@ -278,22 +279,16 @@ def _typed(raw: pl.Series, col: sa.Column, tz: str) -> tuple[pl.Series, pl.Serie
     return value.alias(col.name), bad_value(raw, value)
 
 
-def _region(raw: pl.Series) -> dict[str, pl.Series]:
-    """Province and carrier of the clear customer numbers of a column (ids already hashed: none)."""
-    hashed = raw.str.to_lowercase().str.contains(HASHED_ID).fill_null(False)
-    norm, _bad, abroad = numbers.normalise_column(raw.set(hashed, None))
-    province, carrier = numbers.region_series(norm, abroad)
-    return {"callee_province": province, "callee_carrier": carrier}
-
-
-def _customer(raw: pl.Series, key: bytes) -> tuple[pl.Series, pl.Series]:
-    """Ids already hashed are kept (lower case); anything else is a number, normalised and hashed."""
+def _customer(raw: pl.Series, key: bytes) -> tuple[pl.Series, pl.Series, pl.Series, pl.Series]:
+    """``(callee_id, bad, normalised, abroad)``: ids already hashed are kept (lower case); anything
+    else is a number, normalised (once: its province and carrier are read from the same digits) and
+    hashed."""
     low = raw.str.to_lowercase()
     hashed = low.str.contains(HASHED_ID).fill_null(False)
-    norm, bad = numbers.normalise_series(raw.set(hashed, None))
+    norm, bad, abroad = numbers.normalise_column(raw.set(hashed, None))
     ids = numbers.hash_series(norm, key)
     value = pl.select(pl.when(pl.lit(hashed)).then(pl.lit(low)).otherwise(pl.lit(ids))).to_series()
-    return value.alias("callee_id"), bad
+    return value.alias("callee_id"), bad, norm, abroad
 
 
 def infer_two_way_voice(calls: pl.DataFrame, min_talk_seconds: int) -> pl.DataFrame:
