@@ -39,6 +39,7 @@ def cmd_rollup(args: argparse.Namespace) -> int:
     """Rebuild the pre-aggregated rollups (core/semantic/rollup.py) on any engine; imports and ``demo`` do
     it themselves. ``built`` is false only for a database without a calls table yet."""
     from core.rollup import build as rollup_build
+    from core.semantic import rollup
 
     url = db.resolve_url(args.db)
     engine = db.make_engine(url, create_dirs=False)
@@ -48,9 +49,14 @@ def cmd_rollup(args: argparse.Namespace) -> int:
             f"schema check failed for {db.redact_url(url)}: " + "; ".join(p.message("en") for p in problems)
         )
     since = args.since
+    # A refresh from a day on needs rollups of this layout to refresh, on an engine that refreshes
+    # by day; otherwise refresh() rebuilds, and this says so.
+    partial = since is not None and db.dialect_of(engine) in rollup_build.INCREMENTAL_DIALECTS
+    if partial:
+        with engine.connect() as conn:
+            partial = rollup.built(conn)
     seconds = rollup_build.refresh(engine, since=since)
     built = seconds is not None
-    partial = since is not None and db.dialect_of(engine) in rollup_build.INCREMENTAL_DIALECTS
     what = f"refreshed from {since.isoformat()} on" if partial and since is not None else "rebuilt"
     if args.format == "table":
         sys.stdout.write(
