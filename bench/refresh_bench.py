@@ -50,10 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     from core.semantic import rollup
 
     spec = dataset.DataSpec(scale=args.scale, year=args.year, seed=args.seed)
-    paths = dataset.ensure_data(spec, args.workdir, ["duckdb"], lambda m: print(m, flush=True))
+    dataset.ensure_data(spec, args.workdir, ["duckdb"], lambda m: print(m, flush=True))
     scratch = spec.folder(args.workdir) / "refresh.duckdb"
     t = time.perf_counter()
-    shutil.copyfile(paths["duckdb"], scratch)
+    shutil.copyfile(spec.path(args.workdir, "duckdb"), scratch)
     print(f"copied the year to {scratch} in {time.perf_counter() - t:.1f} s", flush=True)
     engine = db.make_engine(f"duckdb:///{scratch}")
     try:
