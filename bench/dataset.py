@@ -13,10 +13,11 @@ and its own rollups (:func:`core.rollup.build.refresh`), in a child process (chd
 per process, so the caller's process never opens one). Where they live (:func:`url_for`):
 
 * PostgreSQL and MariaDB: a database per spec, ``cc_bench_y2025_s3`` (``_seedN`` added for another
-  seed), on the server of ``CALLCENTER_BENCH_PG_URL`` / ``CALLCENTER_BENCH_MYSQL_URL``, else of
-  ``CALLCENTER_TEST_PG_URL`` / ``CALLCENTER_TEST_MYSQL_URL`` (the database part of the URL is replaced);
-  the ``callcenter`` role must be able to create it (MariaDB: ``GRANT ALL ON `cc\\_bench\\_%`.*``).
-  PostgreSQL is ``ANALYZE``d after the load, as autovacuum would do shortly after.
+  seed; the prefix is ``CALLCENTER_BENCH_DB_PREFIX`` when set), on the server of
+  ``CALLCENTER_BENCH_PG_URL`` / ``CALLCENTER_BENCH_MYSQL_URL``, else of ``CALLCENTER_TEST_PG_URL`` /
+  ``CALLCENTER_TEST_MYSQL_URL`` (the database part of the URL is replaced); its user must be able to
+  create that database (MariaDB: ``GRANT ALL ON `cc\\_bench\\_%`.* TO callcenter@localhost``).
+  PostgreSQL is ``ANALYZE``d after the load and after its rollups, as autovacuum would do shortly after.
 * ClickHouse (chdb): the folder ``callcenter.clickhouse`` beside the DuckDB file.
 
 Their marker is ``callcenter.<engine>.json`` in the same folder, with the DuckDB file's build time
@@ -120,10 +121,14 @@ def engine_name(name: str) -> str:
 
 
 def database_name(spec: DataSpec) -> str:
-    """The server database of ``spec``: ``cc_bench_y2025_s3`` (scale 27.5: ``s27_5``; another seed: ``_seed8``)."""
+    """The server database of ``spec``: ``cc_bench_y2025_s3`` (scale 27.5: ``s27_5``; another seed: ``_seed8``;
+    the prefix ``cc_bench`` is ``CALLCENTER_BENCH_DB_PREFIX`` when set, as the tests do)."""
+    import os
+
+    prefix = os.environ.get("CALLCENTER_BENCH_DB_PREFIX") or "cc_bench"
     scale = f"{spec.scale:g}".replace(".", "_").replace("-", "m")
     seed = "" if spec.seed == DEFAULT_SEED else f"_seed{spec.seed}"
-    return f"cc_bench_y{spec.year}_s{scale}{seed}"
+    return f"{prefix}_y{spec.year}_s{scale}{seed}"
 
 
 def server_url(engine: str, database: str | None = None) -> str:
