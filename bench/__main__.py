@@ -1,12 +1,17 @@
-"""``python -m bench demo|metrics|import|refresh|pages [options]``: on-demand benchmarks that print side-by-side figures.
+"""``python -m bench demo|risk|metrics|import|refresh|pages [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
-* ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process.
+* ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process, on each engine
+  of ``--engines`` (duckdb, sqlite, postgresql, mariadb, clickhouse), with their agreement.
 * ``metrics``: every metric of the touch and capacity pages on a year of about 20 million calls, on
-  DuckDB, SQLite and a naive pandas baseline, with their agreement.
+  DuckDB, SQLite and a naive pandas baseline by default (``--engines``: also PostgreSQL, MariaDB and
+  ClickHouse), with their agreement and the risk of the year.
 * ``import``: rows per second and peak memory importing Asterisk Master.csv files of growing size.
-* ``refresh``: one more day of calls imported into the year and the rollups refreshed, beside a full rebuild.
+* ``refresh``: one more day of calls imported into the year and the rollups refreshed, beside a full
+  rebuild, on a scratch copy per engine of ``--engines``.
 * ``pages``: warm page changes of the app in Chromium (per page: each change, median and max).
+
+The year's databases are built once per scale and reused (:mod:`bench.dataset`).
 """
 
 from __future__ import annotations
