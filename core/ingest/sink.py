@@ -306,13 +306,15 @@ class Sink:
         raw.register("_import_keys", keys.to_arrow())
         try:
             match = " AND ".join(f't."{n}" = k."{n}"' for n in keys.columns)
-            sources = [f'"{table.name}"']
+            cols = ", ".join(f'"{n}"' for n in keys.columns)
+            source = f'SELECT {cols} FROM "{table.name}"'
             files = self.files.get(table.name) if staged else None
             if files:
+                # One EXISTS over both sources: an OR of two EXISTS is planned as mark joins that
+                # build on the stored table (1.6-2.3 s against 0.4-0.6 s on 19 M calls).
                 listed = ", ".join(f"'{f}'" for f in files)
-                cols = ", ".join(f'"{n}"' for n in keys.columns)
-                sources.append(f"(SELECT {cols} FROM read_parquet([{listed}], union_by_name = true))")
-            found = " OR ".join(f"EXISTS (SELECT 1 FROM {src} t WHERE {match})" for src in sources)
+                source += f" UNION ALL SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
+            found = f"EXISTS (SELECT 1 FROM ({source}) t WHERE {match})"
             result = raw.sql(f"SELECT k.* FROM _import_keys k WHERE {found}").to_arrow_table()
         finally:
             raw.unregister("_import_keys")

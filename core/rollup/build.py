@@ -14,9 +14,11 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
   call on the days (and ``customers``: the customers of calls that were replaced, as they were) are
   deleted and built again from all those customers' calls of those years (``since``: the years from
   its own on, whole: calls deleted by hand name no customer);
-* ``callee_windows`` rows are a function of one customer's calls (see :func:`_select_windows`): those
-  customers' rows are deleted and built again from all their calls (so every look-back around the days
-  is in);
+* ``callee_windows`` rows are a function of one customer's calls in the week before each (its 24 h
+  and 5 min counts, and ``since_abandon`` stored only up to ``MAX_RECALL_HOURS``: see :func:`_keep`):
+  the rows of those customers from each run's first day to a week after its last are deleted and built
+  again from their calls of that span and the week before it (``since``: every customer's rows from
+  that day on);
 * ``dnc_daily``: the days, as the cubes, while the DNC list is as it was; else rebuilt whole (the list
   changes apart from the calls).
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -200,22 +202,29 @@ def _refresh_days(
             for t0, t1 in (cubes.period_bounds(f, la) for f, la in runs)
         ],
     )
-    called: Any = sa.select(k.callee_id).where(on_days, k.callee_id.is_not(None))
-    w = rollup.callee_windows
-    if since is not None:
-        t_since = cubes.period_bounds(since, since)[0]
-        called = sa.union(called, sa.select(w.c.callee_id).where(w.c.started_at >= t_since))
-    else:
-        called = called.distinct()
+    called: Any = sa.select(k.callee_id).where(on_days, k.callee_id.is_not(None)).distinct()
     listed = sorted(customers)
 
     def of_customers(col: Any) -> Any:
         return sa.or_(col.in_(called), col.in_(listed)) if listed else col.in_(called)
 
     ctx = cubes.make_ctx(engine, date.today(), date.today(), cubes.Filters(), rules)  # period unused
-    conn.execute(w.delete().where(of_customers(w.c.callee_id)))
-    windows = sources.windowed_calls(ctx, [of_customers(k.callee_id)], None, since=True)
-    _fill(conn, w, _keep(windows))
+    w = rollup.callee_windows
+    if since is not None:
+        # Calls of those days may have been deleted by anyone, naming no customer: every row from
+        # that day on, of every customer.
+        t_since = cubes.period_bounds(since, since)[0]
+        conn.execute(w.delete().where(w.c.started_at >= t_since))
+        windows = sources.windowed_calls(ctx, [k.started_at >= t_since - WINDOW_REACH], None, since=True)
+        _fill(conn, w, _keep(windows, windows.c.started_at >= t_since))
+    else:
+        for s0, s1 in _window_spans(runs):
+            conn.execute(
+                w.delete().where(of_customers(w.c.callee_id), w.c.started_at >= s0, w.c.started_at < s1)
+            )
+            scope = [of_customers(k.callee_id), k.started_at >= s0 - WINDOW_REACH, k.started_at < s1]
+            windows = sources.windowed_calls(ctx, scope, None, since=True)
+            _fill(conn, w, _keep(windows, windows.c.started_at >= s0))
 
     years = sorted({y for first, last in runs for y in range(first.year, last.year + 1)})
     if not years:  # replaced calls' customers only (no day touched): cannot happen from an import
@@ -255,12 +264,39 @@ def _fill_cube(conn: sa.Connection, cube: sa.Table, ctx: Any) -> None:
     _fill(conn, cube, filled)
 
 
-def _keep(windows: Any) -> sa.Select[Any]:
+#: How far back a stored window row looks (its 24 h and 5 min counts, and ``since_abandon``, which
+#: is stored only up to :data:`core.semantic.rollup.MAX_RECALL_HOURS`): the row of a call depends on
+#: the customer's calls in the span this long before it, and on no other call.
+WINDOW_REACH = timedelta(hours=max(24, rollup.MAX_RECALL_HOURS))
+
+
+def _window_spans(runs: Runs) -> list[tuple[datetime, datetime]]:
+    """The periods whose stored windows the calls of ``runs`` can change: each run's days and
+    :data:`WINDOW_REACH` after them, overlapping spans merged (sorted, disjoint)."""
+    spans: list[tuple[datetime, datetime]] = []
+    for t0, t1 in sorted(cubes.period_bounds(f, la) for f, la in runs):
+        if spans and t0 <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], t1 + WINDOW_REACH))
+        else:
+            spans.append((t0, t1 + WINDOW_REACH))
+    return spans
+
+
+def _keep(windows: Any, *where: Any) -> sa.Select[Any]:
     """The windowed calls :data:`core.semantic.rollup.callee_windows` stores: those that can breach a
-    cap or be a re-call under any rules it answers."""
-    return sa.select(*[windows.c[c.name] for c in rollup.callee_windows.columns]).where(
-        sa.or_(windows.c.n24 >= 2, windows.c.since_abandon <= rollup.MAX_RECALL_HOURS * 3600)
-    )
+    cap or be a re-call under any rules it answers, with ``since_abandon`` only up to
+    :data:`core.semantic.rollup.MAX_RECALL_HOURS` (no rules it answers look further back: null
+    beyond, so a row is a function of the customer's calls in the :data:`WINDOW_REACH` before it and
+    a refresh of some days recomputes only the spans :func:`_window_spans` names)."""
+    cap = rollup.MAX_RECALL_HOURS * 3600
+    since = windows.c.since_abandon
+    columns = [
+        sa.case((since <= cap, since), else_=None).label(c.name)
+        if c.name == "since_abandon"
+        else windows.c[c.name]
+        for c in rollup.callee_windows.columns
+    ]
+    return sa.select(*columns).where(sa.or_(windows.c.n24 >= 2, since <= cap), *where)
 
 
 def _select_windows(ctx: Any) -> Any:

@@ -268,10 +268,17 @@ def create_tables(conn: sa.Connection) -> None:
         )
 
 
+#: Bumped when what a table holds changes with the same columns (2: ``since_abandon`` over
+#: :data:`MAX_RECALL_HOURS` is stored as null, so a stored row depends only on the week before it).
+CONTENT_VERSION = 2
+
+
 def _layout() -> str:
     """A digest of the rollup tables' definitions: rollups built by an older version of this module
-    (another table or column set) never pass for current."""
-    text = ";".join(f"{t.name}:{','.join(c.name for c in t.columns)}" for t in metadata.sorted_tables)
+    (another table or column set, or :data:`CONTENT_VERSION`) never pass for current."""
+    text = f"v{CONTENT_VERSION};" + ";".join(
+        f"{t.name}:{','.join(c.name for c in t.columns)}" for t in metadata.sorted_tables
+    )
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
 
 
