@@ -71,8 +71,9 @@ pays one row update); the fingerprint reads it with the table's oid: about 3 ms 
 the count on 2.3 M calls (PostgreSQL 15, load 6 on 2 CPUs; the count grows with the calls, about 1 s
 on 19 M). A role that may not create the trigger, or a trigger disabled, falls back to the count.
 MariaDB has only row-level triggers: one bumping a counter per row took a 200,000-call bulk insert
-from 16.7 s to 39.9 s (medians of three, load 5 to 6 on 2 CPUs), far over the 10 % an import may
-pay, so MariaDB counts: the first and last start are one probe of ``ix_calls_started_at`` each and
+(``db.load_frame``, the importer's loader) from 8.9 s to 11.0 s (+23 %; medians of six alternating
+runs, slower with the trigger in every pair, load 4 on 2 CPUs), over the 10 % an import may pay, so
+MariaDB counts: the first and last start are one probe of ``ix_calls_started_at`` each and
 the count a scan of the smallest index (what :func:`core.infra.db.data_version` pays too), about
 1 s on 2.3 M calls on MariaDB 10.11. SQLite, whose triggers are row-level too, counts as well. Every metric is identical with and
 without them on each engine: ``tests/core/test_rollup.py`` and the ``<engine>-rollup`` runs of
