@@ -322,10 +322,12 @@ def create_schema(engine: Engine, *, drop_first: bool = False, indexes: bool = T
     duckdb = dialect_of(engine) == "duckdb"
     if indexes and not duckdb:
         schema.metadata.create_all(engine)
-        return
-    create_tables(engine, schema.TABLES)
-    if indexes:
-        create_indexes(engine)
+    else:
+        create_tables(engine, schema.TABLES)
+        if indexes:
+            create_indexes(engine)
+    if dialect_of(engine) == "postgresql":
+        ensure_calls_counter(engine)
 
 
 #: Append-only tables that grow with every import, which DuckDB gets without an index: neither their
@@ -430,7 +432,12 @@ def check_schema(engine: Engine, tables: Iterable[sa.Table] = schema.TABLES) -> 
 def upgrade_schema(engine: Engine, problems: list[SchemaProblem]) -> list[SchemaProblem]:
     """Add the columns of ``problems`` that were added to the schema after its first release
     (:data:`core.infra.schema.ADDED_COLUMNS`, nullable) with ``ALTER TABLE … ADD COLUMN``; return the
-    problems left. Existing rows get null (unknown), as they would from a source without the value."""
+    problems left. Existing rows get null (unknown), as they would from a source without the value.
+    On PostgreSQL, the calls' change counter too when it is missing (:func:`ensure_calls_counter`)."""
+    if dialect_of(engine) == "postgresql" and not any(
+        p.table == "calls" and p.column is None for p in problems
+    ):
+        ensure_calls_counter(engine)  # a database made before the counter gets it (below)
     added = [p for p in problems if (p.table, p.column) in schema.ADDED_COLUMNS]
     if not added:
         return problems
@@ -449,11 +456,15 @@ def upgrade_schema(engine: Engine, problems: list[SchemaProblem]) -> list[Schema
 
 def ready_schema(engine: Engine) -> list[SchemaProblem]:
     """:func:`check_schema`, after adding the columns a newer version added (:func:`upgrade_schema`)
-    when the database lets this user: the app and the CLI then open a database made by an earlier
+    when the database lets this user, and on PostgreSQL the calls' change counter
+    (:func:`ensure_calls_counter`): the app and the CLI then open a database made by an earlier
     version without waiting for an import. A user without the right to alter tables (a read-only
     role) gets the problems back, whose message says what to do."""
     problems = check_schema(engine)
-    if any((p.table, p.column) in schema.ADDED_COLUMNS for p in problems):
+    if (
+        any((p.table, p.column) in schema.ADDED_COLUMNS for p in problems)
+        or dialect_of(engine) == "postgresql"
+    ):
         try:
             return upgrade_schema(engine, problems)
         except sa.exc.SQLAlchemyError:
@@ -487,6 +498,82 @@ def schema_error(problems: list[SchemaProblem]) -> DatabaseError:
         f"The database schema is incomplete: {en}.{older_en} Run `python -m core demo --db URL` for the demo "
         "data, or `python -m core import` to load your own (tables are created automatically).",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The calls' change counter (PostgreSQL)
+# --------------------------------------------------------------------------------------------
+
+#: PostgreSQL: a one-row table (``id`` 1, ``version``) whose ``version`` a statement-level trigger on
+#: ``calls`` (:data:`CALLS_TRIGGER`, ``AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE … FOR EACH
+#: STATEMENT``) raises by one for every statement that may have changed the calls, the app's or
+#: anyone's (a ``DELETE`` in psql too). One row update per statement, however many rows it writes: a
+#: bulk ``COPY`` pays it once. The rollups' fingerprint (:func:`core.semantic.rollup.fingerprint`)
+#: reads it instead of counting the calls (a scan of an index on PostgreSQL). Writers of the calls
+#: queue on that row until they commit (imports run one at a time anyway). Not seen: changes made
+#: while the trigger does not fire (``session_replication_role = replica``, ``DISABLE TRIGGER``).
+CALLS_COUNTER = "calls_version"
+CALLS_TRIGGER = "calls_version_bump"
+
+
+def _calls_counter_ddl(schema_name: str) -> list[str]:
+    """The statements that install the counter in the schema ``schema_name`` (quoted): its table, its
+    function and trigger (the function names the table by its schema and runs as its owner, so that
+    any role that may write the calls may bump it), and one bump: the calls may have changed unseen
+    while there was no trigger (a database of an earlier version, a table created again)."""
+    table = f"{schema_name}.{CALLS_COUNTER}"
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} (id smallint PRIMARY KEY CHECK (id = 1), version bigint NOT NULL)",
+        f"INSERT INTO {table} (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+        f"CREATE OR REPLACE FUNCTION {schema_name}.{CALLS_TRIGGER}() RETURNS trigger LANGUAGE plpgsql "
+        f"SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ BEGIN "
+        f"UPDATE {table} SET version = version + 1 WHERE id = 1; RETURN NULL; END $$",
+        f"DROP TRIGGER IF EXISTS {CALLS_TRIGGER} ON calls",
+        f"CREATE TRIGGER {CALLS_TRIGGER} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON calls "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {schema_name}.{CALLS_TRIGGER}()",
+        f"UPDATE {table} SET version = version + 1 WHERE id = 1",
+    ]
+
+
+def calls_changes(conn: sa.Connection) -> tuple[int, int] | None:
+    """PostgreSQL with the change counter in place (:data:`CALLS_COUNTER`, trigger enabled): the calls
+    table's oid (a table dropped and created again is another one) and the counter; else ``None``
+    (other engines, an older database opened by a role that may not add the trigger). Two catalog and
+    one-row reads, about a millisecond; never an error that would end the caller's transaction."""
+    if dialect_of(conn) != "postgresql":
+        return None
+    oid = conn.execute(
+        sa.text(
+            "SELECT t.tgrelid::bigint FROM pg_trigger t WHERE t.tgrelid = to_regclass('calls') "
+            "AND t.tgname = :name AND t.tgenabled IN ('O', 'A') AND to_regclass(:counter) IS NOT NULL"
+        ),
+        {"name": CALLS_TRIGGER, "counter": CALLS_COUNTER},
+    ).scalar()
+    if oid is None:
+        return None
+    version = conn.execute(sa.text(f"SELECT version FROM {CALLS_COUNTER} WHERE id = 1")).scalar()
+    return None if version is None else (int(oid), int(version))
+
+
+def ensure_calls_counter(engine: Engine) -> bool:
+    """Give a PostgreSQL database with a calls table the change counter (:data:`CALLS_COUNTER`) if it
+    lacks it; whether it has it now. A role that may not create it leaves the database as it was
+    (the rollups' fingerprint then counts the calls, as on a database without it)."""
+    if dialect_of(engine) != "postgresql":
+        return False
+    try:
+        with engine.connect() as conn:
+            if calls_changes(conn) is not None:
+                return True
+            if conn.execute(sa.text("SELECT to_regclass('calls')")).scalar() is None:
+                return False
+        with engine.begin() as conn:
+            current = conn.execute(sa.text("SELECT current_schema()")).scalar_one()
+            for statement in _calls_counter_ddl(conn.dialect.identifier_preparer.quote_schema(str(current))):
+                conn.execute(sa.text(statement))
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False
 
 
 # --------------------------------------------------------------------------------------------

@@ -238,3 +238,19 @@ def bit_and(dialect: str, value: Expr, mask: int) -> Expr:
     if dialect == "clickhouse":
         return sa.func.bitAnd(value, mask)
     return value.op("&")(mask)
+
+
+#: ClickHouse: a ``DELETE`` returns only once its rows are gone for every later read (a lightweight
+#: delete waits for its mask, a mutation for itself), so the rows built again right after it are
+#: never masked or doubled. chdb's defaults already say so; a server's profile may not.
+CLICKHOUSE_DELETE_SETTINGS: dict[str, int] = {"lightweight_deletes_sync": 2, "mutations_sync": 2}
+
+
+def delete(dialect: str, table: sa.Table, *where: Expr) -> sa.Delete:
+    """``DELETE FROM table WHERE …`` on every engine: with no condition, every row (ClickHouse refuses
+    a ``DELETE`` without ``WHERE``: ``WHERE true``); on ClickHouse synchronous
+    (:data:`CLICKHOUSE_DELETE_SETTINGS`, as the statement's settings)."""
+    stmt = table.delete().where(*(where or (sa.true(),)))
+    if dialect == "clickhouse":
+        stmt = stmt.execution_options(settings=dict(CLICKHOUSE_DELETE_SETTINGS))
+    return stmt

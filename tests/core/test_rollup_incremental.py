@@ -1,5 +1,7 @@
-"""Incremental refresh of DuckDB's rollups (core/rollup/build.py): after each import only the days it
-touched are recomputed, and every rollup table is then row for row what a full rebuild gives.
+"""Incremental refresh of the rollups (core/rollup/build.py) on each of the five engines (DuckDB, SQLite,
+PostgreSQL, MariaDB, ClickHouse through chdb; the server ones skip without their server, as every
+``any_kind`` test): after each import only the days it touched are recomputed, and every rollup table
+is then row for row what a full rebuild gives.
 
 The imports, in order (numbers fictitious; canonical customers are already hashes, ``P``..``S``)::
 
@@ -22,6 +24,7 @@ partial (a full rebuild drops it); then every table is compared with a full rebu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -131,8 +134,10 @@ def _csv(tmp_path: Path, name: str, header: str, rows: list[str]) -> Path:
     return path
 
 
-def test_imports_refreshed_day_by_day_give_a_full_rebuilds_tables(tmp_path: Path) -> None:
-    engine = db.make_engine(f"duckdb:///{tmp_path}/incr.duckdb")
+def test_imports_refreshed_day_by_day_give_a_full_rebuilds_tables(
+    tmp_path: Path, any_kind: str, new_engine: Callable[..., sa.Engine]
+) -> None:
+    engine = new_engine(any_kind, with_schema=False)
     d = date(2024, 6, 1).replace
 
     assert rollup_build.fingerprint_before_import(engine) is None  # no rollups yet: a full build
@@ -189,10 +194,12 @@ def test_imports_refreshed_day_by_day_give_a_full_rebuilds_tables(tmp_path: Path
     assert months.select("callee_id", "rmask").rows() == [(P, 32), (R, 32), (S, 32)]
 
 
-def test_another_import_between_forces_a_full_rebuild(tmp_path: Path) -> None:
+def test_another_import_between_forces_a_full_rebuild(
+    tmp_path: Path, any_kind: str, new_engine: Callable[..., sa.Engine]
+) -> None:
     """Two imports, the second refreshed first with the fingerprint taken before both: the log shows an
     import that is not this one, so everything is rebuilt (the mark goes) and the tables are right."""
-    engine = db.make_engine(f"duckdb:///{tmp_path}/race.duckdb")
+    engine = new_engine(any_kind, with_schema=False)
     import_files(engine, [_csv(tmp_path, "calls.csv", HEADER, STEP1)], "canonical")
     rollup_build.refresh(engine)
     before = rollup_build.fingerprint_before_import(engine)

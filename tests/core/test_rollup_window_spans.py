@@ -17,11 +17,12 @@ first day to a week after its last, from their calls of that span and the week b
                r3: since r5 = 96 h = 345,600 s, n24 = 2
                r4: since r5 = 14 d 20 h: still not kept (outside the span, and unchanged)
 
-After each import the table equals a full rebuild's.
+After each import the table equals a full rebuild's, on every engine (``any_kind``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -68,8 +69,10 @@ def _import(engine: sa.Engine, path: Path, rows: list[str]) -> list[tuple[object
     return partial
 
 
-def test_windows_reach_a_week_past_the_days_imported(tmp_path: Path) -> None:
-    engine = db.make_engine(f"duckdb:///{tmp_path}/spans.duckdb")
+def test_windows_reach_a_week_past_the_days_imported(
+    tmp_path: Path, any_kind: str, new_engine: Callable[..., sa.Engine]
+) -> None:
+    engine = new_engine(any_kind, with_schema=False)
     first = [
         _row("r1", "01 00:00", "abandoned"),
         _row("r2", "09 10:00", "answered"),
