@@ -1,4 +1,4 @@
-"""``python -m bench demo|risk|metrics|import|refresh|pages [options]``: on-demand benchmarks that print side-by-side figures.
+"""``python -m bench demo|risk|metrics|import|refresh|span|pages [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
 * ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process, on each engine
@@ -9,6 +9,8 @@
 * ``import``: rows per second and peak memory importing Asterisk Master.csv files of growing size.
 * ``refresh``: one more day of calls imported into the year and the rollups refreshed, beside a full
   rebuild, on a scratch copy per engine of ``--engines``.
+* ``span``: the page data of a multi-year range (the demo's three years, about 60 M calls), each part from a
+  fresh process.
 * ``pages``: warm page changes of the app in Chromium (per page: each change, median and max).
 
 The year's databases are built once per scale and reused (:mod:`bench.dataset`).
@@ -45,12 +47,16 @@ def main(argv: list[str] | None = None) -> int:
         from bench import refresh_bench
 
         return refresh_bench.main(rest)
+    if command == "span":
+        from bench import span_bench
+
+        return span_bench.main(rest)
     if command == "pages":
         from bench import pages_bench
 
         return pages_bench.main(rest)
     print(
-        f"unknown benchmark {command!r}; choose demo, risk, metrics, import, refresh or pages",
+        f"unknown benchmark {command!r}; choose demo, risk, metrics, import, refresh, span or pages",
         file=sys.stderr,
     )
     return 2
