@@ -9,7 +9,26 @@ FROM shareholders;
 SELECT
     count(*) AS complaints
 FROM complaints
-    LEFT OUTER JOIN calls AS k ON k.call_id = complaints.call_id
+    LEFT OUTER JOIN (
+        SELECT
+            calls.call_id AS call_id,
+            calls.started_at AS started_at,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province
+        FROM calls
+        WHERE
+            calls.call_id IN (
+                SELECT
+                    complaints.call_id
+                FROM complaints
+                WHERE
+                    complaints.call_id IS NOT NULL
+                    AND complaints.received_at >= '2025-01-01 00:00:00'
+                    AND complaints.received_at < '2026-01-01 00:00:00'
+            )
+    ) AS k ON k.call_id = complaints.call_id
 WHERE
     complaints.received_at >= '2025-01-01 00:00:00'
     AND complaints.received_at < '2026-01-01 00:00:00';
@@ -18,7 +37,26 @@ WHERE
 SELECT
     count(*) AS complaints
 FROM complaints
-    LEFT OUTER JOIN calls AS k ON k.call_id = complaints.call_id
+    LEFT OUTER JOIN (
+        SELECT
+            calls.call_id AS call_id,
+            calls.started_at AS started_at,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province
+        FROM calls
+        WHERE
+            calls.call_id IN (
+                SELECT
+                    complaints.call_id
+                FROM complaints
+                WHERE
+                    complaints.call_id IS NOT NULL
+                    AND complaints.received_at >= '2025-01-01 00:00:00'
+                    AND complaints.received_at < '2026-01-01 00:00:00'
+            )
+    ) AS k ON k.call_id = complaints.call_id
 WHERE
     complaints.received_at >= '2025-01-01 00:00:00'
     AND complaints.received_at < '2026-01-01 00:00:00';
@@ -26,7 +64,26 @@ WHERE
 SELECT
     sum(CASE WHEN (complaints.replied_at IS NOT NULL) THEN 1 ELSE 0 END) AS complaints_replied
 FROM complaints
-    LEFT OUTER JOIN calls AS k ON k.call_id = complaints.call_id
+    LEFT OUTER JOIN (
+        SELECT
+            calls.call_id AS call_id,
+            calls.started_at AS started_at,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province
+        FROM calls
+        WHERE
+            calls.call_id IN (
+                SELECT
+                    complaints.call_id
+                FROM complaints
+                WHERE
+                    complaints.call_id IS NOT NULL
+                    AND complaints.received_at >= '2025-01-01 00:00:00'
+                    AND complaints.received_at < '2026-01-01 00:00:00'
+            )
+    ) AS k ON k.call_id = complaints.call_id
 WHERE
     complaints.received_at >= '2025-01-01 00:00:00'
     AND complaints.received_at < '2026-01-01 00:00:00';
@@ -618,7 +675,26 @@ WHERE
 SELECT
     sum(CASE WHEN qa_reviews.passed THEN 1 ELSE 0 END) AS qa_passed
 FROM qa_reviews
-    LEFT OUTER JOIN calls AS k ON k.call_id = qa_reviews.call_id
+    LEFT OUTER JOIN (
+        SELECT
+            calls.call_id AS call_id,
+            calls.started_at AS started_at,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province
+        FROM calls
+        WHERE
+            calls.call_id IN (
+                SELECT
+                    qa_reviews.call_id
+                FROM qa_reviews
+                WHERE
+                    qa_reviews.call_id IS NOT NULL
+                    AND qa_reviews.reviewed_at >= '2025-01-01 00:00:00'
+                    AND qa_reviews.reviewed_at < '2026-01-01 00:00:00'
+            )
+    ) AS k ON k.call_id = qa_reviews.call_id
 WHERE
     qa_reviews.reviewed_at >= '2025-01-01 00:00:00'
     AND qa_reviews.reviewed_at < '2026-01-01 00:00:00';
@@ -626,7 +702,26 @@ WHERE
 SELECT
     count(*) AS qa_reviews
 FROM qa_reviews
-    LEFT OUTER JOIN calls AS k ON k.call_id = qa_reviews.call_id
+    LEFT OUTER JOIN (
+        SELECT
+            calls.call_id AS call_id,
+            calls.started_at AS started_at,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province
+        FROM calls
+        WHERE
+            calls.call_id IN (
+                SELECT
+                    qa_reviews.call_id
+                FROM qa_reviews
+                WHERE
+                    qa_reviews.call_id IS NOT NULL
+                    AND qa_reviews.reviewed_at >= '2025-01-01 00:00:00'
+                    AND qa_reviews.reviewed_at < '2026-01-01 00:00:00'
+            )
+    ) AS k ON k.call_id = qa_reviews.call_id
 WHERE
     qa_reviews.reviewed_at >= '2025-01-01 00:00:00'
     AND qa_reviews.reviewed_at < '2026-01-01 00:00:00';
@@ -635,7 +730,26 @@ WHERE
 SELECT
     count(*) AS complaints
 FROM complaints
-    LEFT OUTER JOIN calls AS k ON k.call_id = complaints.call_id
+    LEFT OUTER JOIN (
+        SELECT
+            calls.call_id AS call_id,
+            calls.started_at AS started_at,
+            calls.agent_id AS agent_id,
+            calls.campaign_id AS campaign_id,
+            calls.caller_number AS caller_number,
+            calls.callee_province AS callee_province
+        FROM calls
+        WHERE
+            calls.call_id IN (
+                SELECT
+                    complaints.call_id
+                FROM complaints
+                WHERE
+                    complaints.call_id IS NOT NULL
+                    AND complaints.received_at >= '2025-01-01 00:00:00'
+                    AND complaints.received_at < '2026-01-01 00:00:00'
+            )
+    ) AS k ON k.call_id = complaints.call_id
 WHERE
     complaints.received_at >= '2025-01-01 00:00:00'
     AND complaints.received_at < '2026-01-01 00:00:00';
