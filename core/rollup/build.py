@@ -10,10 +10,14 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
 
 * the day and hour cubes hold rows of one day each: the days' rows are deleted and built again from those
   days' calls (the same select builders, over each run of consecutive days);
+* the month cube holds rows of one month each: the months the days fall in are deleted and summed again
+  from the daily cube's rows of those months (already refreshed), which is what those months' calls give;
 * ``customer_months`` rows are per (year, customer): those of the days' years and of every customer with a
   call on the days (and ``customers``: the customers of calls that were replaced, as they were) are
   deleted and built again from all those customers' calls of those years (``since``: the years from
   its own on, whole: calls deleted by hand name no customer);
+* ``customer_spans`` rows are per year: those of the years refreshed in ``customer_months`` are deleted
+  and computed again from it (``since``: the years from its own on);
 * ``callee_windows`` rows are a function of one customer's calls in the week before each (its 24 h
   and 5 min counts, and ``since_abandon`` stored only up to ``MAX_RECALL_HOURS``: see :func:`_keep`):
   the rows of those customers from each run's first day to a week after its last are deleted and built

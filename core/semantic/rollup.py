@@ -14,6 +14,13 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
 ``rollup_calls_hourly``
     The same counts by hour × agent × campaign: the hour-of-day and weekday heatmaps, by any
     dimension but caller number and province, with every filter.
+``rollup_calls_monthly``
+    The same counts (no hour columns) by month × agent × campaign (``started_at``: the month's first
+    day, 00:00), summed from the daily cube's rows of the month at build. Whole calendar months (a
+    year, a month, a quarter, across years too) by month, team, agent, site, campaign, purpose or
+    client, every filter, for the bases the hourly cube answers (:func:`monthly_answers`): a few
+    thousand rows a year where the daily cube has millions, so a row store (PostgreSQL, MariaDB,
+    SQLite) reads a year's page in milliseconds instead of a scan of the daily cube.
 ``rollup_callee_windows``
     The outbound calls that can breach a per-customer cap or be a re-call after an abandoned call
     under any rules (a cap of at least one call, a re-call look-back of at most a week): the calls
@@ -28,6 +35,11 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     One row per customer and calendar year, with a 0/1 flag per month: reached (a connected outbound
     call) and reached effectively. The distinct customers of whole months of one year, in total or
     by month, are then counts of flags. Other periods, other dimensions and filters read the calls.
+``rollup_customer_spans``
+    Those counts already made: one row per year and span of its months (first to last month, 78 a
+    year) with the distinct customers reached and reached effectively, computed from
+    ``rollup_customer_months`` at build. A page asking for whole months of one year reads one row
+    (or twelve, by month) instead of a scan of a row per customer.
 
 ``rollup_state`` records a fingerprint of the calls (:func:`fingerprint`: row count, first and last
 start, the importer's log; on PostgreSQL a change counter instead of the first three, below) the
@@ -490,7 +502,9 @@ def select_customers(
 ) -> sa.Select[Any]:
     """Reached and effectively reached customers of months ``first..last`` of ``year``: one row in
     total, or one column pair per month (``reached_MM``, ``effective_MM``) when ``by_month``
-    (``dialect``: the engine's, for its bitwise AND)."""
+    (``dialect``: the engine's, for its bitwise AND), read from :data:`customer_months`. The pages
+    read :data:`customer_spans` (:func:`select_customer_spans`) instead; this is the definition its
+    rows are checked against (``tests/core/test_rollup.py``)."""
     t = customer_months.c
     months = range(first, last + 1)
     if by_month:
