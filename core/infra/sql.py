@@ -171,8 +171,18 @@ def hour_start(dialect: str, col: Expr) -> Expr:
     raise ValueError(f"unsupported dialect {dialect}")
 
 
+def month_start(dialect: str, col: Expr) -> Expr:
+    """The first instant of the month ``col`` falls in (the monthly rollup's key): a timestamp on
+    DuckDB and PostgreSQL, text (``'YYYY-MM-01 00:00:00'``) elsewhere, turned into a stored time by
+    :func:`to_stored_time`."""
+    if dialect in ("duckdb", "postgresql"):
+        return sa.func.date_trunc("month", col)
+    return _fmt(dialect, col, "%Y-%m-01 00:00:00")
+
+
 def to_stored_time(dialect: str, value: Expr) -> Expr:
-    """A day key (:func:`day_key`) or an hour start (:func:`hour_start`) as a value of a
+    """A day key (:func:`day_key`), an hour start (:func:`hour_start`) or a month start
+    (:func:`month_start`) as a value of a
     ``DateTime`` column: a cast, except on SQLite, whose times are stored as
     ``'YYYY-MM-DD HH:MM:SS.ffffff'`` text (the form SQLAlchemy binds, so that comparisons with a
     period's bounds hold; a cast would make a number of it)."""

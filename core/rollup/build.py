@@ -10,10 +10,14 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
 
 * the day and hour cubes hold rows of one day each: the days' rows are deleted and built again from those
   days' calls (the same select builders, over each run of consecutive days);
+* the month cube holds rows of one month each: the months the days fall in are deleted and summed again
+  from the daily cube's rows of those months (already refreshed), which is what those months' calls give;
 * ``customer_months`` rows are per (year, customer): those of the days' years and of every customer with a
   call on the days (and ``customers``: the customers of calls that were replaced, as they were) are
   deleted and built again from all those customers' calls of those years (``since``: the years from
   its own on, whole: calls deleted by hand name no customer);
+* ``customer_spans`` rows are per year: those of the years refreshed in ``customer_months`` are deleted
+  and computed again from it (``since``: the years from its own on);
 * ``callee_windows`` rows are a function of one customer's calls in the week before each (its 24 h
   and 5 min counts, and ``since_abandon`` stored only up to ``MAX_RECALL_HOURS``: see :func:`_keep`):
   the rows of those customers from each run's first day to a week after its last are deleted and built
@@ -35,16 +39,17 @@ whole.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.infra import db, schema, sql
+from core.infra import db, periods, schema, sql
 from core.infra.rules import load_rules
 from core.semantic import bases, cubes, rollup, sources
+from core.semantic.context import CallFrom
 
 #: The engines whose rollups are refreshed day by day after an import (the others would be rebuilt
 #: whole): all five, each proven row for row against a full rebuild by
@@ -173,8 +178,10 @@ def _rebuild(conn: sa.Connection, engine: Engine) -> None:
     ctx = cubes.make_ctx(engine, rollup._as_date(lo), rollup._as_date(hi), cubes.Filters(), load_rules())
     for cube in (rollup.calls_daily, rollup.calls_hourly, rollup.dnc_daily):
         _fill_cube(conn, cube, ctx)
+    _fill(conn, rollup.calls_monthly, _select_monthly(ctx))
     _fill(conn, rollup.callee_windows, _keep(_select_windows(ctx)))
     _fill(conn, rollup.customer_months, _select_customer_months(ctx.dialect))
+    _fill_customer_spans(conn)
 
 
 def _refresh_days(
@@ -198,6 +205,11 @@ def _refresh_days(
                 sql.delete(ctx.dialect, cube, cube.c.started_at >= ctx.t0, cube.c.started_at < ctx.t1)
             )
             _fill_cube(conn, cube, ctx)
+    for first, last in _month_runs(runs):  # the monthly cube: the touched months, from the daily one
+        ctx = cubes.make_ctx(engine, first, last, cubes.Filters(), rules)
+        m = rollup.calls_monthly
+        conn.execute(sql.delete(ctx.dialect, m, m.c.started_at >= ctx.t0, m.c.started_at < ctx.t1))
+        _fill(conn, m, _select_monthly(ctx))
     if not dnc_as_was:  # rebuilt whole: which days a changed list moves is not known
         conn.execute(sql.delete(dialect, rollup.dnc_daily))
         lo, hi = conn.execute(sa.select(sa.func.min(k.started_at), sa.func.max(k.started_at))).one()
@@ -248,9 +260,11 @@ def _refresh_days(
     if since is not None:
         conn.execute(sql.delete(dialect, m, m.c.year >= since.year))
         _fill(conn, m, _select_customer_months(ctx.dialect, k.started_at >= datetime(since.year, 1, 1)))
+        _fill_customer_spans(conn, lambda y: y >= since.year)
         return
     conn.execute(sql.delete(dialect, m, m.c.year.in_(years), of_customers(m.c.callee_id)))
     _fill(conn, m, _select_customer_months(ctx.dialect, in_years, of_customers(k.callee_id)))
+    _fill_customer_spans(conn, lambda y: y.in_(years))
 
 
 def _fill(conn: sa.Connection, table: sa.Table, query: Any) -> None:
@@ -274,6 +288,78 @@ def _fill_cube(conn: sa.Connection, cube: sa.Table, ctx: Any) -> None:
         *[sa.func.coalesce(q.c[b], 0) for b in counts],
     )
     _fill(conn, cube, filled)
+
+
+def _month_runs(runs: Runs) -> Runs:
+    """The whole calendar months the days of ``runs`` fall in, as runs (first day, last day),
+    overlapping or adjacent months merged."""
+    out: Runs = []
+    for first, last in sorted(runs):
+        m0 = first.replace(day=1)
+        m1 = periods.month_end(last)
+        if out and m0 <= out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], max(out[-1][1], m1))
+        else:
+            out.append((m0, m1))
+    return out
+
+
+def _select_monthly(ctx: Any) -> sa.Select[Any]:
+    """The monthly cube's rows of ``ctx``'s period (whole months): the daily cube's rows of those
+    months summed by month, agent and campaign (every count is a sum of the days', so this is what
+    the calls of those months give, from a table a fraction of their size)."""
+    r = rollup.calls_daily
+    f = CallFrom(r, ctx)
+    month = f.dim("month_start")
+    keys = (month, r.c.agent_id, r.c.campaign_id)
+    q = (
+        sa.select(*keys, *[sa.func.sum(r.c[b]).label(b) for b in rollup.CUBE_COUNTS])
+        .where(r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1)
+        .group_by(*keys)
+        .subquery("q")
+    )
+    return sa.select(
+        sql.to_stored_time(ctx.dialect, q.c.d_month_start),
+        q.c.agent_id,
+        q.c.campaign_id,
+        *[sa.func.coalesce(q.c[b], 0) for b in rollup.CUBE_COUNTS],
+    )
+
+
+#: Every span of months of a year, ``(first, last)`` with 1 ≤ first ≤ last ≤ 12: 78 of them.
+SPANS: tuple[tuple[int, int], ...] = tuple((f, la) for f in rollup.MONTHS for la in rollup.MONTHS if f <= la)
+
+
+def _fill_customer_spans(conn: sa.Connection, of_years: Callable[[Any], Any] | None = None) -> None:
+    """:data:`core.semantic.rollup.customer_spans` of the years ``of_years`` keeps (a condition on a
+    year column; ``None``: every year), deleted and computed again from ``customer_months`` (already
+    current for those years).
+
+    The customer rows are first counted per (year, month mask) in the database (at most 4,096
+    masks a year: 12 bits), then each span's customers are the counts of the masks with a bit in
+    the span, summed here in exact integers: what :func:`core.semantic.rollup.select_customers`
+    gives for that span (``tests/core/test_rollup.py`` compares them)."""
+    t = rollup.customer_spans
+    m = rollup.customer_months.c
+    conn.execute(sql.delete(db.dialect_of(conn), t, *([] if of_years is None else [of_years(t.c.year)])))
+    years_where = [] if of_years is None else [of_years(m.year)]
+    counts: dict[int, dict[str, dict[int, int]]] = {}
+    for flag, mask in (("reached", m.rmask), ("effective", m.emask)):
+        q = sa.select(m.year, mask, sa.func.count()).where(*years_where).group_by(m.year, mask)
+        for year, bits, n in conn.execute(q):
+            per = counts.setdefault(int(year), {"reached": {}, "effective": {}})[flag]
+            per[int(bits)] = per.get(int(bits), 0) + int(n)
+    rows = []
+    for year in sorted(counts):
+        for first, last in SPANS:
+            span = sum(1 << (mo - 1) for mo in range(first, last + 1))
+            sums = {
+                flag: sum(n for bits, n in counts[year][flag].items() if bits & span)
+                for flag in ("reached", "effective")
+            }
+            rows.append({"year": year, "first_month": first, "last_month": last, **sums})
+    if rows:
+        conn.execute(t.insert(), rows)
 
 
 #: How far back a stored window row looks (its 24 h and 5 min counts, and ``since_abandon``, which

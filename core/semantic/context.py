@@ -129,6 +129,7 @@ class CallFrom:
             "day": lambda: sql.day_key(d, t),
             "hour": lambda: sql.hour(d, t),
             "hour_start": lambda: sql.hour_start(d, t),  # core.semantic.rollup's hourly cube
+            "month_start": lambda: sql.month_start(d, t),  # core.semantic.rollup's monthly cube
             "weekday": lambda: sql.weekday(d, t),
             "team": lambda: self.agents().c.team,
             "site": lambda: self.agents().c.site_id,

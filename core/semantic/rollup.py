@@ -14,6 +14,13 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
 ``rollup_calls_hourly``
     The same counts by hour × agent × campaign: the hour-of-day and weekday heatmaps, by any
     dimension but caller number and province, with every filter.
+``rollup_calls_monthly``
+    The same counts (no hour columns) by month × agent × campaign (``started_at``: the month's first
+    day, 00:00), summed from the daily cube's rows of the month at build. Whole calendar months (a
+    year, a month, a quarter, across years too) by month, team, agent, site, campaign, purpose or
+    client, every filter, for the bases the hourly cube answers (:func:`monthly_answers`): a few
+    thousand rows a year where the daily cube has millions, so a row store (PostgreSQL, MariaDB,
+    SQLite) reads a year's page in milliseconds instead of a scan of the daily cube.
 ``rollup_callee_windows``
     The outbound calls that can breach a per-customer cap or be a re-call after an abandoned call
     under any rules (a cap of at least one call, a re-call look-back of at most a week): the calls
@@ -28,6 +35,11 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     One row per customer and calendar year, with a 0/1 flag per month: reached (a connected outbound
     call) and reached effectively. The distinct customers of whole months of one year, in total or
     by month, are then counts of flags. Other periods, other dimensions and filters read the calls.
+``rollup_customer_spans``
+    Those counts already made: one row per year and span of its months (first to last month, 78 a
+    year) with the distinct customers reached and reached effectively, computed from
+    ``rollup_customer_months`` at build. A page asking for whole months of one year reads one row
+    (or twelve, by month) instead of a scan of a row per customer.
 
 ``rollup_state`` records a fingerprint of the calls (:func:`fingerprint`: row count, first and last
 start, the importer's log; on PostgreSQL a change counter instead of the first three, below) the
@@ -84,14 +96,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.infra import db, schema, sql
+from core.infra import db, periods, schema, sql
 from core.infra.rules import Rules
 from core.semantic import bases
 
@@ -117,6 +129,8 @@ DIMS: frozenset[str] = frozenset(
 HOURLY_DIMS: frozenset[str] = frozenset(
     {"month", "day", "hour", "weekday", "team", "agent", "site", "campaign", "purpose", "client"}
 )
+#: The dimensions the monthly rollup can cut by (no day, weekday or hour; no caller number or province).
+MONTHLY_DIMS: frozenset[str] = frozenset({"month", "team", "agent", "site", "campaign", "purpose", "client"})
 MONTHS = range(1, 13)
 
 metadata = sa.MetaData()
@@ -149,6 +163,9 @@ calls_daily = _calls_cube(
 calls_hourly = _calls_cube(
     "rollup_calls_hourly", sa.Column("agent_id", sa.String(32)), sa.Column("campaign_id", sa.String(32))
 )
+calls_monthly = _calls_cube(
+    "rollup_calls_monthly", sa.Column("agent_id", sa.String(32)), sa.Column("campaign_id", sa.String(32))
+)
 dnc_daily = sa.Table(
     "rollup_dnc_daily",
     metadata,
@@ -163,6 +180,7 @@ dnc_daily = sa.Table(
 CUBE_DIMS: dict[str, tuple[str, ...]] = {
     calls_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
     calls_hourly.name: ("hour_start", "agent", "campaign"),
+    calls_monthly.name: ("month_start", "agent", "campaign"),
     dnc_daily.name: ("day", "agent", "campaign", "caller_number", "callee_province"),
 }
 #: The longest re-call look-back (``abandon.recall_hours``) :data:`callee_windows` can answer.
@@ -192,6 +210,19 @@ customer_months = sa.Table(
     # The same flags as bits (bit m−1 for month m): "any month of the period" is one AND.
     sa.Column("rmask", sa.Integer, nullable=False),
     sa.Column("emask", sa.Integer, nullable=False),
+)
+#: One row per year and span of its months (``first_month`` to ``last_month``, 1 ≤ first ≤ last ≤ 12:
+#: 78 a year) with the distinct customers reached and reached effectively in those months: the
+#: customer_months rows of that year with a flag in one of them (:func:`core.rollup.build`'s
+#: ``_customer_span_rows``). Written for every year that has customer_months rows.
+customer_spans = sa.Table(
+    "rollup_customer_spans",
+    metadata,
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("first_month", sa.SmallInteger, nullable=False),
+    sa.Column("last_month", sa.SmallInteger, nullable=False),
+    sa.Column("reached", sa.BigInteger, nullable=False),
+    sa.Column("effective", sa.BigInteger, nullable=False),
 )
 state = sa.Table(
     "rollup_state",
@@ -230,9 +261,11 @@ ENGINES: frozenset[str] = frozenset({"duckdb", "sqlite", "postgresql", "mysql", 
 CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
     "rollup_calls_daily": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_calls_hourly": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_calls_monthly": (("started_at",), "toYear(started_at)"),
     "rollup_dnc_daily": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_callee_windows": (("started_at", "callee_id"), "toYYYYMM(started_at)"),
     "rollup_customer_months": (("year", "callee_id"), "year"),
+    "rollup_customer_spans": (("year", "first_month", "last_month"), None),
     "rollup_state": (("name",), None),
 }
 #: PostgreSQL, MariaDB and SQLite: a b-tree per rollup on the columns its reads select on (DuckDB
@@ -240,9 +273,11 @@ CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
 INDEXES: dict[str, tuple[str, ...]] = {
     "rollup_calls_daily": ("started_at",),
     "rollup_calls_hourly": ("started_at",),
+    "rollup_calls_monthly": ("started_at",),
     "rollup_dnc_daily": ("started_at",),
     "rollup_callee_windows": ("started_at",),
     "rollup_customer_months": ("year",),
+    "rollup_customer_spans": ("year", "first_month", "last_month"),
 }
 
 
@@ -281,8 +316,9 @@ def create_tables(conn: sa.Connection) -> None:
 
 
 #: Bumped when what a table holds changes with the same columns (2: ``since_abandon`` over
-#: :data:`MAX_RECALL_HOURS` is stored as null, so a stored row depends only on the week before it).
-CONTENT_VERSION = 2
+#: :data:`MAX_RECALL_HOURS` is stored as null, so a stored row depends only on the week before it;
+#: 3: the monthly cube and the customer spans, so that older rollups are rebuilt once).
+CONTENT_VERSION = 3
 
 
 def _layout() -> str:
@@ -425,12 +461,50 @@ def whole_months(start: date, end: date) -> tuple[int, int, int] | None:
     return start.year, start.month, end.month
 
 
+def monthly_answers(start: date, end: date, dims: Iterable[str], names: Iterable[str], rules: Rules) -> bool:
+    """Whether :data:`calls_monthly` answers ``names`` by ``dims`` over ``[start, end]``: the period is
+    whole calendar months (any number, across years), the dimensions are among
+    :data:`MONTHLY_DIMS` and every base is one the hourly cube answers (no province or caller number
+    to narrow on: :func:`core.semantic.bases.cube_answers` with ``daily=False``)."""
+    n = periods.whole_months(start, end)
+    return (
+        n is not None
+        and n >= 1
+        and set(dims) <= MONTHLY_DIMS
+        and all(bases.cube_answers(b, rules, daily=False) for b in names)
+    )
+
+
+def calls_cube(start: date, end: date, dims: Iterable[str], names: Iterable[str], rules: Rules) -> sa.Table:
+    """The smallest call cube that answers ``names`` by ``dims`` over ``[start, end]`` (the caller
+    checked that one does): the monthly one (:func:`monthly_answers`), else the daily one when it
+    has every dimension, else the hourly one."""
+    dims = set(dims)
+    if monthly_answers(start, end, dims, names, rules):
+        return calls_monthly
+    return calls_daily if dims <= DIMS else calls_hourly
+
+
+def select_customer_spans(year: int, first: int, last: int, by_month: bool) -> sa.Select[Any]:
+    """The stored distinct customers of months ``first..last`` of ``year`` (:data:`customer_spans`):
+    the span's row, or with ``by_month`` one row per month (its one-month span), in month order."""
+    t = customer_spans.c
+    cols = (t.first_month.label("month"), t.reached, t.effective)
+    if by_month:
+        where = [t.first_month == t.last_month, t.first_month >= first, t.first_month <= last]
+    else:
+        where = [t.first_month == first, t.last_month == last]
+    return sa.select(*cols).where(t.year == year, *where).order_by(t.first_month)
+
+
 def select_customers(
     year: int, first: int, last: int, by_month: bool, dialect: str = "duckdb"
 ) -> sa.Select[Any]:
     """Reached and effectively reached customers of months ``first..last`` of ``year``: one row in
     total, or one column pair per month (``reached_MM``, ``effective_MM``) when ``by_month``
-    (``dialect``: the engine's, for its bitwise AND)."""
+    (``dialect``: the engine's, for its bitwise AND), read from :data:`customer_months`. The pages
+    read :data:`customer_spans` (:func:`select_customer_spans`) instead; this is the definition its
+    rows are checked against (``tests/core/test_rollup.py``)."""
     t = customer_months.c
     months = range(first, last + 1)
     if by_month:

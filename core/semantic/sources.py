@@ -69,8 +69,10 @@ def select_calls(
 
 def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """:func:`select_calls` for bases the call cubes answer (:func:`core.semantic.bases.cube_answers`),
-    summed from the daily cube, or from the hourly one for the hour (same dimensions and filters)."""
-    r = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
+    summed from the monthly cube for whole months by its dimensions when it answers every base
+    (:func:`core.semantic.rollup.monthly_answers`), else from the daily cube, or from the hourly one
+    for the hour (same dimensions and filters)."""
+    r = rollup.calls_cube(ctx.start, ctx.end, dims, bases, ctx.rules)
     f = CallFrom(r, ctx)
     dim_cols = [f.dim(d) for d in dims]
     aggs = [B.cube_aggregate(ctx, f, b).label(b) for b in bases]
@@ -82,21 +84,22 @@ def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> 
 
 
 def _customers_from_rollup(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
-    """Distinct customers from :data:`core.semantic.rollup.customer_months`, when the cut allows it."""
+    """Distinct customers from :data:`core.semantic.rollup.customer_spans`, when the cut allows it
+    (whole months of one year, in total or by month, no filter): the span's row, or the one-month
+    spans' rows, months without a reached customer left out (as the calls give no row for them)."""
     span = rollup.whole_months(ctx.start, ctx.end)
     if span is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
         return None
     year, first, last = span
-    row = db.read_frame(ctx.db, rollup.select_customers(year, first, last, bool(by), ctx.dialect)).row(
-        0, named=True
-    )
-    if not by:
-        return pl.DataFrame({n: [int(row[n] or 0)] for n in names})
-    months = [m for m in range(first, last + 1) if (row[f"reached_{m:02d}"] or 0) > 0]
+    rows = db.read_frame(ctx.db, rollup.select_customer_spans(year, first, last, bool(by))).to_dicts()
     keys = {"reached_customers": "reached", "effective_customers": "effective"}
-    data: dict[str, list[Any]] = {"month": [f"{year}-{m:02d}" for m in months]}
+    if not by:
+        row = rows[0] if rows else {}
+        return pl.DataFrame({n: [int(row.get(keys[n]) or 0)] for n in names})
+    rows = [r for r in rows if (r["reached"] or 0) > 0]
+    data: dict[str, list[Any]] = {"month": [f"{year}-{int(r['month']):02d}" for r in rows]}
     for n in names:
-        data[n] = [int(row[f"{keys[n]}_{m:02d}"] or 0) for m in months]
+        data[n] = [int(r[keys[n]] or 0) for r in rows]
     return pl.DataFrame(data, schema={"month": pl.String, **{n: pl.Int64 for n in names}})
 
 
@@ -398,12 +401,13 @@ def select_sessions(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.S
 def select_active(ctx: Ctx, dims: Sequence[str], *, from_rollup: bool = False) -> sa.Select[Any]:
     """Distinct agents with a session or a human call in the period, and how many are outsourced.
 
-    With ``from_rollup`` the human calls are read from :data:`core.semantic.rollup.calls_daily` (its rows
-    with human calls; dimensions without the hour) or the hourly one.
+    With ``from_rollup`` the human calls are read from a call cube (its rows with human calls): the
+    monthly one for whole months by its dimensions, else :data:`core.semantic.rollup.calls_daily`
+    (dimensions without the hour) or the hourly one (:func:`core.semantic.rollup.calls_cube`).
     """
     k = schema.calls
     if from_rollup:
-        k = rollup.calls_daily if set(dims) <= rollup.DIMS else rollup.calls_hourly
+        k = rollup.calls_cube(ctx.start, ctx.end, dims, (), ctx.rules)
     f = CallFrom(k, ctx)
     human = (
         [k.c.human_calls > 0]

@@ -92,6 +92,92 @@ def test_customer_months_by_hand(tiny_db: MakeDb) -> None:
     assert span.row(0, named=True) == {"reached_customers": 1, "effective_customers": 1}
 
 
+def test_customer_spans_by_hand(tiny_db: MakeDb) -> None:
+    """``rollup_customer_spans`` from the flags above: 2024 has a (December only), 2025 a (reached
+    January and February, effectively January) and b (February, effectively). So in 2025 a span
+    holding January or February has reached = 1 + 1 for both, or 1 for one: reached Jan..Jan 1
+    (a), Feb..Feb 2 (a, b), Jan..Feb 2; effective Jan..Jan 1 (a), Feb..Feb 1 (b), Jan..Feb 2;
+    Mar..Dec 0. In 2024 only spans ending in December hold a (1, 1). 78 rows a year. And every row
+    is what ``rollup.select_customers`` (the month flags, read with the masks) gives for its span."""
+    engine = tiny_db({"calls": CALLS})
+    rollup_build.refresh(engine)
+    t = rollup.customer_spans
+    spans = db.read_frame(engine, sa.select(t)).sort("year", "first_month", "last_month")
+    assert spans.group_by("year").len().sort("year").rows() == [(2024, 78), (2025, 78)]
+
+    def get(year: int, first: int, last: int) -> tuple[int, int]:
+        row = spans.filter(year=year, first_month=first, last_month=last)
+        return int(row["reached"][0]), int(row["effective"][0])
+
+    assert [get(2025, 1, 1), get(2025, 2, 2), get(2025, 1, 2), get(2025, 1, 12), get(2025, 3, 12)] == [
+        (1, 1),
+        (2, 1),
+        (2, 2),
+        (2, 2),
+        (0, 0),
+    ]
+    assert [get(2024, 1, 12), get(2024, 12, 12), get(2024, 1, 11)] == [(1, 1), (1, 1), (0, 0)]
+    dialect = db.dialect_of(engine)
+    for year, first, last, reached, effective in spans.rows():
+        ref = db.read_frame(engine, rollup.select_customers(year, first, last, False, dialect)).row(0)
+        assert (int(ref[0] or 0), int(ref[1] or 0)) == (reached, effective), (year, first, last)
+
+
+def test_whole_months_read_the_monthly_cube(tiny_db: MakeDb) -> None:
+    """The planner reads ``rollup_calls_monthly`` for whole months by its dimensions, and only then.
+
+    Its rows by hand (agent A1, campaign C1): 2024-12 k6 (1 outbound, 1 connected), 2025-01 k1 and
+    k3 (2, 1), 2025-02 k2 and k4 (2, 2), 2025-03 k5 (1, 0). Then a marker row no call has (January
+    2025, agent Z9: 100 outbound calls, one human call) shows which cube a cut read: whole January
+    (by agent, by month, the quarter by month) counts it; a part of January, January by day, by
+    caller number, or with a base only the daily cube answers (calls outside the allowed hours) does
+    not. Active agents likewise: A1 (k1), plus Z9 from the monthly cube."""
+    engine = tiny_db({"calls": CALLS})
+    rollup_build.refresh(engine)
+    m = rollup.calls_monthly
+    rows = db.read_frame(engine, sa.select(m.c.started_at, m.c.outbound_calls, m.c.connected_calls))
+    assert rows.sort("started_at").rows() == [
+        (datetime(2024, 12, 1), 1, 1),
+        (datetime(2025, 1, 1), 2, 1),
+        (datetime(2025, 2, 1), 2, 2),
+        (datetime(2025, 3, 1), 1, 0),
+    ]
+    marker = {c: 0 for c in rollup.CUBE_COUNTS} | {"outbound_calls": 100, "human_calls": 1}
+    with engine.begin() as conn:
+        conn.execute(
+            m.insert().values(started_at=datetime(2025, 1, 1), agent_id="Z9", campaign_id="C1", **marker)
+        )
+        assert rollup.current(conn)
+    jan = (date(2025, 1, 1), date(2025, 1, 31))
+
+    def outbound(
+        start: date, end: date, by: list[str] | None = None, more: tuple[str, ...] = ()
+    ) -> list[Any]:
+        frame = compute_metrics(engine, start, end, by=by or [], metrics=["outbound_calls", *more])
+        return (
+            frame.sort(by).select(*(by or []), "outbound_calls").rows()
+            if by
+            else frame["outbound_calls"].to_list()
+        )
+
+    assert outbound(*jan) == [102]
+    assert outbound(*jan, ["agent"]) == [("A1", 2), ("Z9", 100)]
+    assert outbound(date(2025, 1, 1), date(2025, 3, 31), ["month"]) == [
+        ("2025-01", 102),
+        ("2025-02", 2),
+        ("2025-03", 1),
+    ]
+    assert outbound(date(2024, 12, 1), date(2025, 1, 31)) == [103]  # across the year end too
+    assert outbound(date(2025, 1, 1), date(2025, 1, 30)) == [2]
+    assert outbound(*jan, ["day"]) == [("2025-01-05", 1), ("2025-01-09", 1)]
+    assert outbound(*jan, ["caller_number"]) == [("0571-XXXX0001", 2)]
+    assert outbound(*jan, more=("outside_hours_calls",)) == [2]
+    active = compute_metrics(engine, *jan, metrics=["active_agents"])
+    assert active["active_agents"].to_list() == [2]
+    active = compute_metrics(engine, date(2025, 1, 2), date(2025, 1, 31), metrics=["active_agents"])
+    assert active["active_agents"].to_list() == [1]
+
+
 def test_a_stale_rollup_is_not_used_and_a_refresh_catches_up(tiny_db: MakeDb) -> None:
     engine = tiny_db({"calls": CALLS})
     if db.dialect_of(engine) == "clickhouse":

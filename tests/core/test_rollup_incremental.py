@@ -192,6 +192,22 @@ def test_imports_refreshed_day_by_day_give_a_full_rebuilds_tables(
     # Reached in June 2024 (bit 5 = 32): P (c1), R (c7), S (c4, c6); Q's calls are gone (Q is called on
     # no day any more: its row goes all the same).
     assert months.select("callee_id", "rmask").rows() == [(P, 32), (R, 32), (S, 32)]
+    # The monthly cube's June 2024 (rows by agent and campaign, summed): outbound c1, c3, c4, .1, .7,
+    # c6, c7, c8 = 8; inbound .4 and .9 = 2 (c5 is gone); connected outbound talk c1 60 + c4 90 + .1 60
+    # + c6 20 + c7 50 = 280 s. It is the only month.
+    monthly = full[rollup.calls_monthly.name]
+    assert monthly["started_at"].unique().to_list() == [datetime(2024, 6, 1)]
+    sums = monthly.select(pl.col("outbound_calls", "inbound_calls", "talk_seconds_connected_out").sum())
+    assert sums.row(0) == (8, 2, 280)
+    # The customer spans of 2024: reached in June P (c1), R (c7), S (c4, c6) and .1's customer
+    # (answered 60 s), all effectively (talk >= 30 s, two-way voice); every span holding June (first
+    # 1..6, last 6..12: 6 x 7 = 42 of the 78) has 4 of each, the others 0.
+    spans = full[rollup.customer_spans.name]
+    assert spans.height == 78 and spans["year"].unique().to_list() == [2024]
+    holds_june = (pl.col("first_month") <= 6) & (pl.col("last_month") >= 6)
+    assert spans.filter(holds_june).select("reached", "effective").unique().rows() == [(4, 4)]
+    assert spans.filter(~holds_june).select("reached", "effective").unique().rows() == [(0, 0)]
+    assert spans.filter(holds_june).height == 42
 
 
 def test_another_import_between_forces_a_full_rebuild(

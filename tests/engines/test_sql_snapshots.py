@@ -265,6 +265,12 @@ class Env:
         ctx.rollup = rolled
         return ctx
 
+    def part_ctx(self) -> Any:
+        """A rolled-up context over part of the month (:data:`START` to the 29th)."""
+        ctx = cubes.make_ctx(self.db, START, END.replace(day=29), NONE, RULES)
+        ctx.rollup = True
+        return ctx
+
 
 @dataclass(frozen=True)
 class Case:
@@ -440,6 +446,18 @@ CASES: list[Case] = [
             e.ctx(ALL, rolled=True), ["hour", "team"], rollup.CALL_BASES[:4]
         ),
     ),
+    # whole months by the monthly cube's dimensions, every base one the hourly cube answers: the
+    # monthly cube; the same cut over part of the month: the daily one
+    Case(
+        "select_calls_rollup.monthly.filtered",
+        lambda e: sources.select_calls_rollup(
+            e.ctx(ALL, rolled=True), ["month", "team"], rollup.CALL_BASES[:4]
+        ),
+    ),
+    Case(
+        "select_calls_rollup.daily.part_of_month",
+        lambda e: sources.select_calls_rollup(e.part_ctx(), ["month", "team"], rollup.CALL_BASES[:4]),
+    ),
     Case(
         "select_dnc.stored",
         lambda e: sources.select_dnc(e.ctx(ALL, rolled=True), ["day"], ["dnc_calls"], stored=True),
@@ -464,7 +482,16 @@ CASES: list[Case] = [
         "rollup.select_customers.total",
         lambda e: rollup.select_customers(YEAR, 1, 12, False, e.ctx().dialect),
     ),
+    Case(
+        "rollup.select_customer_spans.by_month",
+        lambda e: rollup.select_customer_spans(YEAR, 1, 3, True),
+    ),
+    Case(
+        "rollup.select_customer_spans.total",
+        lambda e: rollup.select_customer_spans(YEAR, 1, 12, False),
+    ),
     Case("rollup.refresh", _rollup_build),
+    Case("rollup.refresh.monthly", lambda e: rollup_build._select_monthly(e.ctx())),
 ]
 CASES_BY_NAME = {case.name: case for case in CASES}
 

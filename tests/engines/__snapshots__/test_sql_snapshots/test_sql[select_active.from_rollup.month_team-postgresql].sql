@@ -5,15 +5,15 @@ SELECT
     count(DISTINCT CASE WHEN (a2.employment = 'outsourced') THEN u.agent_id ELSE NULL END) AS outsourced_agents
 FROM (
     SELECT DISTINCT
-        to_char(rollup_calls_daily.started_at, 'YYYY-MM') AS d_month,
+        to_char(rollup_calls_monthly.started_at, 'YYYY-MM') AS d_month,
         a.team AS d_team,
-        rollup_calls_daily.agent_id AS agent_id
-    FROM rollup_calls_daily
-        LEFT OUTER JOIN agents AS a ON a.agent_id = rollup_calls_daily.agent_id
+        rollup_calls_monthly.agent_id AS agent_id
+    FROM rollup_calls_monthly
+        LEFT OUTER JOIN agents AS a ON a.agent_id = rollup_calls_monthly.agent_id
     WHERE
-        rollup_calls_daily.started_at >= '2025-09-01 00:00:00'
-        AND rollup_calls_daily.started_at < '2025-10-01 00:00:00'
-        AND rollup_calls_daily.human_calls > 0
+        rollup_calls_monthly.started_at >= '2025-09-01 00:00:00'
+        AND rollup_calls_monthly.started_at < '2025-10-01 00:00:00'
+        AND rollup_calls_monthly.human_calls > 0
     UNION
     SELECT DISTINCT
         to_char(agent_sessions.login_at, 'YYYY-MM') AS d_month,
