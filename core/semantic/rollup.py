@@ -96,7 +96,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -483,6 +483,40 @@ def calls_cube(start: date, end: date, dims: Iterable[str], names: Iterable[str]
     if monthly_answers(start, end, dims, names, rules):
         return calls_monthly
     return calls_daily if dims <= DIMS else calls_hourly
+
+
+def year_pieces(start: date, end: date) -> list[tuple[int, int, int]] | None:
+    """``[(year, first month, last month), …]``, one per calendar year, when ``[start, end]`` is whole
+    months (across years or not); else ``None``."""
+    if periods.whole_months(start, end) is None:
+        return None
+    return [
+        (y, start.month if y == start.year else 1, end.month if y == end.year else 12)
+        for y in range(start.year, end.year + 1)
+    ]
+
+
+def select_customers_across_years(pieces: Sequence[tuple[int, int, int]], dialect: str) -> sa.Select[Any]:
+    """Reached and effectively reached customers of whole months across several years, read from
+    :data:`customer_months`: a customer counts once however many of the years reached it (the spans'
+    counts cannot be added across years), effectively when any of them reached it effectively."""
+    t = customer_months.c
+
+    def bits(first: int, last: int) -> int:
+        return sum(1 << (m - 1) for m in range(first, last + 1))
+
+    reached = [sa.and_(t.year == y, sql.bit_and(dialect, t.rmask, bits(f, la)) != 0) for y, f, la in pieces]
+    effective = [sa.and_(t.year == y, sql.bit_and(dialect, t.emask, bits(f, la)) != 0) for y, f, la in pieces]
+    per_customer = (
+        sa.select(t.callee_id, sa.func.max(sa.case((sa.or_(*effective), 1), else_=0)).label("eff"))
+        .where(sa.or_(*reached))
+        .group_by(t.callee_id)
+        .subquery("pc")
+    )
+    return sa.select(
+        sa.func.count().label("reached"),
+        sa.func.coalesce(sa.func.sum(per_customer.c.eff), 0).label("effective"),
+    )
 
 
 def select_customer_spans(year: int, first: int, last: int, by_month: bool) -> sa.Select[Any]:

@@ -84,22 +84,30 @@ def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> 
 
 
 def _customers_from_rollup(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame | None:
-    """Distinct customers from :data:`core.semantic.rollup.customer_spans`, when the cut allows it
-    (whole months of one year, in total or by month, no filter): the span's row, or the one-month
-    spans' rows, months without a reached customer left out (as the calls give no row for them)."""
-    span = rollup.whole_months(ctx.start, ctx.end)
-    if span is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
+    """Distinct customers from the rollups, when the cut allows it (whole months, in total or by
+    month, no filter): by month, each month's one-month span of :data:`core.semantic.rollup.customer_spans`
+    (months without a reached customer left out, as the calls give no row for them); in total, the
+    span's row within one year, or across years the customers of
+    :data:`core.semantic.rollup.customer_months` counted once (:func:`core.semantic.rollup.select_customers_across_years`)."""
+    pieces = rollup.year_pieces(ctx.start, ctx.end)
+    if pieces is None or not set(by) <= {"month"} or ctx.filters.key() != Filters().key():
         return None
-    year, first, last = span
-    rows = db.read_frame(ctx.db, rollup.select_customer_spans(year, first, last, bool(by))).to_dicts()
     keys = {"reached_customers": "reached", "effective_customers": "effective"}
     if not by:
+        if len(pieces) == 1:
+            query = rollup.select_customer_spans(*pieces[0], by_month=False)
+        else:
+            query = rollup.select_customers_across_years(pieces, ctx.dialect)
+        rows = db.read_frame(ctx.db, query).to_dicts()
         row = rows[0] if rows else {}
         return pl.DataFrame({n: [int(row.get(keys[n]) or 0)] for n in names})
-    rows = [r for r in rows if (r["reached"] or 0) > 0]
-    data: dict[str, list[Any]] = {"month": [f"{year}-{int(r['month']):02d}" for r in rows]}
-    for n in names:
-        data[n] = [int(r[keys[n]] or 0) for r in rows]
+    data: dict[str, list[Any]] = {"month": []} | {n: [] for n in names}
+    for year, first, last in pieces:
+        for r in db.read_frame(ctx.db, rollup.select_customer_spans(year, first, last, True)).to_dicts():
+            if (r["reached"] or 0) > 0:
+                data["month"].append(f"{year}-{int(r['month']):02d}")
+                for n in names:
+                    data[n].append(int(r[keys[n]] or 0))
     return pl.DataFrame(data, schema={"month": pl.String, **{n: pl.Int64 for n in names}})
 
 

@@ -92,6 +92,30 @@ def test_customer_months_by_hand(tiny_db: MakeDb) -> None:
     assert span.row(0, named=True) == {"reached_customers": 1, "effective_customers": 1}
 
 
+def test_customers_across_years_read_the_month_flags(tiny_db: MakeDb) -> None:
+    """Whole months across a year end, from ``rollup_customer_months`` (the spans hold one year each):
+    December 2024 to February 2025 reached a (k6, k1, k2) and b (k4): 2; effectively a (k6, k1) and b
+    (k4): 2. By month, each month's own span: 2024-12 (a: 1, 1), 2025-01 (a: 1, 1), 2025-02 (a and b
+    reached, b effectively: 2, 1). Then a row no call has (customer z, reached in December 2024, not
+    effectively) shows the total was read from the flags: 3 reached, 2 effectively."""
+    engine = tiny_db({"calls": CALLS})
+    rollup_build.refresh(engine)
+    keys = ["reached_customers", "effective_customers"]
+    winter = (date(2024, 12, 1), date(2025, 2, 28))
+    assert compute_metrics(engine, *winter, metrics=keys).rows() == [(2, 2)]
+    by_month = compute_metrics(engine, *winter, by=["month"], metrics=keys)
+    assert by_month.rows() == [("2024-12", 1, 1), ("2025-01", 1, 1), ("2025-02", 2, 1)]
+    flags = {f"{x}{m:02d}": 0 for x in "re" for m in range(1, 13)} | {"r12": 1}
+    with engine.begin() as conn:
+        conn.execute(
+            rollup.customer_months.insert().values(year=2024, callee_id="z", rmask=2048, emask=0, **flags)
+        )
+        assert rollup.current(conn)
+    assert compute_metrics(engine, *winter, metrics=keys).rows() == [(3, 2)]
+    with rollup.disabled():  # the calls know no z
+        assert compute_metrics(engine, *winter, metrics=keys).rows() == [(2, 2)]
+
+
 def test_customer_spans_by_hand(tiny_db: MakeDb) -> None:
     """``rollup_customer_spans`` from the flags above: 2024 has a (December only), 2025 a (reached
     January and February, effectively January) and b (February, effectively). So in 2025 a span
