@@ -310,9 +310,11 @@ def _ensure_rollup(engine: str, path: Path, say: Say) -> None:
 
 def _rollups_current(eng: Any, name: str, say: Say) -> float | None:
     """``eng``'s rollups built when missing or stale; the seconds it took (``None``: they were current)."""
+    from core.infra import db
     from core.rollup import build as rollup_build
     from core.semantic import rollup
 
+    db.ready_schema(eng)  # as the app and the CLI open it (PostgreSQL: the calls' change counter)
     with eng.connect() as conn:
         fresh = rollup.current(conn)
     if fresh:
