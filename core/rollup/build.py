@@ -352,7 +352,7 @@ def _fill_customer_spans(conn: sa.Connection, of_years: Callable[[Any], Any] | N
     rows = []
     for year in sorted(counts):
         for first, last in SPANS:
-            span = sum(1 << (mo - 1) for mo in range(first, last + 1))
+            span = rollup.month_bits(first, last)
             sums = {
                 flag: sum(n for bits, n in counts[year][flag].items() if bits & span)
                 for flag in ("reached", "effective")

@@ -451,16 +451,6 @@ def windows_cover(rules: Rules) -> bool:
     return min(rules.caps_per_24h, rules.caps_per_5min) >= 1 and 0 <= rules.recall_hours <= MAX_RECALL_HOURS
 
 
-def whole_months(start: date, end: date) -> tuple[int, int, int] | None:
-    """``(year, first month, last month)`` when ``[start, end]`` is whole months of one year."""
-    if start.year != end.year or start.day != 1:
-        return None
-    nxt = date(end.year + (end.month == 12), end.month % 12 + 1, 1)
-    if (nxt - end).days != 1:
-        return None
-    return start.year, start.month, end.month
-
-
 def monthly_answers(start: date, end: date, dims: Iterable[str], names: Iterable[str], rules: Rules) -> bool:
     """Whether :data:`calls_monthly` answers ``names`` by ``dims`` over ``[start, end]``: the period is
     whole calendar months (any number, across years), the dimensions are among
@@ -485,6 +475,11 @@ def calls_cube(start: date, end: date, dims: Iterable[str], names: Iterable[str]
     return calls_daily if dims <= DIMS else calls_hourly
 
 
+def month_bits(first: int, last: int) -> int:
+    """The mask of months ``first..last`` in :data:`customer_months`' ``rmask``/``emask`` (bit m−1 for month m)."""
+    return sum(1 << (m - 1) for m in range(first, last + 1))
+
+
 def year_pieces(start: date, end: date) -> list[tuple[int, int, int]] | None:
     """``[(year, first month, last month), …]``, one per calendar year, when ``[start, end]`` is whole
     months (across years or not); else ``None``."""
@@ -501,12 +496,12 @@ def select_customers_across_years(pieces: Sequence[tuple[int, int, int]], dialec
     :data:`customer_months`: a customer counts once however many of the years reached it (the spans'
     counts cannot be added across years), effectively when any of them reached it effectively."""
     t = customer_months.c
-
-    def bits(first: int, last: int) -> int:
-        return sum(1 << (m - 1) for m in range(first, last + 1))
-
-    reached = [sa.and_(t.year == y, sql.bit_and(dialect, t.rmask, bits(f, la)) != 0) for y, f, la in pieces]
-    effective = [sa.and_(t.year == y, sql.bit_and(dialect, t.emask, bits(f, la)) != 0) for y, f, la in pieces]
+    reached = [
+        sa.and_(t.year == y, sql.bit_and(dialect, t.rmask, month_bits(f, la)) != 0) for y, f, la in pieces
+    ]
+    effective = [
+        sa.and_(t.year == y, sql.bit_and(dialect, t.emask, month_bits(f, la)) != 0) for y, f, la in pieces
+    ]
     per_customer = (
         sa.select(t.callee_id, sa.func.max(sa.case((sa.or_(*effective), 1), else_=0)).label("eff"))
         .where(sa.or_(*reached))
@@ -547,7 +542,7 @@ def select_customers(
             cols.append(sa.func.sum(t[f"r{m:02d}"]).label(f"reached_{m:02d}"))
             cols.append(sa.func.sum(t[f"e{m:02d}"]).label(f"effective_{m:02d}"))
         return sa.select(*cols).where(t.year == year)
-    bits = sum(1 << (m - 1) for m in months)
+    bits = month_bits(first, last)
     any_r = sql.bit_and(dialect, t.rmask, bits) != 0
     any_e = sql.bit_and(dialect, t.emask, bits) != 0
     return sa.select(
