@@ -24,7 +24,9 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
   again from their calls of that span and the week before it (``since``: every customer's rows from
   that day on);
 * ``dnc_daily``: the days, as the cubes, while the DNC list is as it was; else rebuilt whole (the list
-  changes apart from the calls).
+  changes apart from the calls);
+* ``named_calls``: the days, as the cubes, while the call ids the complaints and QA reviews name are as
+  they were; else rebuilt whole (an import of complaints or reviews touches no call day).
 
 The same on every engine (:data:`INCREMENTAL_DIALECTS`: the test runs on all five). The deletes go
 through :func:`core.infra.sql.delete`: ClickHouse refuses a ``DELETE`` without ``WHERE`` and deletes
@@ -110,13 +112,14 @@ def refresh(
         else:
             _rebuild(conn, engine)
         now = datetime.now()
-        conn.execute(sql.delete(db.dialect_of(conn), rollup.state, rollup.state.c.name.in_(["calls", "dnc"])))
-        conn.execute(
-            rollup.state.insert().values(name="calls", fingerprint=rollup.fingerprint(conn), built_at=now)
-        )
-        conn.execute(
-            rollup.state.insert().values(name="dnc", fingerprint=rollup.dnc_fingerprint(conn), built_at=now)
-        )
+        states = {
+            "calls": rollup.fingerprint(conn),
+            "dnc": rollup.dnc_fingerprint(conn),
+            "named": rollup.named_fingerprint(conn),
+        }
+        conn.execute(sql.delete(db.dialect_of(conn), rollup.state, rollup.state.c.name.in_(list(states))))
+        for name, fp in states.items():
+            conn.execute(rollup.state.insert().values(name=name, fingerprint=fp, built_at=now))
     return time.perf_counter() - t
 
 
@@ -182,6 +185,7 @@ def _rebuild(conn: sa.Connection, engine: Engine) -> None:
     _fill(conn, rollup.callee_windows, _keep(_select_windows(ctx)))
     _fill(conn, rollup.customer_months, _select_customer_months(ctx.dialect))
     _fill_customer_spans(conn)
+    _fill(conn, rollup.named_calls, _select_named())
 
 
 def _refresh_days(
@@ -197,6 +201,7 @@ def _refresh_days(
     dialect = db.dialect_of(conn)
     k = schema.calls.c
     dnc_as_was = rollup.dnc_current(conn)
+    named_as_was = rollup.named_current(conn)
     cube_list = [rollup.calls_daily, rollup.calls_hourly] + ([rollup.dnc_daily] if dnc_as_was else [])
     for first, last in runs:
         ctx = cubes.make_ctx(engine, first, last, cubes.Filters(), rules)
@@ -205,6 +210,13 @@ def _refresh_days(
                 sql.delete(ctx.dialect, cube, cube.c.started_at >= ctx.t0, cube.c.started_at < ctx.t1)
             )
             _fill_cube(conn, cube, ctx)
+        if named_as_was:
+            n = rollup.named_calls
+            conn.execute(sql.delete(ctx.dialect, n, n.c.started_at >= ctx.t0, n.c.started_at < ctx.t1))
+            _fill(conn, n, _select_named(k.started_at >= ctx.t0, k.started_at < ctx.t1))
+    if not named_as_was:  # rebuilt whole: which calls the changed complaints or reviews name is not known
+        conn.execute(sql.delete(dialect, rollup.named_calls))
+        _fill(conn, rollup.named_calls, _select_named())
     for first, last in _month_runs(runs):  # the monthly cube: the touched months, from the daily one
         ctx = cubes.make_ctx(engine, first, last, cubes.Filters(), rules)
         m = rollup.calls_monthly
@@ -288,6 +300,14 @@ def _fill_cube(conn: sa.Connection, cube: sa.Table, ctx: Any) -> None:
         *[sa.func.coalesce(q.c[b], 0) for b in counts],
     )
     _fill(conn, cube, filled)
+
+
+def _select_named(*where: Any) -> sa.Select[Any]:
+    """The rows of :data:`core.semantic.rollup.named_calls`: the calls complaints or QA reviews name
+    (``where``: of those calls only)."""
+    k = schema.calls.c
+    cols = [k[c.name] for c in rollup.named_calls.columns]
+    return sa.select(*cols).where(k.call_id.in_(rollup.named_ids()), *where)
 
 
 def _month_runs(runs: Runs) -> Runs:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from core import cli
 from core.compliance import risk
-from core.infra import db, schema
+from core.infra import db, schema, sql
 from core.ingest import tables as ingest_tables
 from core.rollup import build as rollup_build
 from core.semantic import bases, rollup
@@ -496,6 +496,58 @@ def test_the_dnc_rollup_is_used_only_while_the_dnc_list_is_unchanged(tiny_db: Ma
     w = rollup.dnc_daily.c
     assert db.read_frame(engine, sa.select(sa.func.sum(w.dnc_calls).label("n"))).item() == 2
     assert compute_metrics(engine, *month, metrics=keys).rows() == [(2,)]
+
+
+def test_the_named_calls_are_used_only_while_the_complaints_and_reviews_are_unchanged(
+    tiny_db: MakeDb,
+) -> None:
+    """Complaints are cut by the campaign of the call they name. k1 is a call of campaign C1, k2 one
+    of C2. One complaint names k1 when the database is made: 1 complaint for C1. A second, naming k2,
+    is added by hand afterwards: it counts for C2 at once (the stored named calls no longer match the
+    ids the complaints name, so the calls are read); a refresh stores k2 too, and the same cut reads
+    it from there. A QA review names k2 as well: one review for C2."""
+    t = datetime(2025, 3, 3, 10)
+    rows = [call("k1", t, "a"), {**call("k2", t + timedelta(hours=1), "b"), "campaign_id": "C2"}]
+    complaint = {"received_at": t + timedelta(days=1), "channel": "client"}
+    engine = tiny_db({"calls": rows, "complaints": [{"complaint_id": "p1", "call_id": "k1", **complaint}]})
+    month = (date(2025, 3, 1), date(2025, 3, 31))
+
+    def by_campaign() -> list[tuple[Any, ...]]:
+        out = compute_metrics(engine, *month, by=["campaign"], metrics=["complaints"])
+        return out.filter(pl.col("complaints") > 0).sort("campaign").rows()
+
+    assert by_campaign() == [("C1", 1)]
+    with engine.begin() as conn:
+        conn.execute(sa.insert(schema.complaints).values(complaint_id="p2", call_id="k2", **complaint))
+        assert not rollup.named_current(conn)
+    assert by_campaign() == [("C1", 1), ("C2", 1)]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(schema.qa_reviews).values(review_id="r1", call_id="k2", reviewed_at=t, score=90)
+        )
+    rollup_build.refresh(engine)
+    with engine.connect() as conn:
+        assert rollup.current(conn) and rollup.named_current(conn)
+    n = rollup.named_calls.c
+    stored = db.read_frame(engine, sa.select(n.call_id, n.campaign_id).order_by(n.call_id))
+    assert stored.rows() == [("k1", "C1"), ("k2", "C2")]
+    assert by_campaign() == [("C1", 1), ("C2", 1)]
+
+    # Proof that the stored row is what is read: marked, it shows (then put back).
+    def store_k2(campaign: str) -> None:
+        with engine.begin() as conn:
+            conn.execute(sql.delete(db.dialect_of(conn), rollup.named_calls, n.call_id == "k2"))
+            conn.execute(
+                rollup.named_calls.insert().values(
+                    call_id="k2", started_at=t + timedelta(hours=1), campaign_id=campaign
+                )
+            )
+
+    store_k2("CX")
+    assert by_campaign() == [("C1", 1), ("CX", 1)]
+    store_k2("C2")
+    qa = compute_metrics(engine, *month, by=["campaign"], metrics=["qa_reviews"])
+    assert qa.filter(pl.col("qa_reviews") > 0).rows() == [("C2", 1)]
 
 
 @pytest.mark.parametrize(

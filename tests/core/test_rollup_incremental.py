@@ -15,6 +15,8 @@ The imports, in order (numbers fictitious; canonical customers are already hashe
     4  asterisk   ast_legs_2.csv: the answered legs of .1 and .4 merge into the stored calls of 06-03
                   (replaced), .9 is new on 06-04: the days touched are 06-03 and 06-04
     5  canonical  dnc: P from 06-01 09:00 (c1 and c8 become DNC calls; no call day touched)
+    5b canonical  complaints naming c2 and c6, a QA review naming c4 (no call day touched: the named
+                  calls rebuilt whole)
     6  by hand    c2 and c5 (Q's only calls) deleted outside the importer, then
                   ``python -m core rollup --since 2024-06-02``
 
@@ -92,7 +94,7 @@ def _tables(engine: sa.Engine) -> dict[str, pl.DataFrame]:
 
 def _same_as_full_rebuild(engine: sa.Engine) -> dict[str, pl.DataFrame]:
     with engine.connect() as conn:
-        assert rollup.current(conn) and rollup.dnc_current(conn)
+        assert rollup.current(conn) and rollup.dnc_current(conn) and rollup.named_current(conn)
     incremental = _tables(engine)
     rollup_build.refresh(engine)
     full = _tables(engine)
@@ -179,6 +181,34 @@ def test_imports_refreshed_day_by_day_give_a_full_rebuilds_tables(
         (datetime(2024, 6, 4), 1),
     ]
 
+    # Complaints naming c2 and c6 (and one naming no call), a review naming c4: the named calls are
+    # rebuilt whole (no call day touched), with each call's stored columns.
+    complaints = _csv(
+        tmp_path,
+        "complaints.csv",
+        "complaint_id,received_at,channel,call_id",
+        [
+            "p1,2024-06-05 10:00:00,12321,c2",
+            "p2,2024-06-06 11:00:00,client,c6",
+            "p3,2024-06-06 12:00:00,client,",
+        ],
+    )
+    assert _step(engine, complaints, "canonical", "complaints") == set()
+    reviews = _csv(
+        tmp_path,
+        "qa.csv",
+        "review_id,call_id,reviewed_at,score,passed",
+        ["r1,c4,2024-06-05 09:00:00,90,true"],
+    )
+    assert _step(engine, reviews, "canonical", "qa_reviews") == set()
+    full = _same_as_full_rebuild(engine)
+    named = full[rollup.named_calls.name].select("call_id", "started_at", "caller_number").sort("call_id")
+    assert named.rows() == [
+        ("c2", datetime(2024, 6, 2, 12), "95000004"),
+        ("c4", datetime(2024, 6, 3, 20), "95000004"),
+        ("c6", datetime(2024, 6, 4, 8), "95000004"),
+    ]
+
     # A call deleted by another tool: stale; the operator refreshes from its day on.
     with engine.begin() as conn:
         conn.execute(schema.calls.delete().where(schema.calls.c.call_id.in_(["c2", "c5"])))
@@ -188,6 +218,8 @@ def test_imports_refreshed_day_by_day_give_a_full_rebuilds_tables(
     assert cli.main(["rollup", "--db", url, "--since", "2024-06-02", "--format", "json"]) == 0
     assert _marked(engine)
     full = _same_as_full_rebuild(engine)
+    # c2 is gone from the named calls with its day (its complaint stays, naming no stored call).
+    assert sorted(full[rollup.named_calls.name]["call_id"]) == ["c4", "c6"]
     months = full[rollup.customer_months.name].filter(pl.col("callee_id").is_in([P, Q, R, S]))
     # Reached in June 2024 (bit 5 = 32): P (c1), R (c7), S (c4, c6); Q's calls are gone (Q is called on
     # no day any more: its row goes all the same).
