@@ -34,9 +34,9 @@ from sqlalchemy.engine import Engine
 
 from core.alerts import channels as ch
 from core.alerts import store
-from core.alerts.config import SIGNALS, AlertConfig, AlertRule, load_alert_rules
+from core.alerts.config import SIGNALS, AlertConfig, AlertRule, Channel, load_alert_rules
 from core.alerts.store import Event
-from core.infra import schema
+from core.infra import db, schema
 from core.infra.i18n import fmt
 from core.infra.rules import Rules, load_rules
 from core.pagedata.today import TodayData, beijing_now, build_today
@@ -203,9 +203,13 @@ def evaluate_alerts(
     rules = rules or load_rules()
     with _lock:  # the batch hook and the timer of one watcher never evaluate at once
         store.ensure_tables(engine)
-        events = _evaluate(engine, config, now, rules)
-        store.write_events(engine, events)
-        _deliver(engine, config, now)
+        # DuckDB: one connection held for the reads and writes (each new one opens the file, ~25 ms),
+        # released before anything is sent, so that a slow channel never keeps the file open.
+        with db.held_open(engine):
+            events = _evaluate(engine, config, now, rules)
+            store.write_events(engine, events)
+            todo = _pending(engine, config, now)
+        _send_all(engine, config, todo, now)
     return events
 
 
@@ -258,10 +262,11 @@ def _event(
     )
 
 
-def _deliver(engine: Engine, config: AlertConfig, now: datetime) -> None:
-    """Send every pending message of the last two days, within the evaluation's time budget."""
+def _pending(
+    engine: Engine, config: AlertConfig, now: datetime
+) -> list[tuple[Event, AlertRule, Channel, int, int]]:
+    """The messages of the last two days due now: (event, rule, channel, attempts so far, this round)."""
     d = config.delivery
-    deadline = time.monotonic() + d.budget_seconds
     recent = store.read_events(engine, start=now.date() - timedelta(days=1))
     tried = store.read_deliveries(engine, [e.event_id for e in recent])
     history: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -269,33 +274,43 @@ def _deliver(engine: Engine, config: AlertConfig, now: datetime) -> None:
         history.setdefault((row["event_id"], row["channel"]), []).append(row)
     by_id = {r.id: r for r in config.rules}
     minute = now.hour * 60 + now.minute
+    out = []
     for event in recent:
         rule = by_id.get(event.rule_id)
         if rule is None or rule.quiet(minute):
             continue
         for name in rule.channels:
-            channel = config.channels[name]
             past = history.get((event.event_id, name), [])
             if any(r["ok"] for r in past):
                 continue
-            rounds = max((int(r["round"]) for r in past), default=0)
+            rounds = max((int(r["attempt_round"]) for r in past), default=0)
             if rounds >= d.max_rounds:
                 continue
             if past:
                 wait = min(d.retry_after_seconds * 2 ** (rounds - 1), 3600.0)
-                last = max(store._as_datetime(r["at"]) for r in past)
+                last = max(store._as_datetime(r["attempted_at"]) for r in past)
                 if now < last + timedelta(seconds=wait):
                     continue
-            if time.monotonic() >= deadline:
-                return
-            _try(engine, config, rule, channel, event, len(past), rounds + 1, now, deadline)
+            out.append((event, rule, config.channels[name], len(past), rounds + 1))
+    return out
+
+
+def _send_all(
+    engine: Engine, config: AlertConfig, todo: list[tuple[Event, AlertRule, Channel, int, int]], now: datetime
+) -> None:
+    """Send the due messages within the evaluation's time budget (the rest waits for the next one)."""
+    deadline = time.monotonic() + config.delivery.budget_seconds
+    for event, rule, channel, attempts, round_ in todo:
+        if time.monotonic() >= deadline:
+            return
+        _try(engine, config, rule, channel, event, attempts, round_, now, deadline)
 
 
 def _try(
     engine: Engine,
     config: AlertConfig,
     rule: AlertRule,
-    channel: Any,
+    channel: Channel,
     event: Event,
     attempts: int,
     round_: int,

@@ -54,7 +54,7 @@ class Event:
     entity: str
     day: date
     kind: str
-    at: datetime
+    raised_at: datetime
     value: float | None
     threshold: float | None
     message: str
@@ -79,13 +79,13 @@ def write_delivery(
     error: str | None,
 ) -> None:
     row = {
-        "round": round_,
+        "attempt_round": round_,
         "delivery_id": new_id(),
         "event_id": event_id,
         "channel": channel,
         "channel_type": channel_type,
         "attempt": attempt,
-        "at": at,
+        "attempted_at": at,
         "ok": error is None,
         "error": None if error is None else error[:500],
     }
@@ -138,7 +138,7 @@ def read_events(engine: Engine, start: date | None = None, end: date | None = No
             entity=str(r["entity"]),
             day=_as_date(r["day"]),
             kind=str(r["kind"]),
-            at=_as_datetime(r["at"]),
+            raised_at=_as_datetime(r["raised_at"]),
             value=None if r["value"] is None else float(r["value"]),
             threshold=None if r["threshold"] is None else float(r["threshold"]),
             message=str(r["message"] or ""),
@@ -147,7 +147,7 @@ def read_events(engine: Engine, start: date | None = None, end: date | None = No
         for r in frame.iter_rows(named=True)
     ]
     # An alert and its resolution may share a second: "alert" sorts before "resolved".
-    return sorted(out, key=lambda ev: (ev.at, ev.kind, ev.event_id))
+    return sorted(out, key=lambda ev: (ev.raised_at, ev.kind, ev.event_id))
 
 
 def read_deliveries(engine: Engine, event_ids: Sequence[str] | None = None) -> pl.DataFrame:
@@ -161,7 +161,7 @@ def read_deliveries(engine: Engine, event_ids: Sequence[str] | None = None) -> p
     frame = db.read_frame(engine, q)
     if frame.height == 0:
         return pl.DataFrame(schema=_polars(d))
-    return frame.cast(pl.Schema(_polars(d))).sort("at", "attempt")
+    return frame.cast(pl.Schema(_polars(d))).sort("attempted_at", "attempt")
 
 
 def open_alerts(engine: Engine) -> dict[tuple[str, str, str], Event]:

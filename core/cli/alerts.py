@@ -88,7 +88,7 @@ def _rows(engine: Any, events: list[Any], fmt: str) -> list[dict[str, Any]]:
         failed = {r["channel"]: r["error"] for r in attempts if not r["ok"] and r["channel"] not in ok}
         rows.append(
             {
-                "at": e.at,
+                "raised_at": e.raised_at,
                 "day": e.day,
                 "kind": e.kind,
                 "rule_id": e.rule_id,

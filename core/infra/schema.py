@@ -303,7 +303,7 @@ alert_events = Table(
     Column("entity", _s(128), nullable=False, comment="the entity's id ('' for the company)"),
     Column("day", Date, nullable=False, comment="the Beijing day the alert belongs to"),
     Column("kind", _s(16), nullable=False, comment="alert / resolved"),
-    Column("at", DateTime, nullable=False, comment="when it was raised or cleared (Beijing, naive)"),
+    Column("raised_at", DateTime, nullable=False, comment="when it was raised or cleared (Beijing, naive)"),
     Column("value", Double, comment="the signal's value then"),
     Column("threshold", Double),
     Column("message", Text, comment="the message sent, in the configured language"),
@@ -318,8 +318,10 @@ alert_deliveries = Table(
     Column("channel", _s(64), nullable=False, comment="the channel's name in the rules file"),
     Column("channel_type", _s(16), nullable=False, comment="wecom / dingtalk / feishu / email / webhook"),
     Column("attempt", Integer, nullable=False, comment="1, 2, … for this event and channel"),
-    Column("round", Integer, nullable=False, comment="the how-many-th evaluation that tried it: 1, 2, …"),
-    Column("at", DateTime, nullable=False),
+    Column(
+        "attempt_round", Integer, nullable=False, comment="the how-many-th evaluation that tried it: 1, 2, …"
+    ),
+    Column("attempted_at", DateTime, nullable=False),
     Column("ok", Boolean, nullable=False),
     Column("error", _s(512), comment="why it failed (null when delivered)"),
 )

@@ -137,7 +137,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
@@ -177,7 +177,7 @@ def test_email_over_smtp(smtp: tuple[Controller, _Inbox]) -> None:
 
 def test_email_to_a_dead_server_fails(smtp: tuple[Controller, _Inbox]) -> None:
     """No SMTP server on the port: a DeliveryError, nothing received."""
-    controller, inbox = smtp
+    _controller, inbox = smtp
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

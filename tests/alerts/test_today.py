@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from core.infra import db
 from core.infra.rules import load_rules
 from core.pagedata.today import beijing_now, build_today
 from tests.alerts.today_rows import N1, N2, at, company
+from tests.fixtures import load_tables
 
 MakeDb = Callable[[dict[str, list[dict[str, Any]]]], sa.Engine]
 
@@ -56,13 +58,18 @@ def test_today_signals_by_hand(tiny_db: MakeDb) -> None:
     assert (today.stale, today.stale_minutes_now) == (False, 3.0)
 
 
-def test_marking_flags_with_tuned_thresholds(tiny_db: MakeDb, tmp_path: Path) -> None:
+def duckdb_company(tmp_path: Path) -> sa.Engine:
+    """The tiny company in a DuckDB file (the engine-parity of the figures is test_today_signals_by_hand's)."""
+    return load_tables(db.make_engine(f"duckdb:///{tmp_path / 'today.duckdb'}"), company(), indexes=False)
+
+
+def test_marking_flags_with_tuned_thresholds(tmp_path: Path) -> None:
     """min_calls 1, min_connected 1, max_daily_calls 5: N1's short share 1/2 ≥ 0.5 is red, N2's 6 calls > 5 too."""
     override = tmp_path / "rules.toml"
     override.write_text(
         "[marking]\nmin_calls = 1\nmin_connected = 1\nmax_daily_calls = 5\n", encoding="utf-8"
     )
-    engine = tiny_db(company())
+    engine = duckdb_company(tmp_path)
     nums = rows(build_today(engine, now=at(20, 55), rules=load_rules(override)).by["caller_number"])
     n1, n2 = nums[N1], nums[N2]
     assert (n1["marking_short_share"], n1["marking_answer_rate"], n1["marking_volume"]) == (1, 0, 0)
@@ -71,9 +78,9 @@ def test_marking_flags_with_tuned_thresholds(tiny_db: MakeDb, tmp_path: Path) ->
     assert (n1["marking_risk"], n2["marking_risk"]) == (1, 1)
 
 
-def test_staleness_follows_the_window_and_the_clock(tiny_db: MakeDb) -> None:
+def test_staleness_follows_the_window_and_the_clock(tmp_path: Path) -> None:
     """Newest call 20:52: stale at 21:10 would be outside the window (not stale); at 20:55 with 2 minutes, stale."""
-    engine = tiny_db(company())
+    engine = duckdb_company(tmp_path)
     assert build_today(engine, now=at(20, 55), stale_minutes=2, entities=()).stale is True
     assert build_today(engine, now=at(21, 10), entities=()).stale is False
 
