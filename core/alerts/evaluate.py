@@ -39,7 +39,7 @@ from core.alerts.store import Event
 from core.infra import db, schema
 from core.infra.i18n import fmt
 from core.infra.rules import Rules, load_rules
-from core.pagedata.today import TodayData, beijing_now, build_today
+from core.pagedata.today import TodayData, beijing_now, build_today, risk_view_params
 from core.semantic.cubes import Filters
 
 _lock = threading.Lock()
@@ -54,8 +54,6 @@ ENTITY_NAMES = {
         "company": "company",
     },
 }
-#: The risk page's entity for each alert entity (the link opens its view of the cell).
-_RISK_ENTITY = {"campaign": "campaign", "caller_number": "caller_number", "team": "team"}
 
 
 @dataclass(frozen=True)
@@ -103,22 +101,9 @@ def _findings(rule: AlertRule, today: TodayData, rules: Rules) -> dict[str, Find
 
 
 def link(config: AlertConfig, rule: AlertRule, entity: str, day: date) -> str:
-    """The risk page's view of the cell (entity × day), in the configured language.
-
-    Query parameters as the pages read them (ui/filters.py, pages/risk.py): ``from``/``to``, ``lang``,
-    ``risk_by``/``risk_grain``/``risk_cell``/``risk_period``, and ``site`` for a site.
-    """
-    params: dict[str, str] = {"from": day.isoformat(), "to": day.isoformat(), "lang": config.language}
-    if rule.entity in _RISK_ENTITY:
-        params |= {
-            "risk_by": _RISK_ENTITY[rule.entity],
-            "risk_grain": "day",
-            "risk_cell": entity,
-            "risk_period": day.isoformat(),
-        }
-    elif rule.entity == "site":
-        params["site"] = entity
-    return f"{config.base_url}/risk?{urlencode(params)}"
+    """The risk page's view of the cell (entity × day), in the configured language
+    (:func:`core.pagedata.today.risk_view_params` after ``base_url``)."""
+    return f"{config.base_url}/risk?{urlencode(risk_view_params(rule.entity, entity, day, config.language))}"
 
 
 def _fmt_value(rule: AlertRule, value: float | None, lang: str) -> str:

@@ -96,6 +96,31 @@ class TodayData:
     stale_minutes_now: float | None
 
 
+#: The risk page's entity for each of today's entities (a red item opens its view of the cell).
+_RISK_ENTITY = {"campaign": "campaign", "caller_number": "caller_number", "team": "team"}
+
+
+def risk_view_params(entity_kind: str, entity: str, day: date, lang: str) -> dict[str, str]:
+    """The query parameters of the risk page's view of one entity's day, as the pages read them
+    (``ui/filters.py``: ``from``/``to``/``lang``/``site``; ``pages/risk.py``: ``risk_by``,
+    ``risk_grain``, ``risk_cell``, ``risk_period``). A site sets the site filter; the company, the period.
+
+    >>> risk_view_params("campaign", "C1", date(2025, 9, 3), "zh")["risk_cell"]
+    'C1'
+    """
+    params = {"from": day.isoformat(), "to": day.isoformat(), "lang": lang}
+    if entity_kind in _RISK_ENTITY:
+        params |= {
+            "risk_by": _RISK_ENTITY[entity_kind],
+            "risk_grain": "day",
+            "risk_cell": entity,
+            "risk_period": day.isoformat(),
+        }
+    elif entity_kind == "site":
+        params["site"] = entity
+    return params
+
+
 def _as_datetime(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
@@ -211,4 +236,12 @@ def _seats(conn: sa.Connection, now: datetime, filters: Filters, rules: Rules) -
     )
 
 
-__all__ = ["BEIJING", "ENTITIES", "TODAY_BASES", "TodayData", "beijing_now", "build_today"]
+__all__ = [
+    "BEIJING",
+    "ENTITIES",
+    "TODAY_BASES",
+    "TodayData",
+    "beijing_now",
+    "build_today",
+    "risk_view_params",
+]
