@@ -88,3 +88,27 @@ def test_staleness_follows_the_window_and_the_clock(tmp_path: Path) -> None:
 def test_an_aware_now_is_read_as_beijing_time() -> None:
     """12:55 UTC is 20:55 in Beijing (UTC+8), stored naive."""
     assert beijing_now(datetime(2025, 9, 3, 12, 55, tzinfo=UTC)) == at(20, 55)
+
+
+def test_the_24h_cap_counts_yesterdays_calls(tmp_path: Path) -> None:
+    """Customer Z: 4 calls yesterday from 22:00 and 2 today (09:00, 09:10): today's 09:10 call is the 6th in
+    24 h (cap 5), so C3 has 1 over-cap call today, though only 2 calls today."""
+    from datetime import timedelta
+
+    from tests.alerts.today_rows import DAY
+    from tests.core.test_risk import call
+
+    yesterday = DAY - timedelta(days=1)
+    rows = [
+        call(f"y{i}", at(22, 10 * i, yesterday), campaign="C3", callee="Z", disposition="no_answer")
+        for i in range(4)
+    ]
+    rows += [
+        call(f"t{i}", at(9, 10 * i), campaign="C3", callee="Z", disposition="no_answer") for i in range(2)
+    ]
+    engine = load_tables(db.make_engine(f"duckdb:///{tmp_path / 'cap.duckdb'}"), company(rows), indexes=False)
+    frame = build_today(engine, now=at(12, 0), entities=("campaign",)).by["campaign"]
+    # Only C3 called today (company() adds yesterday's C1 call, which is not today's).
+    assert frame["entity"].to_list() == ["C3"]
+    got = frame.row(0, named=True)
+    assert (got["outbound_calls"], got["over_cap_calls"]) == (2, 1)
