@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.cli import analysis, annual, database, ingest, monthly
+from core.cli import alerts, analysis, annual, database, ingest, monthly
 from core.cli.common import EXIT_BAD_INPUT, EXIT_OK, CliError, Parser, holding
 from core.infra import db
 
@@ -27,6 +27,7 @@ def build_parser() -> Parser:
     ingest.add_import(sub)  # python -m core import … (core/cli/ingest.py)
     database.add_rollup(sub)
     database.add_check(sub)
+    alerts.add_alerts(sub)  # python -m core alerts … (core/cli/alerts.py)
     return parser
 
 

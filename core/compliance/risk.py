@@ -383,20 +383,33 @@ def _score_entity(daily: pl.DataFrame, entity: str, start: date, grain: str, rul
     return frame
 
 
+def marking_flags(rules: Rules) -> dict[str, pl.Expr]:
+    """The three marking-risk tests of a caller-number day (``[marking]`` of the rules), each a
+    boolean over the day's ``outbound_calls``, ``connected_calls`` and ``marking_short_calls``:
+
+    * ``volume``: more than ``max_daily_calls`` outbound calls;
+    * ``answer_rate``: at least ``min_calls`` calls and connected / calls below ``min_answer_rate``;
+    * ``short_share``: at least ``min_connected`` connected calls and short / connected at or above
+      ``max_short_share``.
+
+    A day is at marking risk when any is true (the risk page's rule and the Today page use these).
+    """
+    m = rules.data["marking"]
+    n, conn, short = pl.col("outbound_calls"), pl.col("connected_calls"), pl.col("marking_short_calls")
+    return {
+        "volume": n > m["max_daily_calls"],
+        "answer_rate": (n >= m.get("min_calls", 0)) & (conn.cast(pl.Float64) < m["min_answer_rate"] * n),
+        "short_share": (conn >= max(m.get("min_connected", 1), 1))
+        & (short.cast(pl.Float64) >= m["max_short_share"] * conn),
+    }
+
+
 def _marking_day(rules: Rules, entity: str) -> pl.Expr:
     """1 on a caller-number day at marking risk (only meaningful for the caller_number entity)."""
     if entity != "caller_number":
         return pl.lit(0)
-    m = rules.data["marking"]
-    n, conn, short = pl.col("outbound_calls"), pl.col("connected_calls"), pl.col("marking_short_calls")
-    risky = (
-        (n > m["max_daily_calls"])
-        | ((n >= m.get("min_calls", 0)) & (conn.cast(pl.Float64) < m["min_answer_rate"] * n))
-        | (
-            (conn >= max(m.get("min_connected", 1), 1))
-            & (short.cast(pl.Float64) >= m["max_short_share"] * conn)
-        )
-    )
+    flags = marking_flags(rules)
+    risky = flags["volume"] | flags["answer_rate"] | flags["short_share"]
     out: pl.Expr = risky.cast(pl.Int64)
     return out
 
@@ -588,6 +601,7 @@ __all__ = [
     "combine",
     "compute_risk",
     "compute_risk_all",
+    "marking_flags",
     "period_range",
     "read_rule_calls",
     "risk_rules",

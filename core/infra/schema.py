@@ -284,3 +284,46 @@ CLICKHOUSE_ORDER_BY: dict[str, tuple[str, ...]] = {
     "calls": ("started_at", "call_id"),
     "complaints": ("received_at", "complaint_id"),
 }
+
+# ---------------------------------------------------------------------------------------------
+# The alert log (issue 14, core/alerts): kept in a MetaData of its own, outside TABLES, like the
+# importer's tables: created by the first evaluation (core.alerts.store.ensure_tables) on every
+# engine, so that the schema check of databases made before alerts existed still passes.
+# Append-only (ClickHouse has no cheap UPDATE): an alert's state is its latest event.
+# ---------------------------------------------------------------------------------------------
+
+alerts_metadata = MetaData()
+
+alert_events = Table(
+    "alert_events",
+    alerts_metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("rule_id", _s(48), nullable=False),
+    Column("entity_kind", _s(16), nullable=False, comment="campaign / caller_number / team / site / company"),
+    Column("entity", _s(128), nullable=False, comment="the entity's id ('' for the company)"),
+    Column("day", Date, nullable=False, comment="the Beijing day the alert belongs to"),
+    Column("kind", _s(16), nullable=False, comment="alert / resolved"),
+    Column("raised_at", DateTime, nullable=False, comment="when it was raised or cleared (Beijing, naive)"),
+    Column("value", Double, comment="the signal's value then"),
+    Column("threshold", Double),
+    Column("message", Text, comment="the message sent, in the configured language"),
+    Column("link", _s(512), comment="the page view it links to"),
+)
+
+alert_deliveries = Table(
+    "alert_deliveries",
+    alerts_metadata,
+    Column("delivery_id", String(36), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("channel", _s(64), nullable=False, comment="the channel's name in the rules file"),
+    Column("channel_type", _s(16), nullable=False, comment="wecom / dingtalk / feishu / email / webhook"),
+    Column("attempt", Integer, nullable=False, comment="1, 2, … for this event and channel"),
+    Column(
+        "attempt_round", Integer, nullable=False, comment="the how-many-th evaluation that tried it: 1, 2, …"
+    ),
+    Column("attempted_at", DateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", _s(512), comment="why it failed (null when delivered)"),
+)
+
+ALERT_TABLES: tuple[Table, ...] = (alert_events, alert_deliveries)
