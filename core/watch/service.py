@@ -188,10 +188,12 @@ class Watcher:
         for spec, source in zip(self.specs, self.sources, strict=True):
             try:
                 batches += self._poll_source(spec, source)
-            except (db.DatabaseError, IngestError, sa.exc.SQLAlchemyError, OSError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one source's failure never stops the others
                 failures += 1
                 self.known.pop(spec.key, None)  # read the stored position again next time
-                self._warn(f"{spec.key}: error, retried at the next poll: {_one_line(exc)}")
+                known = isinstance(exc, db.DatabaseError | IngestError | sa.exc.SQLAlchemyError | OSError)
+                what = _one_line(exc) if known else f"{type(exc).__name__}: {_one_line(exc)}"
+                self._warn(f"{spec.key}: error, retried at the next poll: {what}")
             if self.stop.is_set():
                 break
         if batches == 0 and not self.stop.is_set():

@@ -215,3 +215,34 @@ def test_bad_options_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err, err
+
+
+def test_a_first_batch_writing_no_call_keeps_the_rollups_current(tmp_path: Path) -> None:
+    """Rollups built before the importer's log existed (a demo-built database: here two calls loaded
+    directly, then a full build) stay current after a batch that writes no call but creates the log
+    (line 12, L: rejected): the next batch then refreshes its days only instead of rebuilding whole."""
+    from datetime import datetime
+
+    from core.infra import db
+    from core.rollup import build as rollup_build
+    from tests.fixtures import call_row, load_tables
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    engine = db.make_engine(url)
+    load_tables(
+        engine,
+        {"calls": [call_row("x1", datetime(2024, 5, 1, 10)), call_row("x2", datetime(2024, 5, 2, 10))]},
+        indexes=False,
+    )
+    rollup_build.refresh(engine)
+    before = rollup_build.fingerprint_before_import(engine)
+    assert before is not None
+    master = tmp_path / "Master.csv"
+    master.write_text(LINES[12] + "\n")
+    seen: list[BatchInfo] = []
+    watcher = _watcher(url, f"file:{master}?format=asterisk-csv", tmp_path=tmp_path, seen=seen)
+    watcher.poll()
+    watcher.close()
+    assert _counts(seen[-1]) == (1, 0, 0, 0, 1) and imports(url) == 1
+    assert rollup_build.fingerprint_before_import(engine) == before
+    engine.dispose()
