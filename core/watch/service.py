@@ -33,6 +33,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -40,6 +41,7 @@ from core.infra import db
 from core.infra.schema import watch_positions
 from core.ingest.common import IngestError
 from core.ingest.pipeline import ImportReport, import_files
+from core.ingest.rejects import RejectsWriter, rejects_path
 from core.ingest.sink import Sink
 from core.rollup import build as rollup_build
 from core.semantic import rollup
@@ -245,11 +247,12 @@ class Watcher:
         except IngestError as exc:
             if step.failed is None or not _reachable(self.engine):
                 raise
-            # The file itself cannot be imported (not the declared format …): noted, not retried
-            # until it changes.
+            # The files themselves cannot be imported (not the declared format …): see Step.failed.
+            written = self._reject_piece(step, exc) if step.reject_piece else None
             positions.save(self.engine, spec.key, seq, step.failed)
             self.known[spec.key] = (seq, step.failed)
-            self._warn(f"{spec.key}: {step.note} not imported: {_one_line(exc)}")
+            where = f"; rejects: {written}" if written else ""
+            self._warn(f"{spec.key}: {step.note} not imported: {_one_line(exc)}{where}")
             return
         self.known[spec.key] = (seq, step.position)
         with contextlib.suppress(sa.exc.SQLAlchemyError):  # only history: the next batch prunes it
@@ -263,6 +266,25 @@ class Watcher:
             + f"){rejects}"
         )
         self._call_hook(BatchInfo(spec.key, report, step.note, self.alerts, seconds))
+
+    def _reject_piece(self, step: Step, exc: IngestError) -> Path | None:
+        """Every record of the step's piece to the rejects file, with the importer's reason."""
+        piece = step.files[0]
+        lines = piece.read_bytes().decode("utf-8", "replace").splitlines()
+        body = lines[step.header_lines :]
+        first = step.header_lines + 1
+        rejects = RejectsWriter(rejects_path(piece, self.rejects_dir))
+        rejects.add(
+            piece.name,
+            pl.DataFrame(
+                {
+                    "_line": list(range(first, first + len(body))),
+                    "_reason": [str(exc)] * len(body),
+                    "_raw": body,
+                }
+            ),
+        )
+        return rejects.finish()
 
     def _refresh(self, report: ImportReport, before: str | None) -> float | None:
         try:

@@ -62,8 +62,14 @@ class Step:
     position: dict[str, Any]
     note: str = ""
     folder: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
-    #: Folder: the position that marks this step's file as failed (when it cannot be imported).
+    #: The position to store when the importer refuses the step's files as a whole (not the declared
+    #: format) while the database is fine: a folder's file is noted as failed (taken again when it
+    #: changes); a piece of a growing file already read in that format goes to the rejects file
+    #: (``reject_piece``) and is passed. ``None``: the step is tried again at the next poll.
     failed: dict[str, Any] | None = None
+    reject_piece: bool = False
+    #: Lines before the piece's first record (1: the file's header line put before it).
+    header_lines: int = 0
 
     def cleanup(self) -> None:
         if self.folder is not None:
@@ -177,7 +183,18 @@ class GrowingFile:
         name = f"{self.path.stem}.from-{start}{self.path.suffix or '.csv'}"
         piece = Path(folder.name) / name
         piece.write_bytes(header + data)
-        return Step([piece], position, f"bytes {start}-{end}", folder)
+        # A piece of a file whose start was read in this format: lines the importer cannot even
+        # recognise are garbage written into it (rejected whole, passed). At byte 0 the format itself
+        # is in doubt (a wrong format= would reject the whole file): the piece waits, with its error.
+        return Step(
+            [piece],
+            position,
+            f"bytes {start}-{end}",
+            folder,
+            failed=position if start > 0 else None,
+            reject_piece=start > 0,
+            header_lines=1 if header else 0,
+        )
 
 
 class Folder:

@@ -246,3 +246,39 @@ def test_a_first_batch_writing_no_call_keeps_the_rollups_current(tmp_path: Path)
     assert _counts(seen[-1]) == (1, 0, 0, 0, 1) and imports(url) == 1
     assert rollup_build.fingerprint_before_import(engine) == before
     engine.dispose()
+
+
+def test_garbage_appended_to_a_read_file_is_rejected_and_passed(tmp_path: Path) -> None:
+    """Lines 0-4 read (4 calls); then a line that is no CDR at all (the importer cannot recognise the
+    piece as Master.csv): its line goes to the rejects file with the reason (the number in it masked)
+    and the position passes it; lines 5-9 then give the 8 calls. A file whose very first piece is not
+    Master.csv waits instead (a wrong format= must not reject a whole file): one failure per poll."""
+    import csv
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    master = tmp_path / "Master.csv"
+    master.write_text("\n".join(LINES[:5]) + "\n")
+    seen: list[BatchInfo] = []
+    watcher = _watcher(url, f"file:{master}?format=asterisk-csv", tmp_path=tmp_path, seen=seen)
+    watcher.poll()
+    garbage_at = master.stat().st_size
+    with master.open("a") as fh:
+        fh.write("garbage from a disk error 13800000000\n")
+    assert watcher.poll() == 0
+    with master.open("a") as fh:
+        fh.write("\n".join(LINES[5:10]) + "\n")
+    assert watcher.poll() == 0
+    watcher.close()
+    assert count(url) == 8
+    with open(tmp_path / "rejects" / f"Master.from-{garbage_at}.csv.rejects.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["line"], r["record"]) for r in rows] == [("1", "garbage from a disk error *********00")]
+    assert "not" in rows[0]["reason"].lower()
+
+    other = tmp_path / "other.csv"
+    other.write_text("hello,world\nthis is,not a CDR\n")
+    wrong = _watcher(url, f"file:{other}?format=asterisk-csv", tmp_path=tmp_path)
+    assert wrong.poll() == 1
+    assert wrong.poll() == 1
+    wrong.close()
+    assert count(url) == 8
