@@ -282,3 +282,24 @@ def test_garbage_appended_to_a_read_file_is_rejected_and_passed(tmp_path: Path) 
     assert wrong.poll() == 1
     wrong.close()
     assert count(url) == 8
+
+
+def test_growing_freeswitch_cdr_csv(tmp_path: Path) -> None:
+    """FreeSWITCH mod_cdr_csv (the sample day of tests/ingest/samples.py: 8 records, 6 calls, the
+    WEIRD_CAUSE and the "lab"-context records rejected) growing in two steps: records 1-3 (3 calls),
+    then 4-8 (3 calls more, 2 rejected): 6 calls, as importing the whole file gives."""
+    from tests.ingest import samples
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    whole = samples.write_freeswitch(tmp_path / "whole.csv").read_text().splitlines(keepends=True)
+    cdr = tmp_path / "Master.csv"
+    cdr.write_text("".join(whole[:3]))
+    seen: list[BatchInfo] = []
+    watcher = _watcher(url, f"file:{cdr}?format=freeswitch", tmp_path=tmp_path, seen=seen)
+    watcher.poll()
+    with cdr.open("a") as fh:
+        fh.write("".join(whole[3:]))
+    watcher.poll()
+    watcher.close()
+    assert [_counts(i) for i in seen] == [(3, 3, 0, 0, 0), (5, 3, 0, 0, 2)]
+    assert count(url) == samples.FS_COUNTS["inserted"] == 6
