@@ -245,7 +245,7 @@ class Watcher:
                 before_commit=keep_position,
             )
         except IngestError as exc:
-            if step.failed is None or not _reachable(self.engine):
+            if step.failed is None or not _refused(exc) or not _reachable(self.engine):
                 raise
             # The files themselves cannot be imported (not the declared format …): see Step.failed.
             written = self._reject_piece(step, exc) if step.reject_piece else None
@@ -307,6 +307,13 @@ class Watcher:
             self.hook(self.engine, info)
         except Exception as exc:  # noqa: BLE001 - an extension's failure never stops ingestion
             self._warn(f"after_batch failed: {_one_line(exc)}")
+
+
+def _refused(exc: IngestError) -> bool:
+    """Whether the importer refused the files themselves before writing (raised as is), not a failure
+    of the database: those are raised ``from`` the driver's error (midway) or ``from None`` (a
+    locked or unreachable database, see core/ingest/sink.py)."""
+    return exc.__cause__ is None and not exc.__suppress_context__
 
 
 def _reachable(engine: Engine) -> bool:
