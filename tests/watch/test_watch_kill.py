@@ -26,7 +26,7 @@ from core.watch import Watcher, parse
 from tests.ingest import samples
 from tests.watch.conftest import count, imports
 
-N = 20_010  # enough lines that the import takes a while after its rows are first staged
+N = 55_010  # two fold partitions (~50,000 legs each): the first is staged while the second folds
 
 
 def _line(i: int) -> str:
