@@ -1,4 +1,4 @@
-"""``python -m bench demo|risk|metrics|import|refresh|span|pages [options]``: on-demand benchmarks that print side-by-side figures.
+"""``python -m bench demo|risk|metrics|import|refresh|live|span|pages [options]``: on-demand benchmarks that print side-by-side figures.
 
 * ``demo``: rows per second generating the demo company and loading it into each engine.
 * ``risk``: the full risk computation of a year (every entity, weekly) from a fresh process, on each engine
@@ -9,6 +9,8 @@
 * ``import``: rows per second and peak memory importing Asterisk Master.csv files of growing size.
 * ``refresh``: one more day of calls imported into the year and the rollups refreshed, beside a full
   rebuild, on a scratch copy per engine of ``--engines``.
+* ``live``: a batch of new calls (10,000 by default) appended to a file the watcher follows, imported and
+  refreshed in one poll, on a scratch copy of the year in DuckDB.
 * ``span``: the page data of a multi-year range (the demo's three years, about 60 M calls), each part from a
   fresh process.
 * ``pages``: warm page changes of the app in Chromium (per page: each change, median and max).
@@ -47,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import refresh_bench
 
         return refresh_bench.main(rest)
+    if command == "live":
+        from bench import live_bench
+
+        return live_bench.main(rest)
     if command == "span":
         from bench import span_bench
 
@@ -56,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return pages_bench.main(rest)
     print(
-        f"unknown benchmark {command!r}; choose demo, risk, metrics, import, refresh, span or pages",
+        f"unknown benchmark {command!r}; choose demo, risk, metrics, import, refresh, live, span or pages",
         file=sys.stderr,
     )
     return 2

@@ -11,7 +11,8 @@ Modules: :mod:`~core.cli.parser` (the parser and :func:`main`), :mod:`~core.cli.
 options, period, rules, engine), :mod:`~core.cli.output` (table/JSON/CSV, progress bar) and the
 command groups :mod:`~core.cli.database` (demo, rollup, check), :mod:`~core.cli.analysis`
 (metrics, risk, quality), :mod:`~core.cli.annual` (fields, changes, pack, credit),
-:mod:`~core.cli.monthly` (report) and :mod:`~core.cli.ingest` (import). The CLI is the top of
+:mod:`~core.cli.monthly` (report), :mod:`~core.cli.ingest` (import) and :mod:`~core.cli.watch`
+(watch). The CLI is the top of
 ``core``: it may import any core module, and no core module imports it.
 """
 

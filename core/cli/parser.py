@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.cli import alerts, analysis, annual, database, ingest, monthly
+from core.cli import alerts, analysis, annual, database, ingest, monthly, watch
 from core.cli.common import EXIT_BAD_INPUT, EXIT_OK, CliError, Parser, holding
 from core.infra import db
 
@@ -25,6 +25,7 @@ def build_parser() -> Parser:
     analysis.add_quality(sub)
     monthly.add_report(sub)
     ingest.add_import(sub)  # python -m core import … (core/cli/ingest.py)
+    watch.add_watch(sub)  # python -m core watch … (core/cli/watch.py)
     database.add_rollup(sub)
     database.add_check(sub)
     alerts.add_alerts(sub)  # python -m core alerts … (core/cli/alerts.py)

@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import io
 import os
+import time
 import tomllib
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -150,6 +151,45 @@ def _file_path(url: sa.URL) -> Path | None:
     return None
 
 
+#: How long opening a DuckDB file waits, at most, while another process holds it (seconds); the
+#: environment variable :data:`LOCK_WAIT_VAR` overrides it (0: fail at once).
+DUCKDB_LOCK_WAIT = 30.0
+LOCK_WAIT_VAR = "CALLCENTER_DUCKDB_LOCK_WAIT"
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's refusal to open a file another process holds (``IO Error: Could
+    not set lock on file …: Conflicting lock is held in … (PID n)``)."""
+    text = str(exc)
+    return "Could not set lock on file" in text or "Conflicting lock" in text
+
+
+def lock_wait() -> float:
+    """The seconds an opener waits for a DuckDB file's lock (:data:`DUCKDB_LOCK_WAIT`, or the
+    environment's :data:`LOCK_WAIT_VAR`)."""
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_VAR, DUCKDB_LOCK_WAIT)))
+    except ValueError:
+        return DUCKDB_LOCK_WAIT
+
+
+def _duckdb_connect_waiting(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Open a DuckDB file, retrying while another process holds its lock (DuckDB allows one
+    process per file: the watcher during a batch, an import, the app during a page run); after
+    :func:`lock_wait` seconds the lock error goes up as before. Every holder keeps the file for a
+    short while (a batch, a page run), so an opener waits instead of showing an error."""
+    deadline = time.monotonic() + lock_wait()
+    delay = 0.05
+    while True:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            if not is_lock_error(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 #: Settings of the app's own PostgreSQL sessions (libpq ``options``; a URL's own ``options`` wins).
 PG_SESSION_OPTIONS = "-c work_mem=64MB -c jit=off"
 
@@ -221,6 +261,7 @@ def make_engine(url: str | None = None, *, create_dirs: bool = True) -> Engine:
         ) from None
     if backend == "duckdb":
         sa.event.listen(engine, "connect", _duckdb_session)
+        sa.event.listen(engine, "do_connect", _duckdb_connect_waiting)
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_session)
     return engine

@@ -327,3 +327,21 @@ alert_deliveries = Table(
 )
 
 ALERT_TABLES: tuple[Table, ...] = (alert_events, alert_deliveries)
+
+#: Tables of the running service, not of DOMAIN.md §4: kept out of :data:`TABLES` (and of
+#: :data:`metadata`) so that the schema check of a database made before them still passes; their
+#: owner creates them when missing (``core.infra.db.create_tables``, ``clickhouse_ddl`` on ClickHouse).
+service_metadata = MetaData()
+
+watch_positions = Table(
+    "watch_positions",
+    service_metadata,
+    Column("source", _s(512), primary_key=True, comment="the watched source's key (its spec, redacted)"),
+    Column("seq", Integer, primary_key=True, autoincrement=False, comment="1, 2 … one per batch"),
+    Column("saved_at", DateTime),
+    Column("position", Text, comment="where the source was read to, JSON (core.watch)"),
+    Column("import_id", _s(32), nullable=True, comment="the import this position was committed with"),
+)
+
+#: Tables of :data:`service_metadata`.
+SERVICE_TABLES: tuple[Table, ...] = (watch_positions,)

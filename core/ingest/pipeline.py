@@ -436,6 +436,7 @@ def import_files(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: ProgressFn | None = None,
     salt_file: str | Path | None = None,
+    before_commit: Callable[[Sink, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import ``paths`` of format ``fmt`` into the database; return the report.
 
@@ -450,6 +451,9 @@ def import_files(
         chunk_rows: lines read per chunk; memory grows with it, not with the file.
         progress: called with a label and the fraction done.
         salt_file: the salt's file (default: ``$CALLCENTER_SALT_FILE``, else ``data/salt``).
+        before_commit: called with the sink and the balanced report just before the commit, to
+            write more rows in the same transaction (``Sink.write``): the watcher's stored position
+            of its source (:mod:`core.watch`), which then advances only with the rows it covers.
 
     Raises:
         IngestError: nothing was imported, for the reason given: a file not in the declared
@@ -508,6 +512,8 @@ def import_files(
                     f"{report.merged} + duplicates {report.duplicates} + rejected {report.rejected}"
                 )
             _log(sink, report, plans)
+            if before_commit is not None:
+                before_commit(sink, report)
             say("提交 / committing", 0.98)
             sink.commit()
         except BaseException as exc:

@@ -605,3 +605,34 @@ def test_held_open_elsewhere_holds_nothing(any_engine: sa.Engine) -> None:
         inside = any_engine.pool.checkedout() if hasattr(any_engine.pool, "checkedout") else 0
         assert db.row_counts(any_engine, [schema.finance]) == {"finance": 0}
     assert inside == before
+
+
+def test_duckdb_opener_waits_for_another_process_lock(tmp_path: Path) -> None:
+    """Another process holds the DuckDB file for about a second (as the watcher does for a batch):
+    make_engine's connection waits for it and opens, instead of failing on DuckDB's lock error."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "shared.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
+            "time.sleep(1); c.close()",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        started = time.monotonic()
+        engine = db.make_engine(f"duckdb:///{path}")
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT 42")).scalar_one() == 42
+        assert time.monotonic() - started > 0.2  # it did wait for the holder
+        engine.dispose()
+    finally:
+        holder.kill()
+        holder.wait()

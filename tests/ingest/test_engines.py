@@ -86,11 +86,13 @@ def test_failure_midway_leaves_the_database_unchanged(
     assert report.inserted == samples.FS_COUNTS["inserted"]
 
 
-def test_duckdb_lock_held_stops_before_reading(tmp_path: Path) -> None:
-    """Another process holding the DuckDB file: a clear message, and the files are not even opened."""
+def test_duckdb_lock_held_stops_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holding the DuckDB file past the opener's wait for its lock (here 0.3 s, not
+    the default 30 s, see db.lock_wait): a clear message, and the files are not even opened."""
     import subprocess
     import sys
 
+    monkeypatch.setenv(db.LOCK_WAIT_VAR, "0.3")
     url_path = tmp_path / "locked.duckdb"
     holder = subprocess.Popen(
         [
