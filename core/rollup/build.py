@@ -10,6 +10,8 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
 
 * the day and hour cubes hold rows of one day each: the days' rows are deleted and built again from those
   days' calls (the same select builders, over each run of consecutive days);
+* the daily cube summed over agents (``calls_daily_lite``): the days' rows deleted and summed again from
+  the daily cube's rows of those days (already refreshed);
 * the month cube holds rows of one month each: the months the days fall in are deleted and summed again
   from the daily cube's rows of those months (already refreshed), which is what those months' calls give;
 * ``customer_months`` rows are per (year, customer): those of the days' years and of every customer with a
@@ -181,6 +183,7 @@ def _rebuild(conn: sa.Connection, engine: Engine) -> None:
     ctx = cubes.make_ctx(engine, rollup._as_date(lo), rollup._as_date(hi), cubes.Filters(), load_rules())
     for cube in (rollup.calls_daily, rollup.calls_hourly, rollup.dnc_daily):
         _fill_cube(conn, cube, ctx)
+    _fill(conn, rollup.calls_daily_lite, _select_lite(ctx))
     _fill(conn, rollup.calls_monthly, _select_monthly(ctx))
     _fill(conn, rollup.callee_windows, _keep(_select_windows(ctx)))
     _fill(conn, rollup.customer_months, _select_customer_months(ctx.dialect))
@@ -210,6 +213,9 @@ def _refresh_days(
                 sql.delete(ctx.dialect, cube, cube.c.started_at >= ctx.t0, cube.c.started_at < ctx.t1)
             )
             _fill_cube(conn, cube, ctx)
+        lite = rollup.calls_daily_lite
+        conn.execute(sql.delete(ctx.dialect, lite, lite.c.started_at >= ctx.t0, lite.c.started_at < ctx.t1))
+        _fill(conn, lite, _select_lite(ctx))
         if named_as_was:
             n = rollup.named_calls
             conn.execute(sql.delete(ctx.dialect, n, n.c.started_at >= ctx.t0, n.c.started_at < ctx.t1))
@@ -322,6 +328,19 @@ def _month_runs(runs: Runs) -> Runs:
         else:
             out.append((m0, m1))
     return out
+
+
+def _select_lite(ctx: Any) -> sa.Select[Any]:
+    """The rows of :data:`core.semantic.rollup.calls_daily_lite` of ``ctx``'s period: the daily cube's
+    rows (already current for those days) summed over agents (every count is a sum)."""
+    r = rollup.calls_daily.c
+    keys = (r.started_at, r.campaign_id, r.caller_number, r.callee_province)
+    counts = (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS)
+    return (
+        sa.select(*keys, *[sa.func.sum(r[b]).label(b) for b in counts])
+        .where(r.started_at >= ctx.t0, r.started_at < ctx.t1)
+        .group_by(*keys)
+    )
 
 
 def _select_monthly(ctx: Any) -> sa.Select[Any]:

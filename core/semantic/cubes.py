@@ -187,7 +187,7 @@ def _conform_dims(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
     for d in dims:
         if d not in frame.columns:
             continue
-        if d in formats and frame.schema[d].is_temporal():  # DuckDB's month / day keys (sql.month_key)
+        if d in formats and frame.schema[d].is_temporal():  # month / day keys as dates (sql.month_key)
             casts.append(pl.col(d).dt.strftime(formats[d]))
         else:
             casts.append(pl.col(d).cast(pl.Int64 if d in INT_DIMS else pl.String))

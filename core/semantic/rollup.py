@@ -160,6 +160,21 @@ calls_daily = _calls_cube(
     sa.Column("callee_province", sa.String(16)),
     extra=HOUR_COUNTS,
 )
+#: The daily cube summed over agents (day × campaign × caller number × province): a seventh of its rows
+#: on the benchmark year, for the cuts that need no agent, team or site (:data:`LITE_DIMS`, no site or
+#: team filter): the risk page's caller numbers, campaigns and provinces, a page's campaigns. Filled
+#: from the daily cube (:func:`core.rollup.build._select_lite`).
+calls_daily_lite = _calls_cube(
+    "rollup_calls_daily_lite",
+    sa.Column("campaign_id", sa.String(32)),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_province", sa.String(16)),
+    extra=HOUR_COUNTS,
+)
+#: The dimensions :data:`calls_daily_lite` can cut by.
+LITE_DIMS: frozenset[str] = frozenset(
+    {"month", "day", "weekday", "campaign", "purpose", "client", "caller_number", "callee_province"}
+)
 calls_hourly = _calls_cube(
     "rollup_calls_hourly", sa.Column("agent_id", sa.String(32)), sa.Column("campaign_id", sa.String(32))
 )
@@ -275,6 +290,7 @@ ENGINES: frozenset[str] = frozenset({"duckdb", "sqlite", "postgresql", "mysql", 
 #: of the calls, or by year for the customer flags), as ``(ORDER BY, PARTITION BY)``.
 CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
     "rollup_calls_daily": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_calls_daily_lite": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_calls_hourly": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_calls_monthly": (("started_at",), "toYear(started_at)"),
     "rollup_dnc_daily": (("started_at",), "toYYYYMM(started_at)"),
@@ -288,6 +304,7 @@ CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
 #: and ClickHouse skip by zone maps and sorting keys instead).
 INDEXES: dict[str, tuple[str, ...]] = {
     "rollup_calls_daily": ("started_at",),
+    "rollup_calls_daily_lite": ("started_at",),
     "rollup_calls_hourly": ("started_at",),
     "rollup_calls_monthly": ("started_at",),
     "rollup_dnc_daily": ("started_at",),
@@ -519,13 +536,25 @@ def monthly_answers(start: date, end: date, dims: Iterable[str], names: Iterable
     )
 
 
-def calls_cube(start: date, end: date, dims: Iterable[str], names: Iterable[str], rules: Rules) -> sa.Table:
+def calls_cube(
+    start: date,
+    end: date,
+    dims: Iterable[str],
+    names: Iterable[str],
+    rules: Rules,
+    *,
+    agentless: bool = False,
+) -> sa.Table:
     """The smallest call cube that answers ``names`` by ``dims`` over ``[start, end]`` (the caller
-    checked that one does): the monthly one (:func:`monthly_answers`), else the daily one when it
-    has every dimension, else the hourly one."""
+    checked that one does): the monthly one (:func:`monthly_answers`), else the daily one summed over
+    agents when the caller reads no agent (``agentless``: no agent column in its query, no site or
+    team filter) and the dimensions are among :data:`LITE_DIMS`, else the daily one when it has every
+    dimension, else the hourly one."""
     dims = set(dims)
     if monthly_answers(start, end, dims, names, rules):
         return calls_monthly
+    if agentless and dims <= LITE_DIMS:
+        return calls_daily_lite
     return calls_daily if dims <= DIMS else calls_hourly
 
 

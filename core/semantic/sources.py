@@ -70,9 +70,11 @@ def select_calls(
 def select_calls_rollup(ctx: Ctx, dims: Sequence[str], bases: Sequence[str]) -> sa.Select[Any]:
     """:func:`select_calls` for bases the call cubes answer (:func:`core.semantic.bases.cube_answers`),
     summed from the monthly cube for whole months by its dimensions when it answers every base
-    (:func:`core.semantic.rollup.monthly_answers`), else from the daily cube, or from the hourly one
-    for the hour (same dimensions and filters)."""
-    r = rollup.calls_cube(ctx.start, ctx.end, dims, bases, ctx.rules)
+    (:func:`core.semantic.rollup.monthly_answers`), else from the daily cube (summed over agents when
+    no agent, team or site is asked for or filtered on), or from the hourly one for the hour (same
+    dimensions and filters)."""
+    agentless = not (ctx.filters.sites or ctx.filters.teams)
+    r = rollup.calls_cube(ctx.start, ctx.end, dims, bases, ctx.rules, agentless=agentless)
     f = CallFrom(r, ctx)
     dim_cols = [f.dim(d) for d in dims]
     aggs = [B.cube_aggregate(ctx, f, b).label(b) for b in bases]
