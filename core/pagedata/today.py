@@ -22,6 +22,7 @@ Times are Beijing local time, naive, as ``calls.started_at`` is stored (DOMAIN.m
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -57,10 +58,33 @@ NEAR_END_MINUTES = 10
 STALE_MINUTES = 15
 
 
+#: The environment variable that pins the clock (:func:`clock`): tests, demos and benchmarks.
+NOW_VAR = "CALLCENTER_NOW"
+
+
+def clock() -> datetime:
+    """The current time, aware, in Beijing: the machine's clock, or the moment ``CALLCENTER_NOW``
+    pins (ISO 8601, e.g. ``2025-09-03T21:30``; without an offset it is Beijing time). This is the one
+    place that reads ``CALLCENTER_NOW``: today's signals, the alerts and the watcher's clock all ask here.
+
+    Raises:
+        ValueError: ``CALLCENTER_NOW`` is set but is not an ISO time (the message names it).
+    """
+    pinned = os.environ.get(NOW_VAR, "").strip()
+    if not pinned:
+        return datetime.now(BEIJING)
+    try:
+        at = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise ValueError(f"{NOW_VAR} is not an ISO time (e.g. 2025-09-03T21:30): {pinned!r}") from None
+    return at.replace(tzinfo=BEIJING) if at.tzinfo is None else at.astimezone(BEIJING)
+
+
 def beijing_now(now: datetime | None = None) -> datetime:
-    """``now`` as a naive Beijing time (the stored form of every time); ``None``: the clock."""
+    """``now`` as a naive Beijing time (the stored form of every time); ``None``: the :func:`clock`.
+    A naive ``now`` is taken as Beijing time already."""
     if now is None:
-        now = datetime.now(BEIJING)
+        now = clock()
     if now.tzinfo is not None:
         now = now.astimezone(BEIJING).replace(tzinfo=None)
     return now
@@ -239,9 +263,11 @@ def _seats(conn: sa.Connection, now: datetime, filters: Filters, rules: Rules) -
 __all__ = [
     "BEIJING",
     "ENTITIES",
+    "NOW_VAR",
     "TODAY_BASES",
     "TodayData",
     "beijing_now",
     "build_today",
+    "clock",
     "risk_view_params",
 ]
