@@ -301,3 +301,36 @@ def test_the_clock_is_beijing_time_aware_or_pinned(monkeypatch: pytest.MonkeyPat
     assert clock() == datetime(2025, 9, 3, 21, 30, tzinfo=BEIJING)
     monkeypatch.setenv("CALLCENTER_NOW", "2025-09-03T13:30:00Z")
     assert clock().replace(tzinfo=None) == datetime(2025, 9, 3, 21, 30)
+
+
+def test_after_batch_is_the_extension_point_that_evaluates(
+    tmp_path: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A watcher given ``hook=after_batch`` (what another extension calls to keep the alerts): C9 21:05 at a
+    clock of 21:30 → one alert naming C9 (value 1), its line on stdout; a BatchInfo without ``alerts``
+    evaluates nothing (still 1 message)."""
+    from core.watch import BatchInfo, after_batch
+
+    db_url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    master = tmp_path / "Master.csv"
+    append(master, line(1, "C9", "21:05"))
+    httpserver.expect_request("/send").respond_with_json(OK)
+    rules = tmp_path / "alerts.toml"
+    rules.write_text(RULES.format(url=httpserver.url_for("/send"), threshold=0), encoding="utf-8")
+    clock = Clock(f"{DAY}T21:30")
+    watcher = Watcher(
+        db_url,
+        [parse(f"file:{master}?format=asterisk-csv")],
+        alerts=rules,
+        rejects_dir=tmp_path / "rejects",
+        hook=after_batch,
+        out=io.StringIO(),
+        clock=clock,
+    )
+    try:
+        watcher.poll()
+        after_batch(watcher.engine, BatchInfo(None, None, "poll", None, at=clock()))
+    finally:
+        watcher.close()
+    assert [t.splitlines()[0] for t in texts(httpserver)] == ["【告警】时段外外呼 · 活动 C9"]
+    assert f"alerts: alert outside_hours campaign C9 1 ({DAY})" in capsys.readouterr().out
