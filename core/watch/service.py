@@ -10,7 +10,8 @@ Per batch (:meth:`Watcher._import`):
    (:func:`core.rollup.build.refresh_after_import`; if that fails, e.g. the database is busy, it is
    tried again at the next poll);
 4. the hook (by default an :class:`AlertsHook`: the ``--alerts`` rules evaluated, see
-   :func:`after_batch`) is called with a :class:`BatchInfo`.
+   :func:`after_batch`) is called with a :class:`BatchInfo`, once it is known whether another batch
+   of the source follows in this poll (:attr:`BatchInfo.more`).
 
 Crash safety: a crash before step 2's commit leaves rows and position as they were (the batch is read
 again); after it, both are stored. Rows read again anyway (a table source's overlap) are duplicates of
@@ -25,6 +26,7 @@ opener waits while another process holds the file (:func:`core.infra.db.lock_wai
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import sys
@@ -69,7 +71,10 @@ class BatchInfo:
     * ``alerts`` — the ``--alerts FILE`` given to the watcher, or ``None``;
     * ``refresh_seconds`` — how long the rollup refresh took (``None``: nothing to refresh, or failed);
     * ``at`` — when the batch was committed: an aware time (the watcher's clock, by default
-      :func:`core.pagedata.today.clock`: Beijing time, or ``CALLCENTER_NOW``), the alerts' ``now``.
+      :func:`core.pagedata.today.clock`: Beijing time, or ``CALLCENTER_NOW``), the alerts' ``now``;
+    * ``more`` — another batch of the same source follows in this poll (a catch-up: a folder of
+      several files, a file or table read in several steps); the hook is told of a batch once the
+      next one committed or none follows, so the alerts evaluate after the last one only.
     """
 
     source: str | None
@@ -78,12 +83,15 @@ class BatchInfo:
     alerts: Path | None = None
     refresh_seconds: float | None = None
     at: datetime = field(default_factory=beijing_clock)
+    more: bool = False
 
 
 class AlertsHook:
     """The watcher's default hook: evaluate the alert rules of ``--alerts FILE``
     (:attr:`BatchInfo.alerts`) with :func:`core.alerts.evaluate_alerts` at :attr:`BatchInfo.at`,
-    after every batch and once per poll without one (the timer). Nothing when no file is given.
+    after every batch and once per poll without one (the timer). Nothing when no file is given, nor
+    after a batch another of the same source follows (:attr:`BatchInfo.more`: a catch-up evaluates
+    once, after its last batch, instead of once per file or step).
 
     The rules file is read once, and again only when it changes (its modification time, size or
     inode: an edited or replaced file takes effect at the next poll). A file that became bad (not
@@ -127,7 +135,7 @@ class AlertsHook:
         return config
 
     def __call__(self, engine: Engine, batch_info: BatchInfo) -> None:
-        if batch_info.alerts is None:
+        if batch_info.alerts is None or batch_info.more:
             return
         config = self.config(batch_info.alerts)
         if config is None:
@@ -302,26 +310,38 @@ class Watcher:
 
     def _poll_source(self, spec: Spec, source: Source) -> int:
         batches = 0
-        for _ in range(MAX_STEPS):
-            seq, pos = self._position(spec.key)
-            step = source.next_step(pos)
-            if step is None:
-                break
-            if not step.files:
-                if step.note:
-                    self._say(f"{spec.key}: {step.note}")
-                self.known[spec.key] = (seq, step.position)
-                continue
-            try:
-                self._import(spec, step, seq + 1)
-            finally:
-                step.cleanup()
-            batches += 1
-            if self.stop.is_set():
-                break
+        # The last batch's info, told to the hook once the next batch committed (more=True) or once
+        # none follows (the loop's end, a stop, or the next step's failure: more=False).
+        pending: BatchInfo | None = None
+        try:
+            for _ in range(MAX_STEPS):
+                seq, pos = self._position(spec.key)
+                step = source.next_step(pos)
+                if step is None:
+                    break
+                if not step.files:
+                    if step.note:
+                        self._say(f"{spec.key}: {step.note}")
+                    self.known[spec.key] = (seq, step.position)
+                    continue
+                try:
+                    info = self._import(spec, step, seq + 1)
+                finally:
+                    step.cleanup()
+                if info is not None:  # the previous batch is told once this one committed
+                    if pending is not None:
+                        self._call_hook(dataclasses.replace(pending, more=True))
+                    pending = info
+                batches += 1
+                if self.stop.is_set():
+                    break
+        finally:
+            if pending is not None:
+                self._call_hook(pending)
         return batches
 
-    def _import(self, spec: Spec, step: Step, seq: int) -> None:
+    def _import(self, spec: Spec, step: Step, seq: int) -> BatchInfo | None:
+        """Import one step; the batch's info for the hook (``None``: the piece was refused and passed)."""
         before = rollup_build.fingerprint_before_import(self.engine)
 
         def keep_position(sink: Sink, report: ImportReport) -> None:
@@ -346,7 +366,7 @@ class Watcher:
             self.known[spec.key] = (seq, step.failed)
             where = f"; rejects: {written}" if written else ""
             self._warn(f"{spec.key}: {step.note} not imported: {_one_line(exc)}{where}")
-            return
+            return None
         self.known[spec.key] = (seq, step.position)
         with contextlib.suppress(sa.exc.SQLAlchemyError):  # only history: the next batch prunes it
             positions.prune(self.engine, spec.key, seq)
@@ -358,7 +378,7 @@ class Watcher:
             + (f", rollups {seconds:.2f}s" if seconds is not None else "")
             + f"){rejects}"
         )
-        self._call_hook(BatchInfo(spec.key, report, step.note, self.alerts, seconds, self.clock()))
+        return BatchInfo(spec.key, report, step.note, self.alerts, seconds, self.clock())
 
     def _reject_piece(self, step: Step, exc: IngestError) -> Path | None:
         """Every record of the step's piece to the rejects file, with the importer's reason."""

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlalchemy.engine import Engine
 
 from core.alerts import store
 from core.infra import db
@@ -337,3 +338,49 @@ def test_after_batch_is_the_extension_point_that_evaluates(
         watcher.close()
     assert [t.splitlines()[0] for t in texts(httpserver)] == ["【告警】时段外外呼 · 活动 C9"]
     assert f"alerts: alert outside_hours campaign C9 1 ({DAY})" in capsys.readouterr().out
+
+
+def test_a_catch_up_of_several_batches_evaluates_once_after_the_last(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """A folder with two exports (settle 0), each one batch of the same poll: a.csv C9 21:05, then b.csv
+    (written later) C8 21:10. The hook is told of a.csv with ``more`` (b.csv committed after it), of
+    b.csv without; the alerts skip the first (0 messages after it, though C9 is red by then) and evaluate
+    after the second: C8 and C9 both red → 2 alerts. Clock 21:30."""
+    from core.watch import BatchInfo
+    from core.watch.service import AlertsHook
+
+    db_url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    append(inbox / "a.csv", line(1, "C9", "21:05"))
+    os.utime(inbox / "a.csv", (1_700_000_000, 1_700_000_000))  # older: taken first
+    append(inbox / "b.csv", line(2, "C8", "21:10"))
+    httpserver.expect_request("/send").respond_with_json(OK)
+    rules = tmp_path / "alerts.toml"
+    rules.write_text(RULES.format(url=httpserver.url_for("/send"), threshold=0), encoding="utf-8")
+    alerts = AlertsHook(say=lambda _m: None, warn=lambda _m: None)
+    told: list[tuple[str, bool, int]] = []
+
+    def hook(engine: Engine, info: BatchInfo) -> None:
+        alerts(engine, info)
+        told.append((info.note, info.more, len(httpserver.log)))
+
+    watcher = Watcher(
+        db_url,
+        [parse(f"folder:{inbox}?format=asterisk-csv&settle=0")],
+        alerts=rules,
+        rejects_dir=tmp_path / "rejects",
+        hook=hook,
+        out=io.StringIO(),
+        clock=Clock(f"{DAY}T21:30"),
+    )
+    try:
+        assert watcher.poll() == 0
+    finally:
+        watcher.close()
+    assert told == [("a.csv", True, 0), ("b.csv", False, 2)]
+    assert sorted(t.splitlines()[0] for t in texts(httpserver)) == [
+        "【告警】时段外外呼 · 活动 C8",
+        "【告警】时段外外呼 · 活动 C9",
+    ]
