@@ -81,11 +81,23 @@ def pinned_now() -> datetime | None:
     return beijing_now(pinned)
 
 
+def clock() -> datetime:
+    """The current time, aware, in Beijing: the machine's clock (whatever its own time zone), or the
+    moment :data:`CLOCK_ENV` pins it to (:func:`pinned_now`, the one place that reads it). Each batch
+    of the watcher and each alert evaluation takes its time from here.
+
+    Raises:
+        ValueError: the variable is set but is not an ISO time (the message names it).
+    """
+    pinned = pinned_now()
+    return datetime.now(BEIJING) if pinned is None else pinned.replace(tzinfo=BEIJING)
+
+
 def beijing_now(now: datetime | None = None) -> datetime:
-    """``now`` as a naive Beijing time (the stored form of every time); ``None``: the clock (or the
-    moment :data:`CLOCK_ENV` pins it to)."""
+    """``now`` as a naive Beijing time (the stored form of every time); ``None``: the :func:`clock`
+    (the machine's, or the moment :data:`CLOCK_ENV` pins it to). A naive ``now`` is Beijing time already."""
     if now is None:
-        now = pinned_now() or datetime.now(BEIJING)
+        now = clock()
     if now.tzinfo is not None:
         now = now.astimezone(BEIJING).replace(tzinfo=None)
     return now
@@ -354,6 +366,7 @@ __all__ = [
     "TodayData",
     "beijing_now",
     "build_today",
+    "clock",
     "pinned_now",
     "risk_view_params",
     "today_flags",
