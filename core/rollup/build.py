@@ -180,6 +180,7 @@ def _rebuild(conn: sa.Connection, engine: Engine) -> None:
         _fill_cube(conn, cube, ctx)
     _fill(conn, rollup.calls_monthly, _select_monthly(ctx))
     _fill(conn, rollup.numbers_monthly, _select_numbers_monthly(ctx))
+    _fill(conn, rollup.numbers_daily, _select_numbers_daily(ctx))
     _fill(conn, rollup.callee_windows, _keep(_select_windows(ctx)))
     _fill(conn, rollup.customer_months, _select_customer_months(ctx.dialect))
     _fill_customer_spans(conn)
@@ -211,6 +212,9 @@ def _refresh_days(
         q = rollup.quality_daily
         conn.execute(sql.delete(ctx.dialect, q, q.c.started_at >= ctx.t0, q.c.started_at < ctx.t1))
         _fill(conn, q, _select_quality(ctx))
+        nd = rollup.numbers_daily  # from the daily cube's rows of the days, refreshed above
+        conn.execute(sql.delete(ctx.dialect, nd, nd.c.started_at >= ctx.t0, nd.c.started_at < ctx.t1))
+        _fill(conn, nd, _select_numbers_daily(ctx))
     _refresh_call_copies(conn, runs)
     for first, last in _month_runs(runs):  # the monthly cube: the touched months, from the daily one
         ctx = cubes.make_ctx(engine, first, last, cubes.Filters(), rules)
@@ -351,6 +355,21 @@ def _select_numbers_monthly(ctx: Any) -> sa.Select[Any]:
     return sa.select(
         sql.to_stored_time(ctx.dialect, q.c.d_month_start), q.c.caller_number, q.c.outbound_calls
     ).where(q.c.outbound_calls > 0)
+
+
+def _select_numbers_daily(ctx: Any) -> sa.Select[Any]:
+    """:data:`core.semantic.rollup.numbers_daily`' rows of ``ctx``'s period: the daily cube's outbound
+    calls summed by day, caller number and callee province (rows without an outbound call left out:
+    they add nothing to an outbound count)."""
+    r = rollup.calls_daily
+    keys = (r.c.started_at, r.c.caller_number, r.c.callee_province)
+    total = sa.func.sum(r.c.outbound_calls)
+    return (
+        sa.select(*keys, total)
+        .where(r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1)
+        .group_by(*keys)
+        .having(total > 0)
+    )
 
 
 #: Every span of months of a year, ``(first, last)`` with 1 ≤ first ≤ last ≤ 12: 78 of them.

@@ -55,6 +55,12 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     Outbound calls by month and caller number, summed from the daily cube: the caller numbers used in
     whole months (the annual report's registered numbers in use) from a few hundred rows.
 
+``rollup_numbers_daily``
+    Outbound calls by day, caller number and callee province, summed from the daily cube: the
+    company's calls to blocked or uncovered provinces and from unregistered numbers
+    (:data:`NUMBERS_BASES`), with no site, team or campaign filter, by month, day, weekday, number or
+    province, while the other bases asked with them come from the monthly cube (whole months).
+
 ``rollup_state`` records a fingerprint of the calls (:func:`fingerprint`: row count, first and last
 start, the importer's log; on PostgreSQL a change counter instead of the first three, below) the
 rollups were built from; a rollup whose fingerprint differs from the calls' is not used, so a stale
@@ -277,6 +283,25 @@ numbers_monthly = sa.Table(
     sa.Column("caller_number", sa.String(32)),
     sa.Column("outbound_calls", sa.BigInteger, nullable=False),
 )
+#: Outbound calls by day (its midnight), caller number and callee province, summed from the daily
+#: cube at build: the company's outbound calls narrowed on the number, the province and the day
+#: (:data:`NUMBERS_BASES`) from a table a fraction of the daily cube's size (no agent or campaign).
+numbers_daily = sa.Table(
+    "rollup_numbers_daily",
+    metadata,
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_province", sa.String(16)),
+    sa.Column("outbound_calls", sa.BigInteger, nullable=False),
+)
+#: The bases :data:`numbers_daily` answers: outbound calls narrowed on the callee province
+#: (blocked regions, licence coverage) or on the caller number and the day (unregistered numbers):
+#: :mod:`core.semantic.bases`' ``blocked_region``, ``out_of_coverage`` and ``unregistered_number``.
+NUMBERS_BASES: frozenset[str] = frozenset(
+    {"blocked_region_calls", "out_of_coverage_calls", "unregistered_number_calls"}
+)
+#: The dimensions :data:`numbers_daily` can cut by (never with a site, team or campaign filter).
+NUMBERS_DIMS: frozenset[str] = frozenset({"month", "day", "weekday", "caller_number", "callee_province"})
 state = sa.Table(
     "rollup_state",
     metadata,
@@ -322,6 +347,7 @@ CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
     "rollup_quality_daily": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_call_copies": (("call_id",), None),
     "rollup_numbers_monthly": (("started_at",), "toYear(started_at)"),
+    "rollup_numbers_daily": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_state": (("name",), None),
 }
 #: PostgreSQL, MariaDB and SQLite: a b-tree per rollup on the columns its reads select on (DuckDB
@@ -337,6 +363,7 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "rollup_quality_daily": ("started_at",),
     "rollup_call_copies": ("call_id",),
     "rollup_numbers_monthly": ("started_at",),
+    "rollup_numbers_daily": ("started_at",),
 }
 
 

@@ -21,6 +21,7 @@ from core.pagedata.regulatory import build_regulatory_data
 from core.reporting import quality, regulatory
 from core.rollup import build as rollup_build
 from core.semantic import rollup
+from core.semantic.metrics import compute_metrics
 from tests.fixtures import DEMO_Y, DemoDb, MakeDb, call_row, frame_for
 
 T = datetime(2025, 3, 1)
@@ -224,3 +225,62 @@ def test_the_demo_regulatory_page_is_the_same_with_and_without_rollups(demo_comp
     by_id = {f["id"]: f for f in fast.fields}
     assert by_id["F38"]["value"] > 0  # registered numbers in use: read from rollup_numbers_monthly
     assert len(fast.fields) == 46
+
+
+# Licence B24 covering 浙江 and 上海; numbers as above (...01 registered, ...02 registered from
+# 2025-02-10, ...03 not registered). Outbound calls of January and February 2025 (all campaign C1):
+#   b1 01-05 to 浙江 from ...01: clean.            b2 01-06 to 新疆 (blocked; uncovered) from ...01.
+#   b3 01-07 to 北京 (uncovered) from ...03 (unregistered).
+#   b4 02-03 to 上海 from ...02 (before its allocation: unregistered that day).
+#   b5 02-11 to 上海 from ...02: clean.            b6 02-12 inbound from 新疆: not outbound, no count.
+# January: outbound 3, blocked 1 (b2), out of coverage 2 (b2, b3), unregistered 1 (b3).
+# February: outbound 2, blocked 0, out of coverage 0, unregistered 1 (b4). Both: 5, 1, 2, 2.
+SPLIT_NUMBERS = [
+    {"number": "10000000001", "kind": "95", "registered": True},
+    {"number": "10000000002", "kind": "1069", "registered": True, "allocated_on": date(2025, 2, 10)},
+    {"number": "10000000003", "kind": "95", "registered": False},
+]
+LICENCES = [{"licence_no": "B24-0000", "business_code": "B24", "coverage": "浙江,上海"}]
+SPLIT_CALLS = [
+    _call("b1", datetime(2025, 1, 5, 10), callee_province="浙江", caller_number="10000000001"),
+    _call("b2", datetime(2025, 1, 6, 10), callee_province="新疆", caller_number="10000000001"),
+    _call("b3", datetime(2025, 1, 7, 10), callee_province="北京", caller_number="10000000003"),
+    _call("b4", datetime(2025, 2, 3, 10), callee_province="上海", caller_number="10000000002"),
+    _call("b5", datetime(2025, 2, 11, 10), callee_province="上海", caller_number="10000000002"),
+    _call(
+        "b6", datetime(2025, 2, 12, 10), callee_province="新疆", caller_number="10000000002", direction="in"
+    ),
+]
+SPLIT_KEYS = ["outbound_calls", "blocked_region_calls", "out_of_coverage_calls", "unregistered_number_calls"]
+
+
+def test_number_and_province_counts_of_whole_months_by_hand(tiny_db: MakeDb) -> None:
+    """Whole months, company-wide: the narrowed counts from ``rollup_numbers_daily`` and the outbound
+    calls from the monthly cube (the -rollup runs), the same as from the calls; by month too."""
+    engine = tiny_db(
+        {"calls": SPLIT_CALLS, "numbers": SPLIT_NUMBERS, "licences": LICENCES, "campaigns": CAMPAIGNS}
+    )
+    keys = SPLIT_KEYS
+
+    def check() -> None:
+        total = compute_metrics(engine, date(2025, 1, 1), date(2025, 2, 28), metrics=keys)
+        assert total.select(keys).row(0) == (5, 1, 2, 2)
+        by_month = compute_metrics(engine, date(2025, 1, 1), date(2025, 2, 28), by=["month"], metrics=keys)
+        assert by_month.sort("month").select(["month", *keys]).rows() == [
+            ("2025-01", 3, 1, 2, 1),
+            ("2025-02", 2, 0, 0, 1),
+        ]
+
+    check()  # from the rollups in the -rollup runs
+    with rollup.disabled():
+        check()  # from the calls
+    with engine.connect() as conn:
+        if rollup.current(conn):  # the stored rows: one per day, number and province with outbound calls
+            stored = db.read_frame(engine, sa.select(rollup.numbers_daily)).sort("started_at")
+            assert stored.select("caller_number", "callee_province", "outbound_calls").rows() == [
+                ("10000000001", "浙江", 1),
+                ("10000000001", "新疆", 1),
+                ("10000000003", "北京", 1),
+                ("10000000002", "上海", 1),
+                ("10000000002", "上海", 1),
+            ]
