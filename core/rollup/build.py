@@ -25,6 +25,13 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
   that day on);
 * ``dnc_daily``: the days, as the cubes, while the DNC list is as it was; else rebuilt whole (the list
   changes apart from the calls).
+* ``quality_daily`` holds rows of one day each, built from the calls as the cubes;
+  ``numbers_daily`` rows of one day each, summed from the daily cube (refreshed first);
+  ``numbers_monthly`` rows of one month each, the touched months summed again from the daily cube as
+  the month cube.
+* ``call_copies`` holds every row of a call id stored more than once: the rows of every id with a call
+  on the days, or with a stored copy on them, are deleted and built again from all those ids' calls
+  (an id's rows depend on its own calls only).
 
 The same on every engine (:data:`INCREMENTAL_DIALECTS`: the test runs on all five). The deletes go
 through :func:`core.infra.sql.delete`: ClickHouse refuses a ``DELETE`` without ``WHERE`` and deletes
