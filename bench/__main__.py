@@ -69,4 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from core.infra.db import quiet_teardown
+
+    quiet_teardown()
     raise SystemExit(main())

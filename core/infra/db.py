@@ -20,11 +20,13 @@ traceback.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import hashlib
 import io
 import os
+import sys
 import time
 import tomllib
 import warnings
@@ -773,6 +775,21 @@ def _read_frame(engine: Engine | sa.Connection, query: Any, params: Mapping[str,
             )
     assert isinstance(frame, pl.DataFrame)
     return _normalise_types(frame)
+
+
+def quiet_teardown() -> None:
+    """Silence stderr for the interpreter's last steps (registered at exit, before any handler a later
+    import adds, so it runs after them all and after every line of ours): DuckDB's bindings
+    (nanobind) print "leaked instances" lines at exit once a result has been read through the Arrow
+    C stream (:func:`read_frame`), harmless and nothing a user can act on. For a program's entry
+    point (``python -m core``, ``python -m bench``)."""
+
+    def silence() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+    atexit.register(silence)
 
 
 @contextlib.contextmanager
