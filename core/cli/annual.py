@@ -30,7 +30,7 @@ def cmd_fields(args: argparse.Namespace) -> int:
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
-    rules = rules_of(args)
+    rules = rules_of(args, engine)
     # Once: the fields mark their material changes with it, and the workbook lists it.
     changes = regulatory.compute_changes(engine, year, rules=rules)
     rows = regulatory.compute_fields(
@@ -70,7 +70,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
-    rows = regulatory.compute_changes(engine, year, rules=rules_of(args))
+    rows = regulatory.compute_changes(engine, year, rules=rules_of(args, engine))
     if args.format == "xlsx":
         from core.reporting import exports
 
@@ -96,8 +96,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if not 1 <= len(years) <= 3:
         raise CliError("--years takes one to three years, e.g. --years 2023,2024,2025")
     engine = engine_with_schema(args)
-    out = asset_pack.write_pack(engine, years, args.out, lang=args.lang, rules=rules_of(args))
-    pack = asset_pack.build_pack(engine, years, rules=rules_of(args))
+    out = asset_pack.write_pack(engine, years, args.out, lang=args.lang, rules=rules_of(args, engine))
+    pack = asset_pack.build_pack(engine, years, rules=rules_of(args, engine))
     sys.stderr.write(f"wrote {out}\n")
     if args.format != "table":
         emit([{"year": y.year, **y.scores} for y in pack], args.format)
@@ -122,7 +122,7 @@ def cmd_credit(args: argparse.Namespace) -> int:
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
-    est = credit.estimate(engine, year, today=args.today or date.today(), rules=rules_of(args))
+    est = credit.estimate(engine, year, today=args.today or date.today(), rules=rules_of(args, engine))
     rows = [
         {"component": k, "weight": est.weights[k], "score": v, "points": round(est.weights[k] * v / 100, 2)}
         for k, v in est.components.items()
