@@ -112,13 +112,35 @@ class Rules:
     origin: str = field(default="defaults", compare=False)
 
     def provenance(self) -> dict[str, str]:
-        """The rules version for a report's metadata or footer: ``id``, ``at`` (ISO time) and ``label``."""
+        """The rules version for a report's metadata or footer: ``id`` ("0" for the shipped defaults,
+        "" for a ``--rules`` file), ``at`` (its time, ISO, Beijing), ``label`` and ``label_zh``."""
         if self.version is not None:
             at = self.version_at.isoformat(sep=" ", timespec="seconds") if self.version_at else ""
-            return {"id": str(self.version), "at": at, "label": f"v{self.version} ({at})"}
+            return {
+                "id": str(self.version),
+                "at": at,
+                "label": f"v{self.version} ({at})",
+                "label_zh": f"v{self.version}({at})",
+            }
         if self.origin == "defaults":
-            return {"id": "0", "at": "", "label": f"v0 (defaults {self.data.get('version', '')})"}
-        return {"id": "", "at": "", "label": f"file {self.origin} (not a stored version)"}
+            shipped = self.data.get("version", "")
+            return {
+                "id": "0",
+                "at": "",
+                "label": f"v0 (defaults {shipped})",
+                "label_zh": f"v0(默认规则 {shipped})",
+            }
+        return {
+            "id": "",
+            "at": "",
+            "label": f"file {self.origin} (not a stored version)",
+            "label_zh": f"文件 {self.origin}(非已保存版本)",
+        }
+
+    def provenance_line(self, lang: str) -> str:
+        """One line for a footer: ``Rules version v3 (2026-03-01 09:30:00)`` / ``规则版本 v3(…)``."""
+        p = self.provenance()
+        return f"规则版本 {p['label_zh']}" if lang == "zh" else f"Rules version {p['label']}"
 
     @property
     def default_window(self) -> tuple[int, int]:
