@@ -488,6 +488,37 @@ def test_rules_override_accepted_is_used(
     engine.dispose()
 
 
+def test_a_proposal_waits_for_approval_and_any_version_can_be_restored(
+    demo_copy: str, use_db: Callable[[str], None], override_file: Path
+) -> None:
+    """Upload as a proposal → v1, defaults still in force; approve → v2 (caps 4) in force; restore
+    v0 → v3, the defaults again. Each step is one stored row by the app's actor."""
+    use_db(demo_copy)
+    at = run("pages/settings.py")
+    at.checkbox(key="settings.rules_propose").check()
+    at.file_uploader(key="settings.rules_upload").upload(
+        "mine.toml", b"[caps]\nper_24h = 4\n", "application/toml"
+    )
+    at.run()
+    assert_clean(at)
+    assert [s.value for s in at.success][-1] == "规则文件 mine.toml 已通过校验,保存为提议 v1,待管理员批准。"
+    assert glue.rules_in_force().caps_per_24h == 5
+    button(at, "批准提议 v1(local-admin)").click().run()
+    assert [s.value for s in at.success][-1] == "提议 v1 已批准,规则版本 v2 生效。"
+    assert (glue.rules_in_force().version, glue.rules_in_force().caps_per_24h) == (2, 4)
+    at.selectbox(key="settings.restore_pick").set_value(0)
+    button(at, "恢复此版本").click().run()
+    assert [s.value for s in at.success][-1] == "已恢复版本 v0,规则版本 v3 生效。"
+    assert (glue.rules_in_force().version, glue.rules_in_force().caps_per_24h) == (3, 5)
+    engine = _engine(demo_copy)
+    assert [(v.version_id, v.action, v.source_version) for v in rule_versions.versions(engine)] == [
+        (1, "propose", None),
+        (2, "approve", 1),
+        (3, "restore", 0),
+    ]
+    engine.dispose()
+
+
 def test_the_risk_page_names_the_rules_version(
     demo_copy: str, use_db: Callable[[str], None], override_file: Path
 ) -> None:
