@@ -40,7 +40,12 @@ def test_versions_on_every_engine(any_kind: str, new_engine: Callable[..., sa.En
 
     live = rule_versions.rules_in_force(engine)
     assert (live.caps_per_24h, live.version, live.version_at) == (4, 1, T1)
-    assert live.provenance() == {"id": "1", "at": "2026-03-01 09:30:00", "label": "v1 (2026-03-01 09:30:00)"}
+    assert live.provenance() == {
+        "id": "1",
+        "at": "2026-03-01 09:30:00",
+        "label": "v1 (2026-03-01 09:30:00)",
+        "label_zh": "v1(2026-03-01 09:30:00)",
+    }
 
     v2 = rule_versions.propose(engine, {"risk": {"abandon": {"weight": 0.5}}}, actor="carol", at=T2)
     assert v2.diff == [("caps.per_24h", 4, 5), ("risk.abandon.weight", 0.8, 0.5)]
