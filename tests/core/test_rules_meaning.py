@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.cli.parser import main
+from core.infra import db
 from core.infra.rules import CHECKS, DEFAULT_RULES, RulesError, check_for, load_rules, shipped_defaults
 
 ALL_WEIGHTS_ZERO = "[credit.weights]\n" + "".join(
@@ -336,6 +337,17 @@ REFUSED = [
 ]
 
 
+#: The refusals issue 15 names.
+ISSUE_EXAMPLES = (
+    "weight-nan",
+    "weight-5",
+    "weight-minus-2",
+    "unknown-kind",
+    "cap-negative",
+    "bands-inverted",
+)
+
+
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "override.toml"
     path.write_text(text, encoding="utf-8")
@@ -367,6 +379,39 @@ def test_the_cli_refuses_it_in_one_line_exit_2(tmp_path: Path, text: str, key: s
     assert main(["rules", "check", str(write(tmp_path, text))], stderr=lines.append) == 2
     assert len(lines) == 1 and lines[0].count("\n") == 1, lines
     assert lines[0].startswith(f"error: rule {key} ") and en in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def empty_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A DuckDB file with the schema and no rows (the risk command checks the schema first)."""
+    url = f"duckdb:///{tmp_path_factory.mktemp('meaning') / 'empty.duckdb'}"
+    engine = db.make_engine(url)
+    db.create_schema(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize(("text", "key", "en", "zh"), [p for p in REFUSED if p.id in ISSUE_EXAMPLES])
+def test_a_command_given_it_with_rules_exits_2_in_one_line(
+    tmp_path: Path, empty_url: str, text: str, key: str, en: str, zh: str
+) -> None:
+    """``python -m core risk --rules FILE``: the issue's examples each end the command with exit 2 and
+    one line naming the key and the range; nothing is computed."""
+    del zh
+    lines: list[str] = []
+    argv = [
+        "risk",
+        "--db",
+        empty_url,
+        "--from",
+        "2025-09-01",
+        "--to",
+        "2025-09-30",
+        "--rules",
+        str(write(tmp_path, text)),
+    ]
+    assert main(argv, stderr=lines.append) == 2
+    assert len(lines) == 1 and lines[0].startswith(f"error: rule {key} ") and en in lines[0], lines
 
 
 def test_every_key_of_the_shipped_file_has_a_meaning_check() -> None:
