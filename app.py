@@ -17,6 +17,7 @@ from ui import errors, filters, shell
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     ("pages/regulatory.py", "page.regulatory", ":material/assured_workload:", "regulatory"),
     ("pages/home.py", "page.home", ":material/dashboard:", "home"),
+    ("pages/today.py", "page.today", ":material/monitor_heart:", "today"),
     ("pages/touch.py", "page.touch", ":material/call_made:", "touch"),
     ("pages/capacity.py", "page.capacity", ":material/groups:", "capacity"),
     ("pages/risk.py", "page.risk", ":material/grid_on:", "risk"),

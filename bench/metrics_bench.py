@@ -182,13 +182,9 @@ def _plain(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
-    try:
-        import pandas as pd  # only present in the pandas child
-
-        if value is pd.NA or value is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
+    pd = sys.modules.get("pandas")  # only the pandas child has it: never imported here (~0.6 s)
+    if pd is not None and (value is pd.NA or value is pd.NaT):
+        return None
     return value
 
 

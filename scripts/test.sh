@@ -59,7 +59,13 @@ export CALLCENTER_TEST_COUNTS="$work/counts"
 set +e
 # DuckDB's bindings (nanobind) print "leaked instance" lines at interpreter exit when chdb is
 # loaded in the same process; they are harmless and would bury pytest's summary line, so drop them.
-PYTHONPATH="$work${PYTHONPATH:+:$PYTHONPATH}" python3 -m pytest -p callcenter_test_counts "$@" 2>&1 \
+# Two workers (pytest-xdist), each taking whole test files (--dist loadfile: a file's module fixtures are
+# built once); CALLCENTER_TEST_WORKERS=0 runs in one process (e.g. to debug). Each worker has its own
+# server databases (<db>_p<pid>) and temporary directories.
+workers=${CALLCENTER_TEST_WORKERS:-2}
+xdist=()
+if [ "$workers" != "0" ]; then xdist=(-n "$workers" --dist loadfile); fi
+PYTHONPATH="$work${PYTHONPATH:+:$PYTHONPATH}" python3 -m pytest -p callcenter_test_counts "${xdist[@]}" "$@" 2>&1 \
   | grep --line-buffered -vE '^nanobind: |^ - leaked |^ - \.\.\. skipped remainder|^See https://nanobind' \
   | tee "$work/log"
 status=${PIPESTATUS[0]}

@@ -16,14 +16,18 @@ import importlib
 import os
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import streamlit as st
 from sqlalchemy.engine import Engine, make_url
 
+from core.alerts import store as alert_store
 from core.compliance.risk import RiskRule, compute_risk_all, read_rule_calls, risk_rules, select_rule_calls
 from core.compliance.risk_lists import rank_by_rule
 from core.infra import db, rule_versions
@@ -43,6 +47,7 @@ from core.pagedata.home import (
 from core.pagedata.home import latest_call_day as _latest_call_day
 from core.pagedata.regulatory import RegulatoryData, build_regulatory_data
 from core.pagedata.staffing import StaffingSummary, compute_staffing, summarise_staffing
+from core.pagedata.today import TodayData, build_today
 from core.pagedata.touch import (
     TouchData,
     build_campaign_agents,
@@ -501,6 +506,74 @@ def profile_editable(url: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------
+# Today page (issue 14): read afresh on every refresh, never cached, retried while a writer holds
+# the DuckDB file
+# ----------------------------------------------------------------------------------------------
+
+#: Environment variable: seconds between two refreshes of the Today page (default 30).
+TODAY_REFRESH_ENV = "CALLCENTER_TODAY_REFRESH"
+TODAY_REFRESH_DEFAULT = 30
+#: How long a read waits for another process (an import, the watcher) to release the DuckDB file.
+LOCK_WAIT_S = 5.0
+
+T = TypeVar("T")
+
+
+class DatabaseBusy(Exception):
+    """The DuckDB file stayed locked by another process for :data:`LOCK_WAIT_S` seconds."""
+
+
+def today_refresh_seconds() -> int:
+    """The Today page's refresh interval: ``CALLCENTER_TODAY_REFRESH`` seconds (at least 1), else 30."""
+    text = os.environ.get(TODAY_REFRESH_ENV, "").strip()
+    try:
+        return max(1, int(float(text))) if text else TODAY_REFRESH_DEFAULT
+    except ValueError:
+        return TODAY_REFRESH_DEFAULT
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is DuckDB's "another process holds the file" error."""
+    text = str(exc)
+    return "Could not set lock on file" in text or "Conflicting lock is held" in text
+
+
+def retry_locked(read: Callable[[], T], *, wait_s: float | None = None) -> T:
+    """Run ``read``; while DuckDB says another process holds the file, try again for ``wait_s``.
+
+    DuckDB lets one process open a file at a time; an import or the watcher holds it only for the
+    moments it writes a batch, and the app opens it only while it reads. Raises :class:`DatabaseBusy`
+    when the file stayed locked (the page then keeps showing what it read last).
+    """
+    end = time.monotonic() + (LOCK_WAIT_S if wait_s is None else wait_s)
+    pause = 0.05
+    while True:
+        try:
+            return read()
+        except Exception as exc:
+            if not is_lock_error(exc):
+                raise
+            if time.monotonic() >= end:
+                raise DatabaseBusy(str(exc).splitlines()[0][:200]) from None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
+def load_today(url: str, filters: Filters, now: datetime | None = None) -> TodayData:
+    """Today's signals read now (:func:`core.pagedata.today.build_today`, ``now``: the clock or the
+    pinned ``CALLCENTER_NOW``; a past moment replays that day). Not cached: each refresh reads the
+    newest records."""
+    return retry_locked(
+        lambda: build_today(get_engine(url), now=now, filters=filters, rules=rules_in_force())
+    )
+
+
+def load_alert_log(url: str, day: date) -> pl.DataFrame:
+    """The day's alert log, newest first (:func:`core.alerts.store.read_alert_log`); not cached."""
+    return retry_locked(lambda: alert_store.read_alert_log(get_engine(url), day, day))
+
+
+# ----------------------------------------------------------------------------------------------
 # First start: build the demo into the embedded default database
 # ----------------------------------------------------------------------------------------------
 
@@ -642,7 +715,9 @@ def clear_all() -> None:
 __all__ = [
     "DATA_TTL",
     "RULES_OVERRIDE",
+    "TODAY_REFRESH_ENV",
     "VERSION_TTL",
+    "DatabaseBusy",
     "approve_rule_proposal",
     "check_rules_file",
     "clear_all",
@@ -655,6 +730,7 @@ __all__ = [
     "ensure_database",
     "get_engine",
     "is_default_url",
+    "load_alert_log",
     "load_call_list",
     "load_campaign_agents",
     "load_capacity",
@@ -675,12 +751,14 @@ __all__ = [
     "load_row_counts",
     "load_rule_calls",
     "load_staffing",
+    "load_today",
     "load_touch",
     "monthly_report_html",
     "pending_rule_proposals",
     "profile_editable",
     "remove_rules_override",
     "restore_rule_version",
+    "retry_locked",
     "rule_version_list",
     "rules_digest",
     "rules_in_force",
@@ -692,5 +770,6 @@ __all__ = [
     "schema_problems",
     "scrub_secrets",
     "today",
+    "today_refresh_seconds",
     "url_source",
 ]

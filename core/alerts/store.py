@@ -164,6 +164,66 @@ def read_deliveries(engine: Engine, event_ids: Sequence[str] | None = None) -> p
     return frame.cast(pl.Schema(_polars(d))).sort("attempted_at", "attempt")
 
 
+#: The columns of :func:`read_alert_log`.
+LOG_SCHEMA: dict[str, pl.DataType] = {
+    "raised_at": pl.Datetime("us"),
+    "day": pl.Date(),
+    "kind": pl.String(),
+    "rule_id": pl.String(),
+    "entity_kind": pl.String(),
+    "entity": pl.String(),
+    "value": pl.Float64(),
+    "threshold": pl.Float64(),
+    "delivered": pl.String(),
+    "failed": pl.String(),
+    "attempts": pl.Int64(),
+    "message": pl.String(),
+    "link": pl.String(),
+}
+
+
+def read_alert_log(engine: Engine, start: date, end: date) -> pl.DataFrame:
+    """The alert log of days ``start``..``end`` for a page: one row per event, newest first.
+
+    Reads only (a database whose alert tables were never created has an empty log; nothing is
+    created). ``delivered``: the channels that accepted the message, comma-separated; ``failed``:
+    ``channel: last error`` of the channels that never accepted it, ``; ``-separated (a channel that
+    failed and then succeeded counts as delivered); ``attempts``: every attempt on every channel;
+    ``message``: its first line. Columns: :data:`LOG_SCHEMA`.
+    """
+    present = {n.lower() for n in sa.inspect(engine).get_table_names()}
+    if not all(t.name in present for t in schema.ALERT_TABLES):
+        return pl.DataFrame(schema=LOG_SCHEMA)
+    events = read_events(engine, start, end)
+    tried = read_deliveries(engine, [e.event_id for e in events])
+    per: dict[str, list[dict[str, Any]]] = {}
+    for r in tried.iter_rows(named=True):
+        per.setdefault(r["event_id"], []).append(r)
+    rows = []
+    for e in reversed(events):
+        attempts = per.get(e.event_id, [])
+        ok = sorted({str(r["channel"]) for r in attempts if r["ok"]})
+        failed = {str(r["channel"]): str(r["error"] or "") for r in attempts if not r["ok"]}
+        rows.append(
+            {
+                "raised_at": e.raised_at,
+                "day": e.day,
+                "kind": e.kind,
+                "rule_id": e.rule_id,
+                "entity_kind": e.entity_kind,
+                "entity": e.entity,
+                "value": e.value,
+                "threshold": e.threshold,
+                "delivered": ", ".join(ok),
+                "failed": "; ".join(f"{k}: {v}" for k, v in failed.items() if k not in ok),
+                "attempts": len(attempts),
+                "message": e.message.splitlines()[0] if e.message else "",
+                "link": e.link,
+            }
+        )
+    return pl.DataFrame(rows, schema=LOG_SCHEMA)
+
+
 def open_alerts(engine: Engine) -> dict[tuple[str, str, str], Event]:
     """The open alerts: per (rule, entity kind, entity), the latest event when it is an ``alert``."""
     latest: dict[tuple[str, str, str], Event] = {}
@@ -173,10 +233,12 @@ def open_alerts(engine: Engine) -> dict[tuple[str, str, str], Event]:
 
 
 __all__ = [
+    "LOG_SCHEMA",
     "Event",
     "ensure_tables",
     "new_id",
     "open_alerts",
+    "read_alert_log",
     "read_deliveries",
     "read_events",
     "write_delivery",

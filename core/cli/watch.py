@@ -8,7 +8,11 @@ Usage::
 SPEC is ``file:PATH?format=…``, ``folder:DIR?format=…`` or ``table:URL#TABLE?column=…`` (see
 :mod:`core.watch.specs`). Runs until SIGTERM/SIGINT (the batch under way is finished first), exit 0;
 with ``--once`` every source is polled once, exit 0, or 2 when a source failed (each failure on a
-line of stderr). A bad option or SPEC exits 2 with a one-line reason.
+line of stderr). A bad option or SPEC exits 2 with a one-line reason, and so does a bad ``--alerts`` file
+(checked by :func:`core.alerts.load_alert_rules` at the start; the rules are evaluated after every batch
+and once per poll, and an edited file takes effect at the next poll: see
+:class:`core.watch.service.AlertsHook`). The clock is Beijing time, or ``CALLCENTER_NOW`` when set
+(:func:`core.pagedata.today.clock`).
 """
 
 from __future__ import annotations
@@ -53,7 +57,12 @@ def add_watch(sub: Any) -> None:
         help=f"seconds between polls (default {DEFAULT_EVERY:g})",
     )
     p.add_argument("--once", action="store_true", help="poll every source once and exit (tests, cron)")
-    p.add_argument("--alerts", metavar="FILE", help="the alert rules (TOML), evaluated after each batch")
+    p.add_argument(
+        "--alerts",
+        metavar="FILE",
+        help="alert rules (TOML): evaluated after each batch and once per poll; checked at the start, "
+        "read again when edited",
+    )
     p.add_argument(
         "--rejects", metavar="DIR", help="where rejects files go (default: data/rejects of the project)"
     )
@@ -62,6 +71,7 @@ def add_watch(sub: Any) -> None:
 
 def cmd_watch(args: argparse.Namespace) -> int:
     """Parse the sources, then run the watcher."""
+    from core.pagedata.today import clock
     from core.watch import SpecError, parse, watch
 
     try:
@@ -72,8 +82,19 @@ def cmd_watch(args: argparse.Namespace) -> int:
     if len(set(keys)) != len(keys):
         raise CliError("the same source is given twice")
     alerts = Path(args.alerts) if args.alerts else None
-    if alerts is not None and not alerts.is_file():
-        raise CliError(f"--alerts: no such file: {alerts}")
+    if alerts is not None:
+        from core.alerts import AlertRulesError, load_alert_rules
+
+        if not alerts.is_file():
+            raise CliError(f"--alerts: no such file: {alerts}")
+        try:  # a bad rules file stops the start; one that becomes bad later is reported while it runs
+            load_alert_rules(alerts)
+        except AlertRulesError as exc:
+            raise CliError(f"--alerts: {exc.en}") from None
+    try:
+        clock()  # a CALLCENTER_NOW that is no time: one line before anything starts
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     url = db.resolve_url(args.db)
     db.make_engine(url)  # a URL that cannot be used is a one-line error before anything starts
     rejects = Path(args.rejects) if args.rejects else None

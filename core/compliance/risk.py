@@ -291,10 +291,27 @@ def _risk_all(
         rest = [b for b in DAILY_BASES if b not in quick]
         fine = _fine_cube(conn, lo, hi, entities, rest, filters, rules, sparse=True, rolled=current)
         out: dict[str, pl.DataFrame] = {}
+        owns: dict[str, pl.DataFrame] = {}
+
+        def quick_by(entity: str) -> pl.DataFrame:
+            if entity not in owns:
+                if entity == "team":  # the agents' figures summed by their team (one read of the cube)
+                    owns[entity] = _by_team(conn, quick_by("agent"), quick)
+                else:
+                    owns[entity] = cubes.compute_bases(
+                        conn,
+                        lo,
+                        hi,
+                        by=[entity, "day"],
+                        bases=quick,
+                        filters=filters,
+                        rules=rules,
+                        rolled=current,
+                    )
+            return owns[entity]
+
         for entity in entities:
-            own = cubes.compute_bases(
-                conn, lo, hi, by=[entity, "day"], bases=quick, filters=filters, rules=rules, rolled=current
-            )
+            own = quick_by(entity)
             extra = fine.group_by(entity, "day").agg(pl.col(b).sum() for b in rest)
             daily = own.join(extra, on=[entity, "day"], how="full", coalesce=True, nulls_equal=True)
             daily = daily.with_columns(pl.col(b).fill_null(0) for b in DAILY_BASES)
@@ -310,6 +327,15 @@ def _risk_all(
         )
         out[entity] = _score_entity(daily, entity, start, grain, rules)
     return out
+
+
+def _by_team(conn: sa.Connection, by_agent: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Counts by agent and day summed by the agent's team: what grouping the calls by the roster's team
+    gives (no team for calls without an agent or with one missing from the roster), every count being a sum."""
+    roster = sa.select(schema.agents.c.agent_id.label("agent"), schema.agents.c.team)
+    teams = db.read_frame(conn, roster).cast({"agent": pl.String, "team": pl.String}).unique("agent")
+    joined = by_agent.with_columns(pl.col("agent").cast(pl.String)).join(teams, on="agent", how="left")
+    return joined.group_by("team", "day").agg(pl.col(b).sum() for b in names)
 
 
 def _fine_cube(

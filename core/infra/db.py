@@ -21,6 +21,7 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import io
 import os
@@ -30,7 +31,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import sqlalchemy as sa
@@ -39,6 +40,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
 from core.infra import schema
+
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "callcenter.duckdb"
@@ -687,13 +690,80 @@ def read_frame(
     Whole-number decimals (what ``SUM`` of integers gives on DuckDB, PostgreSQL and MySQL) come back
     as ``Int64`` and other decimals as ``Float64``, so that every engine returns the same types.
     """
+    memo = _READS.get()
+    key: tuple[Any, ...] | None = None
+    if memo is not None:
+        key = _read_key(engine, query, params)
+        if key in memo:
+            known: pl.DataFrame = memo[key]
+            return known
+    frame = _read_frame(engine, query, params)
+    if memo is not None and key is not None:
+        memo[key] = frame
+    return frame
+
+
+def _read_key(engine: Engine | sa.Connection, query: Any, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What identifies a read: the database, the statement (SQLAlchemy's cache key, cheaper than
+    compiling it; the compiled text when it has none) and every parameter's value."""
+    url = str(engine.engine.url if isinstance(engine, sa.Connection) else engine.url)
+    extra = repr(sorted(params.items(), key=lambda kv: kv[0]))
+    ck = query._generate_cache_key() if hasattr(query, "_generate_cache_key") else None
+    if ck is None:
+        compiled = query.compile(dialect=engine.dialect)
+        return (url, str(compiled), repr(sorted(compiled.params.items(), key=lambda kv: kv[0])), extra)
+    return (url, ck.key, repr([b.effective_value for b in ck.bindparams]), extra)
+
+
+#: The reads of the current :func:`reads_reused` block (None outside one), by database, SQL and parameters.
+_READS: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar(
+    "reads_reused", default=None
+)
+
+
+@contextlib.contextmanager
+def reads_reused() -> Iterator[None]:
+    """Within this block :func:`read_frame` runs a query once: the same SQL with the same parameters on
+    the same database gives the frame it gave the first time (polars frames are not changed in place).
+
+    For one computation that asks some questions more than once through independent parts (the
+    regulatory page: the registered numbers in use of a year, asked by the report fields and by the
+    difference list; the agents' peak concurrency, asked in total and by day): the answers are those
+    of one moment, as a single read of each would give. Nested blocks share the outer block's reads;
+    the reads are forgotten when the outermost block ends."""
+    if _READS.get() is not None:
+        yield
+        return
+    token = _READS.set({})
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def reused(engine: Engine | sa.Connection, name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, once per database and ``name`` within a :func:`reads_reused` block (outside one,
+    every time): for a judgement the block's reads share, such as whether the rollups are current."""
+    memo = _READS.get()
+    if memo is None:
+        return compute()
+    key = ("reused", str(engine.engine.url if isinstance(engine, sa.Connection) else engine.url), name)
+    if key not in memo:
+        memo[key] = compute()
+    value: T = memo[key]
+    return value
+
+
+def _read_frame(engine: Engine | sa.Connection, query: Any, params: Mapping[str, Any]) -> pl.DataFrame:
     dialect = dialect_of(engine)
     with connection(engine) as conn:
         if dialect == "duckdb":
             compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
             raw = driver(conn)
             args = _positional_params(compiled, params)
-            frame = pl.from_arrow(raw.sql(str(compiled), params=args or None).to_arrow_table())
+            # Through the Arrow C stream (polars reads DuckDB's relation directly): no pyarrow, and
+            # with it numpy, to import (~0.4 s of a fresh process's first page).
+            frame = pl.DataFrame(raw.sql(str(compiled), params=args or None))
         else:
             result = conn.execute(query, params)
             columns = list(result.keys())

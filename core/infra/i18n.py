@@ -837,6 +837,134 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "The page hit an unexpected error: {detail}. Details are in the server log; reload the page, "
         "and if it happens again contact your administrator.",
     ),
+    # -- Today page (pages/today.py, issue 14) ---------------------------------------------------
+    "page.today": ("今日监控", "Today"),
+    "today.scope": (
+        "自北京时间 0 点起的实时数据,每 {seconds} 秒自动刷新,无需重新加载页面。侧栏的日期区间不适用于本页,站点、团队、活动筛选仍然适用。",
+        "Live figures since 00:00 Beijing time, refreshed every {seconds} s without reloading the page. "
+        "The sidebar's period does not apply here; its site, team and campaign filters do.",
+    ),
+    "today.as_of": ("{day} · 截至 {time}", "{day} · as of {time}"),
+    "today.newest": ("最新通话记录:{at}", "Newest call record: {at}"),
+    "today.stale": (
+        "数据源可能已中断:已有 {minutes} 分钟没有新的通话记录(外呼时段内超过 {limit} 分钟即提示)。请检查话单导入或监控服务。",
+        "The feed may be stale: no new call record for {minutes} minutes (a warning after {limit} minutes "
+        "while the calling window is open). Check the record import or the watcher.",
+    ),
+    "today.busy": (
+        "数据库正由另一进程写入,仍显示 {time} 读取的数据;下次刷新时重试。",
+        "Another process is writing to the database; still showing the data read at {time}. The next refresh tries again.",
+    ),
+    "today.busy_first": (
+        "数据库正由另一进程写入,暂时无法读取;下次刷新时重试。",
+        "Another process is writing to the database, so it cannot be read yet; the next refresh tries again.",
+    ),
+    "today.no_calls_db": ("数据库中还没有任何通话记录。", "The database holds no call records yet."),
+    "today.no_calls": (
+        "今天(自 0 点起)还没有通话;最新记录:{newest}。",
+        "No calls since midnight; newest record: {newest}.",
+    ),
+    "today.no_match": (
+        "今天还没有符合当前筛选条件的外呼。",
+        "No outbound calls since midnight match the current filters.",
+    ),
+    "today.show_latest": ("查看最近有通话的一天({day})", "Show the newest day with calls ({day})"),
+    "today.replay": (
+        "正在查看 {day} 的数据(截至当天最后一条记录 {time}),不是今天。",
+        "Showing {day} as it stood at its last record ({time}), not today.",
+    ),
+    "today.kpi.calls": ("外呼量", "Outbound calls"),
+    "today.kpi.outside": ("时段外外呼", "Calls outside the window"),
+    "today.kpi.dnc": ("拨打免打扰号码", "Calls to DNC numbers"),
+    "today.kpi.cap": ("超单客户频次", "Calls over the per-customer cap"),
+    "today.kpi.seats": ("在线坐席 / 申报坐席", "Agents logged in / declared seats"),
+    "today.limit": ("上限 {limit}", "limit {limit}"),
+    "today.red_heading": ("需要处理", "Needs attention"),
+    "today.all_clear": ("目前没有红色项。", "Nothing red so far."),
+    "today.view": ("在风险热力图中查看", "open in the risk heatmap"),
+    "today.flag.abandon_rate": (
+        "活动 {entity}:放弃率 {value},超过上限 {limit}",
+        "Campaign {entity}: abandon rate {value}, above the {limit} limit",
+    ),
+    "today.flag.outside_hours_calls": (
+        "活动 {entity}:{value} 通外呼不在允许的外呼时段内",
+        "Campaign {entity}: {value} calls outside its calling window",
+    ),
+    "today.flag.dnc_calls": (
+        "活动 {entity}:{value} 通拨打了免打扰名单中的号码",
+        "Campaign {entity}: {value} calls to numbers on the DNC list",
+    ),
+    "today.flag.over_cap_calls": (
+        "活动 {entity}:{value} 通超出单客户呼叫频次上限",
+        "Campaign {entity}: {value} calls over the per-customer cap",
+    ),
+    "today.flag.blocked_region_calls": (
+        "活动 {entity}:{value} 通拨往禁呼地区",
+        "Campaign {entity}: {value} calls to blocked regions",
+    ),
+    "today.flag.marking_volume": (
+        "外显号码 {entity}:标记风险,今日外呼 {value} 通,超过 {limit} 通",
+        "Caller number {entity}: marking risk, {value} calls today, above {limit}",
+    ),
+    "today.flag.marking_answer_rate": (
+        "外显号码 {entity}:标记风险,接通率 {value},低于 {limit}",
+        "Caller number {entity}: marking risk, answer rate {value}, below {limit}",
+    ),
+    "today.flag.marking_short_share": (
+        "外显号码 {entity}:标记风险,短通话占比 {value},达到 {limit}",
+        "Caller number {entity}: marking risk, short-call share {value}, at or above {limit}",
+    ),
+    "today.flag.seats_excess": (
+        "站点 {entity}:在线坐席 {value} 人,超过申报的 {limit} 席",
+        "Site {entity}: {value} agents logged in, above the {limit} declared seats",
+    ),
+    "today.flag.near_window_end": (
+        "活动 {entity}:{value} 仍在外呼,外呼时段 {limit} 结束",
+        "Campaign {entity}: still dialling at {value}; its window ends at {limit}",
+    ),
+    "today.chart": ("各活动今日外呼与放弃率", "Calls and abandon rate per campaign today"),
+    "today.chart.connected": ("接通", "connected"),
+    "today.chart.other": ("未接通", "not connected"),
+    "today.chart.abandon_rate": ("放弃率", "abandon rate"),
+    "today.chart.limit": ("放弃率上限", "abandon-rate limit"),
+    "today.by_campaign": ("按活动", "By campaign"),
+    "today.by_number": ("按外显号码", "By caller number"),
+    "today.by_site": ("按站点:坐席在线", "By site: agents logged in"),
+    "today.col.campaign": ("活动", "Campaign"),
+    "today.col.number": ("外显号码", "Caller number"),
+    "today.col.site": ("站点", "Site"),
+    "today.col.calls": ("外呼量", "Calls"),
+    "today.col.connected": ("接通量", "Connected"),
+    "today.col.outside": ("时段外", "Outside window"),
+    "today.col.dnc": ("免打扰", "DNC"),
+    "today.col.cap": ("超频次", "Over cap"),
+    "today.col.blocked": ("禁呼地区", "Blocked region"),
+    "today.col.window_end": ("时段结束", "Window ends"),
+    "today.col.last_call": ("最近一通", "Last call"),
+    "today.col.short_share": ("短通话占比", "Short-call share"),
+    "today.col.marking": ("标记风险", "Marking risk"),
+    "today.col.logged_in": ("在线坐席", "Logged in"),
+    "today.col.declared": ("申报坐席", "Declared seats"),
+    "today.col.link": ("风险页", "Risk page"),
+    "today.marking_thresholds": (
+        "标记风险阈值:日外呼超过 {volume} 通;至少 {min_calls} 通时接通率低于 {answer};至少 {min_connected} 通接通时短通话(不足 {seconds} 秒)占比达到 {short}。",
+        "Marking-risk thresholds: more than {volume} calls a day; answer rate below {answer} once {min_calls} calls "
+        "were made; short calls (under {seconds} s) at or above {short} of at least {min_connected} connected calls.",
+    ),
+    "today.alerts": ("今日告警", "Today's alerts"),
+    "today.no_alerts": ("今天还没有发出告警。", "No alerts today."),
+    "today.col.time": ("时间", "Time"),
+    "today.col.kind": ("类型", "Kind"),
+    "today.col.rule": ("规则", "Rule"),
+    "today.col.entity": ("对象", "Entity"),
+    "today.col.value": ("数值", "Value"),
+    "today.col.threshold": ("阈值", "Threshold"),
+    "today.col.delivered": ("已送达", "Delivered to"),
+    "today.col.failed": ("发送失败", "Failed"),
+    "today.col.attempts": ("尝试次数", "Attempts"),
+    "today.col.message": ("消息", "Message"),
+    "today.kind.alert": ("告警", "alert"),
+    "today.kind.resolved": ("已恢复", "resolved"),
 }
 
 #: Format codes understood by :func:`fmt`.

@@ -55,18 +55,24 @@ def month(dialect: str, col: Expr) -> Expr:
 
 
 def month_key(dialect: str, col: Expr) -> Expr:
-    """A grouping key for the calendar month: on DuckDB the month's first instant (formatting
-    every row with ``strftime`` costs a third of a scan; ``core.semantic.cubes._conform_dims`` formats
-    the groups afterwards), elsewhere the ``'YYYY-MM'`` string of :func:`month`."""
-    if dialect == "duckdb":
+    """A grouping key for the calendar month: on DuckDB, PostgreSQL and ClickHouse the month's first
+    instant (formatting every row costs a third of a scan on DuckDB and half the risk page's grouping
+    of the daily cube on PostgreSQL; ``core.semantic.cubes._conform_dims`` formats the groups
+    afterwards), on MariaDB and SQLite the ``'YYYY-MM'`` string of :func:`month`."""
+    if dialect in ("duckdb", "postgresql"):
         return sa.func.date_trunc("month", col)
+    if dialect == "clickhouse":
+        return sa.func.toStartOfMonth(col)
     return month(dialect, col)
 
 
 def day_key(dialect: str, col: Expr) -> Expr:
-    """A grouping key for the calendar day: a DATE on DuckDB, ``'YYYY-MM-DD'`` elsewhere."""
-    if dialect == "duckdb":
+    """A grouping key for the calendar day: a DATE on DuckDB, PostgreSQL and ClickHouse (see
+    :func:`month_key`), ``'YYYY-MM-DD'`` on MariaDB and SQLite."""
+    if dialect in ("duckdb", "postgresql"):
         return sa.cast(col, sa.Date)
+    if dialect == "clickhouse":
+        return sa.func.toDate(col)
     return day(dialect, col)
 
 

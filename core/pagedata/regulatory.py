@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine
 
+from core.infra import db
 from core.infra.rules import Rules, load_rules
 from core.pagedata import report
 from core.reporting import credit, regulatory
@@ -106,6 +107,11 @@ def build_regulatory_data(
         :class:`RegulatoryData`, documented attribute by attribute.
     """
     rules = rules or load_rules()
+    with db.reads_reused():  # one read of a question the parts share (numbers in use, peak seats)
+        return _build(engine, year, today, rules, with_sql)
+
+
+def _build(engine: Engine, year: int, today: date, rules: Rules, with_sql: bool) -> RegulatoryData:
     steps = regulatory.checklist(engine, year, today)
     step6 = steps.filter(pl.col("step") == 6)
     step6_done = bool(step6.height and step6["done_on"][0] is not None)

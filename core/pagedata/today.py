@@ -18,10 +18,16 @@ of the risk page and ``python -m core metrics`` for the same day:
 
 Times are Beijing local time, naive, as ``calls.started_at`` is stored (DOMAIN.md §4): an aware
 ``now`` is converted to Asia/Shanghai first.
+
+The clock can be pinned for tests and demonstrations: ``CALLCENTER_NOW=2025-09-03T20:55`` (Beijing
+time, ISO) makes :func:`beijing_now` return that moment whenever no ``now`` is passed, in every
+process that reads it (the app's Today page, ``python -m core alerts --evaluate``). Never set it in
+production.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -55,12 +61,43 @@ TODAY_BASES: tuple[str, ...] = (
 )
 NEAR_END_MINUTES = 10
 STALE_MINUTES = 15
+#: Environment variable pinning the clock (ISO time, Beijing): for tests and demonstrations only.
+CLOCK_ENV = "CALLCENTER_NOW"
+
+
+def pinned_now() -> datetime | None:
+    """The moment :data:`CLOCK_ENV` pins the clock to (naive Beijing time), or ``None``.
+
+    Raises:
+        ValueError: the variable is set but is not an ISO time (the message names it).
+    """
+    text = os.environ.get(CLOCK_ENV, "").strip()
+    if not text:
+        return None
+    try:
+        pinned = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{CLOCK_ENV}={text!r} is not a time (YYYY-MM-DDTHH:MM[:SS])") from None
+    return beijing_now(pinned)
+
+
+def clock() -> datetime:
+    """The current time, aware, in Beijing: the machine's clock (whatever its own time zone), or the
+    moment :data:`CLOCK_ENV` pins it to (:func:`pinned_now`, the one place that reads it). Each batch
+    of the watcher and each alert evaluation takes its time from here.
+
+    Raises:
+        ValueError: the variable is set but is not an ISO time (the message names it).
+    """
+    pinned = pinned_now()
+    return datetime.now(BEIJING) if pinned is None else pinned.replace(tzinfo=BEIJING)
 
 
 def beijing_now(now: datetime | None = None) -> datetime:
-    """``now`` as a naive Beijing time (the stored form of every time); ``None``: the clock."""
+    """``now`` as a naive Beijing time (the stored form of every time); ``None``: the :func:`clock`
+    (the machine's, or the moment :data:`CLOCK_ENV` pins it to). A naive ``now`` is Beijing time already."""
     if now is None:
-        now = datetime.now(BEIJING)
+        now = clock()
     if now.tzinfo is not None:
         now = now.astimezone(BEIJING).replace(tzinfo=None)
     return now
@@ -94,6 +131,89 @@ class TodayData:
     newest_call_at: datetime | None
     stale: bool
     stale_minutes_now: float | None
+
+    def totals(self) -> dict[str, Any]:
+        """The company's figures since midnight: each base summed over the campaigns (every base of
+        :data:`TODAY_BASES` counts outbound calls, each of one campaign, so the sum is the company's),
+        with ``connect_rate`` and ``abandon_rate`` from the registry's formulas."""
+        frame = self.by.get("campaign")
+        if frame is None or frame.height == 0:
+            return dict.fromkeys((*TODAY_BASES, "connect_rate", "abandon_rate"), None) | {"outbound_calls": 0}
+        summed = frame.select(*[pl.col(b).sum().alias(b) for b in TODAY_BASES]).with_columns(
+            METRICS["connect_rate"].formula().alias("connect_rate"),
+            METRICS["abandon_rate"].formula().alias("abandon_rate"),
+        )
+        return summed.row(0, named=True)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One red (or amber) item of the day, as the Today page lists it.
+
+    Attributes:
+        level: ``red`` or ``amber``.
+        signal: ``abandon_rate``, ``outside_hours_calls``, ``dnc_calls``, ``over_cap_calls``,
+            ``blocked_region_calls``, ``marking_volume``, ``marking_answer_rate``,
+            ``marking_short_share``, ``near_window_end`` or ``seats_excess``.
+        entity_kind: ``campaign``, ``caller_number`` or ``site``.
+        entity: the campaign, caller number or site.
+        value: today's figure (a count, a rate, the logged-in agents, or for ``near_window_end`` the
+            newest call's ``HH:MM``).
+        limit: the threshold it is judged against (``window_end`` ``HH:MM`` for ``near_window_end``).
+    """
+
+    level: str
+    signal: str
+    entity_kind: str
+    entity: str
+    value: Any
+    limit: Any
+
+
+#: The zero-tolerance counts of a campaign (DOMAIN.md §6): one call is red.
+ZERO_TOLERANCE: tuple[str, ...] = (
+    "outside_hours_calls",
+    "dnc_calls",
+    "over_cap_calls",
+    "blocked_region_calls",
+)
+
+
+def today_flags(data: TodayData, rules: Rules) -> list[Flag]:
+    """The day's red and amber items, campaigns first (in :attr:`TodayData.by` order), then caller
+    numbers, then sites: a campaign's abandon rate above ``abandon.limit``; any of its
+    :data:`ZERO_TOLERANCE` calls; a caller number failing a ``[marking]`` test (value and threshold
+    of each test); a site with more agents logged in than declared seats; amber: a campaign still
+    dialling near its window's end."""
+    limit = float(rules.data["abandon"]["limit"])
+    m = rules.data["marking"]
+    out: list[Flag] = []
+    for r in data.by.get("campaign", pl.DataFrame()).iter_rows(named=True):
+        entity = "" if r["entity"] is None else str(r["entity"])
+        if r["abandon_rate"] is not None and r["abandon_rate"] > limit:
+            out.append(Flag("red", "abandon_rate", "campaign", entity, r["abandon_rate"], limit))
+        for signal in ZERO_TOLERANCE:
+            if r[signal]:
+                out.append(Flag("red", signal, "campaign", entity, int(r[signal]), 0))
+        if r.get("near_window_end"):
+            at = r["last_call_at"]
+            out.append(Flag("amber", "near_window_end", "campaign", entity, f"{at:%H:%M}", r["window_end"]))
+    tests = {
+        "marking_volume": ("outbound_calls", m["max_daily_calls"]),
+        "marking_answer_rate": ("connect_rate", m["min_answer_rate"]),
+        "marking_short_share": ("short_share", m["max_short_share"]),
+    }
+    for r in data.by.get("caller_number", pl.DataFrame()).iter_rows(named=True):
+        for signal, (column, threshold) in tests.items():
+            if r.get(signal):
+                entity = "" if r["entity"] is None else str(r["entity"])
+                out.append(Flag("red", signal, "caller_number", entity, r[column], threshold))
+    for r in data.seats.iter_rows(named=True):
+        if r["over_seats"]:
+            out.append(
+                Flag("red", "seats_excess", "site", str(r["site"]), r["logged_in_now"], r["declared_seats"])
+            )
+    return out
 
 
 #: The risk page's entity for each of today's entities (a red item opens its view of the cell).
@@ -238,10 +358,16 @@ def _seats(conn: sa.Connection, now: datetime, filters: Filters, rules: Rules) -
 
 __all__ = [
     "BEIJING",
+    "CLOCK_ENV",
     "ENTITIES",
     "TODAY_BASES",
+    "ZERO_TOLERANCE",
+    "Flag",
     "TodayData",
     "beijing_now",
     "build_today",
+    "clock",
+    "pinned_now",
     "risk_view_params",
+    "today_flags",
 ]

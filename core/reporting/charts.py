@@ -309,6 +309,61 @@ def bar_figure(
     return _layout(fig, title=title)
 
 
+def today_figure(frame: pl.DataFrame, *, labels: Mapping[str, str], limit: float) -> go.Figure:
+    """Today per campaign: stacked bars of connected and other outbound calls (their sum is the
+    campaign's calls since midnight), and the abandon rate as red-or-grey diamonds on a right axis
+    with the limit as a dashed line.
+
+    ``frame`` is ``TodayData.by["campaign"]`` (``entity``, ``outbound_calls``, ``connected_calls``,
+    ``abandon_rate``); ``labels`` names ``connected``, ``other``, ``abandon_rate`` and ``limit``
+    for the legend; a campaign above ``limit`` gets a red diamond.
+    """
+    xs = [str(v) for v in frame["entity"].to_list()]
+    connected = frame["connected_calls"].to_list()
+    other = [n - c for n, c in zip(frame["outbound_calls"].to_list(), connected, strict=True)]
+    rates = frame["abandon_rate"].to_list()
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=xs, y=connected, name=labels["connected"], marker={"color": PALETTE[1]}))
+    fig.add_trace(go.Bar(x=xs, y=other, name=labels["other"], marker={"color": "#90A4AE"}))
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=rates,
+            name=labels["abandon_rate"],
+            mode="markers",
+            yaxis="y2",
+            marker={
+                "symbol": "diamond",
+                "size": 12,
+                "color": [OVER_COLOUR if r is not None and r > limit else "#616161" for r in rates],
+            },
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=[limit] * len(xs),
+            name=labels["limit"],
+            mode="lines",
+            yaxis="y2",
+            line={"color": OVER_COLOUR, "dash": "dash", "width": 1},
+        )
+    )
+    top = max([limit * 2, *[r for r in rates if r is not None]])
+    fig.update_layout(
+        barmode="stack",
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "tickformat": ".0%",
+            "range": [0, top * 1.1],
+            "showgrid": False,
+        },
+    )
+    fig.update_xaxes(type="category")
+    return _layout(fig, height=360)
+
+
 WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OVER_COLOUR = "#C62828"
@@ -577,4 +632,5 @@ __all__: list[Any] = [
     "risk_heatmap_figure",
     "seats_figure",
     "staffing_heatmap_figure",
+    "today_figure",
 ]

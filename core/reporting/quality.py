@@ -15,8 +15,8 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.infra import db, rule_versions, schema, sql
-from core.semantic import cubes
+from core.infra import db, rule_versions, schema
+from core.semantic import cubes, rollup
 from core.semantic.metrics import compute_metrics
 
 EXAMPLES = 5
@@ -50,24 +50,50 @@ def _frame(engine: Engine, query: Any) -> pl.DataFrame:
 
 
 def _count_and_examples(engine: Engine, count_q: Any, example_q: Any) -> tuple[int, list[dict[str, Any]]]:
-    n = int(_frame(engine, count_q).row(0)[0] or 0)
+    """The count (``count_q``: a query of one value, or the count already known) and, when it is not
+    0, up to :data:`EXAMPLES` rows of ``example_q``."""
+    n = count_q if isinstance(count_q, int) else int(_frame(engine, count_q).row(0)[0] or 0)
     examples = _frame(engine, example_q.limit(EXAMPLES)).to_dicts() if n else []
     return n, examples
 
 
+def _stored_counts(engine: Engine, t0: Any, t1: Any) -> dict[str, int] | None:
+    """The checks' counts from the rollups when they are current (:mod:`core.semantic.rollup`: a
+    stale rollup is never read): ``agents_not_on_roster``, ``duplicate_call_ids`` and every count of
+    :data:`core.semantic.rollup.QUALITY_COUNTS`, the same numbers the calls give; else ``None``."""
+    with engine.connect() as conn:
+        if not rollup.current(conn):
+            return None
+        out = dict(conn.execute(rollup.select_quality_counts(t0, t1)).one()._mapping)
+        out["agents_not_on_roster"] = conn.execute(rollup.select_unrostered_calls(t0, t1)).scalar()
+        dup = rollup.select_duplicate_ids(t0, t1).subquery("dup")
+        out["duplicate_call_ids"] = conn.execute(sa.select(sa.func.count()).select_from(dup)).scalar()
+    return {key: int(v or 0) for key, v in out.items()}
+
+
 def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
-    """Every data-quality check over calls started in ``[start, end]`` (and the whole roster)."""
+    """Every data-quality check over calls started in ``[start, end]`` (and the whole roster).
+
+    The counts over the calls come from the rollups when they are current (one read of
+    ``rollup_quality_daily`` and one of ``rollup_call_copies``; :func:`_stored_counts`), else from
+    the calls; the examples of a failing check are always read from the calls."""
     d = db.dialect_of(engine)
     k, a, s = schema.calls, schema.agents, schema.agent_sessions
     t0, t1 = cubes.period_bounds(start, end)
     in_period = sa.and_(k.c.started_at >= t0, k.c.started_at < t1)
+    cond = rollup.quality_conditions(d, k.c)
+    stored = _stored_counts(engine, t0, t1)
     checks: list[Check] = []
+
+    def counted(name: str, query: Any) -> Any:
+        """The check's count: the stored one when there is one, else ``query`` on the calls."""
+        return query if stored is None else stored[name]
 
     # 1. Agents in calls but not on the roster.
     ghost = sa.and_(in_period, k.c.agent_id.is_not(None), k.c.agent_id.not_in(sa.select(a.c.agent_id)))
     n, ex = _count_and_examples(
         engine,
-        sa.select(sa.func.count()).select_from(k).where(ghost),
+        counted("agents_not_on_roster", sa.select(sa.func.count()).select_from(k).where(ghost)),
         sa.select(
             k.c.agent_id, sa.func.count().label("calls"), sa.func.min(k.c.started_at).label("first_call")
         )
@@ -109,11 +135,10 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     )
 
     # 3. Talk longer than the call.
-    dur = sql.seconds_between(d, k.c.started_at, k.c.ended_at)
-    longer = sa.and_(in_period, k.c.ended_at.is_not(None), k.c.talk_seconds > dur + 1)
+    longer = sa.and_(in_period, cond["talk_longer_than_call"])
     n, ex = _count_and_examples(
         engine,
-        sa.select(sa.func.count()).select_from(k).where(longer),
+        counted("talk_longer_than_call", sa.select(sa.func.count()).select_from(k).where(longer)),
         sa.select(k.c.call_id, k.c.started_at, k.c.ended_at, k.c.talk_seconds).where(longer),
     )
     checks.append(
@@ -130,19 +155,10 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     )
 
     # 4. Times out of order or negative durations.
-    bad_time = sa.and_(
-        in_period,
-        sa.or_(
-            sa.and_(k.c.ended_at.is_not(None), k.c.ended_at < k.c.started_at),
-            sa.and_(k.c.answered_at.is_not(None), k.c.answered_at < k.c.started_at),
-            k.c.talk_seconds < 0,
-            k.c.ring_seconds < 0,
-            k.c.wrap_seconds < 0,
-        ),
-    )
+    bad_time = sa.and_(in_period, cond["times_out_of_order"])
     n, ex = _count_and_examples(
         engine,
-        sa.select(sa.func.count()).select_from(k).where(bad_time),
+        counted("times_out_of_order", sa.select(sa.func.count()).select_from(k).where(bad_time)),
         sa.select(k.c.call_id, k.c.started_at, k.c.answered_at, k.c.ended_at, k.c.talk_seconds).where(
             bad_time
         ),
@@ -161,10 +177,12 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     )
 
     # 5. Answered calls without an answer time.
-    no_answer_time = sa.and_(in_period, k.c.disposition == "answered", k.c.answered_at.is_(None))
+    no_answer_time = sa.and_(in_period, cond["answered_without_answer_time"])
     n, ex = _count_and_examples(
         engine,
-        sa.select(sa.func.count()).select_from(k).where(no_answer_time),
+        counted(
+            "answered_without_answer_time", sa.select(sa.func.count()).select_from(k).where(no_answer_time)
+        ),
         sa.select(k.c.call_id, k.c.started_at, k.c.disposition).where(no_answer_time),
     )
     checks.append(
@@ -190,7 +208,7 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     )
     n, ex = _count_and_examples(
         engine,
-        sa.select(sa.func.count()).select_from(dup),
+        counted("duplicate_call_ids", sa.select(sa.func.count()).select_from(dup)),
         sa.select(dup.c.call_id, dup.c.copies).order_by(dup.c.copies.desc()),
     )
     checks.append(
@@ -207,15 +225,15 @@ def run_checks(engine: Engine, start: date, end: date) -> list[Check]:
     )
 
     # 7. Missing callee province.
-    no_prov = sa.and_(in_period, k.c.callee_province.is_(None))
-    n_out = int(
-        _frame(engine, sa.select(sa.func.count()).select_from(k).where(no_prov, k.c.direction == "out")).row(
-            0
-        )[0]
+    no_prov = sa.and_(in_period, cond["missing_callee_province"])
+    out_q = counted(
+        "missing_callee_province_out",
+        sa.select(sa.func.count()).select_from(k).where(in_period, cond["missing_callee_province_out"]),
     )
+    n_out = out_q if isinstance(out_q, int) else int(_frame(engine, out_q).row(0)[0] or 0)
     n, ex = _count_and_examples(
         engine,
-        sa.select(sa.func.count()).select_from(k).where(no_prov),
+        counted("missing_callee_province", sa.select(sa.func.count()).select_from(k).where(no_prov)),
         sa.select(k.c.call_id, k.c.direction, k.c.started_at).where(no_prov),
     )
     checks.append(

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from core.infra import db, schema
 from core.infra.rules import Rules, load_rules
-from core.semantic import cubes, sources
+from core.semantic import cubes, rollup, sources
 from core.semantic.cubes import Filters
 from core.semantic.metrics import METRICS, compute_metrics
 
@@ -164,6 +164,34 @@ def select_client_industries(year: int) -> sa.Select[Any]:
     )
 
 
+def numbers_used(engine: Engine, year: int, *, kinds: tuple[str, ...] | None = None) -> int:
+    """The count :func:`select_numbers_used` gives, read from ``rollup_numbers_monthly`` when the
+    rollups are current (a calendar year is whole months), else from the calls."""
+    t0, t1 = cubes.period_bounds(*_year(year))
+    with engine.connect() as conn:
+        stored = rollup.current(conn)
+    query = rollup.select_numbers_used(t0, t1, kinds) if stored else select_numbers_used(year, kinds=kinds)
+    return int(_scalar(engine, query) or 0)
+
+
+def client_industries(engine: Engine, year: int) -> list[str]:
+    """The client industries :func:`select_client_industries` gives (nulls and blanks left out), the
+    year's campaigns read from ``rollup_calls_monthly`` when the rollups are current."""
+    with engine.connect() as conn:
+        stored = rollup.current(conn)
+    query = select_client_industries(year)
+    if stored:
+        c = schema.campaigns.c
+        used = rollup.select_campaigns_used(*cubes.period_bounds(*_year(year))).subquery()
+        query = (
+            sa.select(c.client_industry)
+            .where(c.campaign_id.in_(sa.select(used.c.campaign_id)))
+            .distinct()
+            .order_by(c.client_industry)
+        )
+    return [str(x) for x in db.read_frame(engine, query)["client_industry"].to_list() if x]
+
+
 def _scalar(engine: Engine, query: sa.Select[Any]) -> Any:
     frame = db.read_frame(engine, query)
     return frame.row(0)[0] if frame.height else None
@@ -189,17 +217,12 @@ def _year_data(engine: Engine, year: int, fields: list[Field], rules: Rules) -> 
         "licence_coverage": ",".join(coverage_at(engine, end)) or None,
         "site_provinces": ",".join(sorted(set(sites_open_at(engine, end)["province"].to_list()))) or None,
         "marketing_outbound_calls": int(marketing or 0),
-        "registered_numbers_used": int(_scalar(engine, select_numbers_used(year)) or 0),
-        "numbers_95_96_used": int(_scalar(engine, select_numbers_used(year, kinds=("95", "96"))) or 0),
+        "registered_numbers_used": numbers_used(engine, year),
+        "numbers_95_96_used": numbers_used(engine, year, kinds=("95", "96")),
         "out_of_coverage_share": (values["out_of_coverage_calls"] / values["outbound_calls"])
         if values["outbound_calls"]
         else None,
-        "client_industries": ",".join(
-            str(x)
-            for x in db.read_frame(engine, select_client_industries(year))["client_industry"].to_list()
-            if x
-        )
-        or None,
+        "client_industries": ",".join(client_industries(engine, year)) or None,
     }
     company = _small(engine, schema.company)
     finance = _small(engine, schema.finance).filter(pl.col("year") == year)
@@ -529,8 +552,8 @@ def compute_changes(engine: Engine, year: int, *, rules: Rules | None = None) ->
         )
 
     # Registered caller numbers in use.
-    n_prev = int(_scalar(engine, select_numbers_used(year - 1)) or 0)
-    n_cur = int(_scalar(engine, select_numbers_used(year)) or 0)
+    n_prev = numbers_used(engine, year - 1)
+    n_cur = numbers_used(engine, year)
     lim_n = float(m["numbers"]["max_relative_change"])
     ch_n = _rel(n_cur, n_prev)
     if ch_n is not None and abs(ch_n) > lim_n:

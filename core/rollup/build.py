@@ -10,6 +10,8 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
 
 * the day and hour cubes hold rows of one day each: the days' rows are deleted and built again from those
   days' calls (the same select builders, over each run of consecutive days);
+* the daily cube summed over agents (``calls_daily_lite``): the days' rows deleted and summed again from
+  the daily cube's rows of those days (already refreshed);
 * the month cube holds rows of one month each: the months the days fall in are deleted and summed again
   from the daily cube's rows of those months (already refreshed), which is what those months' calls give;
 * ``customer_months`` rows are per (year, customer): those of the days' years and of every customer with a
@@ -26,7 +28,14 @@ A partial refresh (:func:`refresh` with ``days`` or ``since``) leaves every tabl
 * ``dnc_daily``: the days, as the cubes, while the DNC list is as it was; else rebuilt whole (the list
   changes apart from the calls);
 * ``named_calls``: the days, as the cubes, while the call ids the complaints and QA reviews name are as
-  they were; else rebuilt whole (an import of complaints or reviews touches no call day).
+  they were; else rebuilt whole (an import of complaints or reviews touches no call day);
+* ``quality_daily`` holds rows of one day each, built from the calls as the cubes;
+  ``numbers_daily`` rows of one day each, summed from the daily cube (refreshed first);
+  ``numbers_monthly`` rows of one month each, the touched months summed again from the daily cube as
+  the month cube.
+* ``call_copies`` holds every row of a call id stored more than once: the rows of every id with a call
+  on the days, or with a stored copy on them, are deleted and built again from all those ids' calls
+  (an id's rows depend on its own calls only).
 
 The same on every engine (:data:`INCREMENTAL_DIALECTS`: the test runs on all five). The deletes go
 through :func:`core.infra.sql.delete`: ClickHouse refuses a ``DELETE`` without ``WHERE`` and deletes
@@ -181,11 +190,16 @@ def _rebuild(conn: sa.Connection, engine: Engine) -> None:
     ctx = cubes.make_ctx(engine, rollup._as_date(lo), rollup._as_date(hi), cubes.Filters(), load_rules())
     for cube in (rollup.calls_daily, rollup.calls_hourly, rollup.dnc_daily):
         _fill_cube(conn, cube, ctx)
+    _fill(conn, rollup.calls_daily_lite, _select_lite(ctx))
     _fill(conn, rollup.calls_monthly, _select_monthly(ctx))
+    _fill(conn, rollup.numbers_monthly, _select_numbers_monthly(ctx))
+    _fill(conn, rollup.numbers_daily, _select_numbers_daily(ctx))
     _fill(conn, rollup.callee_windows, _keep(_select_windows(ctx)))
     _fill(conn, rollup.customer_months, _select_customer_months(ctx.dialect))
     _fill_customer_spans(conn)
     _fill(conn, rollup.named_calls, _select_named())
+    _fill(conn, rollup.quality_daily, _select_quality(ctx))
+    _fill(conn, rollup.call_copies, _select_call_copies())
 
 
 def _refresh_days(
@@ -210,18 +224,31 @@ def _refresh_days(
                 sql.delete(ctx.dialect, cube, cube.c.started_at >= ctx.t0, cube.c.started_at < ctx.t1)
             )
             _fill_cube(conn, cube, ctx)
+        lite = rollup.calls_daily_lite
+        conn.execute(sql.delete(ctx.dialect, lite, lite.c.started_at >= ctx.t0, lite.c.started_at < ctx.t1))
+        _fill(conn, lite, _select_lite(ctx))
         if named_as_was:
             n = rollup.named_calls
             conn.execute(sql.delete(ctx.dialect, n, n.c.started_at >= ctx.t0, n.c.started_at < ctx.t1))
             _fill(conn, n, _select_named(k.started_at >= ctx.t0, k.started_at < ctx.t1))
+        q = rollup.quality_daily
+        conn.execute(sql.delete(ctx.dialect, q, q.c.started_at >= ctx.t0, q.c.started_at < ctx.t1))
+        _fill(conn, q, _select_quality(ctx))
+        nd = rollup.numbers_daily  # from the daily cube's rows of the days, refreshed above
+        conn.execute(sql.delete(ctx.dialect, nd, nd.c.started_at >= ctx.t0, nd.c.started_at < ctx.t1))
+        _fill(conn, nd, _select_numbers_daily(ctx))
     if not named_as_was:  # rebuilt whole: which calls the changed complaints or reviews name is not known
         conn.execute(sql.delete(dialect, rollup.named_calls))
         _fill(conn, rollup.named_calls, _select_named())
+    _refresh_call_copies(conn, runs)
     for first, last in _month_runs(runs):  # the monthly cube: the touched months, from the daily one
         ctx = cubes.make_ctx(engine, first, last, cubes.Filters(), rules)
         m = rollup.calls_monthly
         conn.execute(sql.delete(ctx.dialect, m, m.c.started_at >= ctx.t0, m.c.started_at < ctx.t1))
         _fill(conn, m, _select_monthly(ctx))
+        nm = rollup.numbers_monthly
+        conn.execute(sql.delete(ctx.dialect, nm, nm.c.started_at >= ctx.t0, nm.c.started_at < ctx.t1))
+        _fill(conn, nm, _select_numbers_monthly(ctx))
     if not dnc_as_was:  # rebuilt whole: which days a changed list moves is not known
         conn.execute(sql.delete(dialect, rollup.dnc_daily))
         lo, hi = conn.execute(sa.select(sa.func.min(k.started_at), sa.func.max(k.started_at))).one()
@@ -324,6 +351,19 @@ def _month_runs(runs: Runs) -> Runs:
     return out
 
 
+def _select_lite(ctx: Any) -> sa.Select[Any]:
+    """The rows of :data:`core.semantic.rollup.calls_daily_lite` of ``ctx``'s period: the daily cube's
+    rows (already current for those days) summed over agents (every count is a sum)."""
+    r = rollup.calls_daily.c
+    keys = (r.started_at, r.campaign_id, r.caller_number, r.callee_province)
+    counts = (*rollup.CUBE_COUNTS, *rollup.HOUR_COUNTS)
+    return (
+        sa.select(*keys, *[sa.func.sum(r[b]).label(b) for b in counts])
+        .where(r.started_at >= ctx.t0, r.started_at < ctx.t1)
+        .group_by(*keys)
+    )
+
+
 def _select_monthly(ctx: Any) -> sa.Select[Any]:
     """The monthly cube's rows of ``ctx``'s period (whole months): the daily cube's rows of those
     months summed by month, agent and campaign (every count is a sum of the days', so this is what
@@ -343,6 +383,38 @@ def _select_monthly(ctx: Any) -> sa.Select[Any]:
         q.c.agent_id,
         q.c.campaign_id,
         *[sa.func.coalesce(q.c[b], 0) for b in rollup.CUBE_COUNTS],
+    )
+
+
+def _select_numbers_monthly(ctx: Any) -> sa.Select[Any]:
+    """:data:`core.semantic.rollup.numbers_monthly`' rows of ``ctx``'s period (whole months): the daily
+    cube's outbound calls of those months summed by month and caller number (rows without an
+    outbound call left out)."""
+    r = rollup.calls_daily
+    month = CallFrom(r, ctx).dim("month_start")
+    q = (
+        sa.select(month, r.c.caller_number, sa.func.sum(r.c.outbound_calls).label("outbound_calls"))
+        .where(r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1)
+        .group_by(month, r.c.caller_number)
+        .subquery("q")
+    )
+    return sa.select(
+        sql.to_stored_time(ctx.dialect, q.c.d_month_start), q.c.caller_number, q.c.outbound_calls
+    ).where(q.c.outbound_calls > 0)
+
+
+def _select_numbers_daily(ctx: Any) -> sa.Select[Any]:
+    """:data:`core.semantic.rollup.numbers_daily`' rows of ``ctx``'s period: the daily cube's outbound
+    calls summed by day, caller number and callee province (rows without an outbound call left out:
+    they add nothing to an outbound count)."""
+    r = rollup.calls_daily
+    keys = (r.c.started_at, r.c.caller_number, r.c.callee_province)
+    total = sa.func.sum(r.c.outbound_calls)
+    return (
+        sa.select(*keys, total)
+        .where(r.c.started_at >= ctx.t0, r.c.started_at < ctx.t1)
+        .group_by(*keys)
+        .having(total > 0)
     )
 
 
@@ -448,6 +520,61 @@ def _select_windows(ctx: Any) -> Any:
         .distinct()
     )
     return sources.windowed_calls(ctx, [h.in_(close)], None, since=True)
+
+
+def _select_quality(ctx: Any) -> sa.Select[Any]:
+    """:data:`core.semantic.rollup.quality_daily`'s rows of the calls of ``ctx``'s period: by day and
+    agent, the calls and those meeting each of :func:`core.semantic.rollup.quality_conditions`."""
+    k = schema.calls
+    day = CallFrom(k, ctx).dim("day")
+    conds = rollup.quality_conditions(ctx.dialect, k.c)
+    q = (
+        sa.select(
+            day,
+            k.c.agent_id,
+            sa.func.count().label("calls"),
+            *[sql.count_if(conds[n]).label(n) for n in rollup.QUALITY_COUNTS],
+        )
+        .where(k.c.started_at >= ctx.t0, k.c.started_at < ctx.t1)
+        .group_by(day, k.c.agent_id)
+        .subquery("q")
+    )
+    return sa.select(
+        sql.to_stored_time(ctx.dialect, q.c.d_day),
+        q.c.agent_id,
+        q.c.calls,
+        *[sa.func.coalesce(q.c[n], 0) for n in rollup.QUALITY_COUNTS],
+    )
+
+
+def _select_call_copies(*where: Any) -> sa.Select[Any]:
+    """:data:`core.semantic.rollup.call_copies`' rows: every row of a call id stored more than once;
+    ``where``: of the call ids it keeps only (a condition on ``call_id``, so every copy of such an
+    id is counted and returned, wherever it starts)."""
+    k = schema.calls.c
+    repeated = sa.select(k.call_id).where(*where).group_by(k.call_id).having(sa.func.count() > 1)
+    return sa.select(k.call_id, k.started_at).where(k.call_id.in_(repeated))
+
+
+def _refresh_call_copies(conn: sa.Connection, runs: Runs) -> None:
+    """:data:`core.semantic.rollup.call_copies` after the calls of ``runs`` changed: every row of the
+    call ids with a call on those days now, or with a stored copy on them (a copy deleted or moved
+    since), deleted and built again from all those ids' calls. The calls of other ids are as they
+    were (the caller's word), so their rows stand."""
+    if not runs:
+        return
+    k, c = schema.calls.c, rollup.call_copies
+    spans = [cubes.period_bounds(f, la) for f, la in runs]
+    on_days = sa.or_(*[sa.and_(k.started_at >= t0, k.started_at < t1) for t0, t1 in spans])
+    stored_on_days = sa.or_(*[sa.and_(c.c.started_at >= t0, c.c.started_at < t1) for t0, t1 in spans])
+    stored = sorted({r[0] for r in conn.execute(sa.select(c.c.call_id).where(stored_on_days))})
+    called = sa.select(k.call_id).where(on_days)
+
+    def of_ids(col: Any) -> Any:
+        return sa.or_(col.in_(called), col.in_(stored)) if stored else col.in_(called)
+
+    conn.execute(sql.delete(db.dialect_of(conn), c, of_ids(c.c.call_id)))
+    _fill(conn, c, _select_call_copies(of_ids(k.call_id)))
 
 
 def _select_customer_months(dialect: str, *where: Any) -> sa.Select[Any]:

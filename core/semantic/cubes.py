@@ -187,7 +187,7 @@ def _conform_dims(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
     for d in dims:
         if d not in frame.columns:
             continue
-        if d in formats and frame.schema[d].is_temporal():  # DuckDB's month / day keys (sql.month_key)
+        if d in formats and frame.schema[d].is_temporal():  # month / day keys as dates (sql.month_key)
             casts.append(pl.col(d).dt.strftime(formats[d]))
         else:
             casts.append(pl.col(d).cast(pl.Int64 if d in INT_DIMS else pl.String))
@@ -281,11 +281,34 @@ def _run_calls(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:
         daily = set(by) <= rollup.DIMS
         rolled = [n for n in names if B.cube_answers(n, ctx.rules, daily=daily)]
     rest = [n for n in names if n not in rolled]
-    parts = [db.read_frame(ctx.db, select_calls_rollup(ctx, by, rolled))] if rolled else []
+    parts = [db.read_frame(ctx.db, q) for q in _rollup_selects(ctx, by, rolled)]
     if rest:
         narrow = (bool(parts) or ctx.cache.get("sparse", False)) and all(BASES[n].is_count for n in rest)
         parts.append(db.read_frame(ctx.db, select_calls(ctx, by, rest, matching_only=narrow)))
     return _merge([_conform_dims(part, by) for part in parts], by)
+
+
+def _rollup_selects(ctx: Ctx, by: list[str], rolled: list[str]) -> list[Any]:
+    """The queries that sum ``rolled`` from the call cubes: one, from the smallest cube answering all
+    (:func:`core.semantic.rollup.calls_cube`); or, when only the bases narrowed on the caller number,
+    the callee province and the day (:data:`core.semantic.rollup.NUMBERS_BASES`) keep the monthly cube
+    from answering the rest, company-wide (no filter) by dimensions
+    :data:`core.semantic.rollup.numbers_daily` has, two: those bases from it and the rest from the
+    monthly cube, instead of one scan of the daily cube."""
+    if not rolled:
+        return []
+    numbered = [n for n in rolled if n in rollup.NUMBERS_BASES]
+    others = [n for n in rolled if n not in numbered]
+    if (
+        numbered
+        and ctx.filters.key() == Filters().key()
+        and set(by) <= rollup.NUMBERS_DIMS
+        and not rollup.monthly_answers(ctx.start, ctx.end, by, rolled, ctx.rules)
+        and (not others or rollup.monthly_answers(ctx.start, ctx.end, by, others, ctx.rules))
+    ):
+        split = [select_calls_rollup(ctx, by, numbered, cube=rollup.numbers_daily)]
+        return split + ([select_calls_rollup(ctx, by, others)] if others else [])
+    return [select_calls_rollup(ctx, by, rolled)]
 
 
 def _run_customers(ctx: Ctx, by: list[str], names: list[str]) -> pl.DataFrame:

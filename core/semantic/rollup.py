@@ -41,6 +41,26 @@ after each import and by ``python -m core rollup``, answer the common cuts witho
     ``rollup_customer_months`` at build. A page asking for whole months of one year reads one row
     (or twelve, by month) instead of a scan of a row per customer.
 
+``rollup_quality_daily``
+    One row per day × agent with the calls and how many fail each data-quality check that a sum of
+    days gives (:data:`QUALITY_COUNTS`: talk longer than the call, times out of order, answered
+    without an answer time, no callee province, of which outbound), for the checks of
+    :mod:`core.reporting.quality` over whole days; the agents not on the roster are its calls of
+    agents the roster (read when asked) lacks.
+``rollup_call_copies``
+    The rows (call id, start) of every call id stored more than once: the duplicate-id check of any
+    period without grouping the calls by id (empty where the engine enforces the key).
+
+``rollup_numbers_monthly``
+    Outbound calls by month and caller number, summed from the daily cube: the caller numbers used in
+    whole months (the annual report's registered numbers in use) from a few hundred rows.
+
+``rollup_numbers_daily``
+    Outbound calls by day, caller number and callee province, summed from the daily cube: the
+    company's calls to blocked or uncovered provinces and from unregistered numbers
+    (:data:`NUMBERS_BASES`), with no site, team or campaign filter, by month, day, weekday, number or
+    province, while the other bases asked with them come from the monthly cube (whole months).
+
 ``rollup_state`` records a fingerprint of the calls (:func:`fingerprint`: row count, first and last
 start, the importer's log; on PostgreSQL a change counter instead of the first three, below) the
 rollups were built from; a rollup whose fingerprint differs from the calls' is not used, so a stale
@@ -160,6 +180,21 @@ calls_daily = _calls_cube(
     sa.Column("callee_province", sa.String(16)),
     extra=HOUR_COUNTS,
 )
+#: The daily cube summed over agents (day × campaign × caller number × province): a seventh of its rows
+#: on the benchmark year, for the cuts that need no agent, team or site (:data:`LITE_DIMS`, no site or
+#: team filter): the risk page's caller numbers, campaigns and provinces, a page's campaigns. Filled
+#: from the daily cube (:func:`core.rollup.build._select_lite`).
+calls_daily_lite = _calls_cube(
+    "rollup_calls_daily_lite",
+    sa.Column("campaign_id", sa.String(32)),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_province", sa.String(16)),
+    extra=HOUR_COUNTS,
+)
+#: The dimensions :data:`calls_daily_lite` can cut by.
+LITE_DIMS: frozenset[str] = frozenset(
+    {"month", "day", "weekday", "campaign", "purpose", "client", "caller_number", "callee_province"}
+)
 calls_hourly = _calls_cube(
     "rollup_calls_hourly", sa.Column("agent_id", sa.String(32)), sa.Column("campaign_id", sa.String(32))
 )
@@ -239,6 +274,64 @@ named_calls = sa.Table(
     sa.Column("caller_number", sa.String(32)),
     sa.Column("callee_province", sa.String(16)),
 )
+#: The data-quality counts (:func:`core.reporting.quality.run_checks`) that a sum over days gives:
+#: per call, whether it fails each check (:func:`quality_conditions`).
+QUALITY_COUNTS: tuple[str, ...] = (
+    "talk_longer_than_call",
+    "times_out_of_order",
+    "answered_without_answer_time",
+    "missing_callee_province",
+    "missing_callee_province_out",
+)
+#: One row per day (``started_at``: its midnight) and agent of the calls, with the calls and how many
+#: of them fail each check of :data:`QUALITY_COUNTS`: the quality checks of any whole days (and the
+#: agents not on the roster, the roster read when asked) without a scan of the calls.
+quality_daily = sa.Table(
+    "rollup_quality_daily",
+    metadata,
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("agent_id", sa.String(32)),
+    sa.Column("calls", sa.BigInteger, nullable=False),
+    *[sa.Column(n, sa.BigInteger, nullable=False) for n in QUALITY_COUNTS],
+)
+#: Every stored row of a call id the calls hold more than once (call id and start): the duplicate
+#: call ids of any period are those with two of these rows in it (a call id stored once is in no
+#: period twice). Empty on a database that enforces the calls' key.
+call_copies = sa.Table(
+    "rollup_call_copies",
+    metadata,
+    sa.Column("call_id", sa.String(64), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+)
+#: Outbound calls by month (``started_at``: the month's first day, 00:00) and caller number, summed
+#: from the daily cube at build: the caller numbers used in whole months (the annual report's
+#: registered numbers in use, :func:`select_numbers_used`) from a few rows per number and month.
+numbers_monthly = sa.Table(
+    "rollup_numbers_monthly",
+    metadata,
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("outbound_calls", sa.BigInteger, nullable=False),
+)
+#: Outbound calls by day (its midnight), caller number and callee province, summed from the daily
+#: cube at build: the company's outbound calls narrowed on the number, the province and the day
+#: (:data:`NUMBERS_BASES`) from a table a fraction of the daily cube's size (no agent or campaign).
+numbers_daily = sa.Table(
+    "rollup_numbers_daily",
+    metadata,
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("caller_number", sa.String(32)),
+    sa.Column("callee_province", sa.String(16)),
+    sa.Column("outbound_calls", sa.BigInteger, nullable=False),
+)
+#: The bases :data:`numbers_daily` answers: outbound calls narrowed on the callee province
+#: (blocked regions, licence coverage) or on the caller number and the day (unregistered numbers):
+#: :mod:`core.semantic.bases`' ``blocked_region``, ``out_of_coverage`` and ``unregistered_number``.
+NUMBERS_BASES: frozenset[str] = frozenset(
+    {"blocked_region_calls", "out_of_coverage_calls", "unregistered_number_calls"}
+)
+#: The dimensions :data:`numbers_daily` can cut by (never with a site, team or campaign filter).
+NUMBERS_DIMS: frozenset[str] = frozenset({"month", "day", "weekday", "caller_number", "callee_province"})
 state = sa.Table(
     "rollup_state",
     metadata,
@@ -275,6 +368,7 @@ ENGINES: frozenset[str] = frozenset({"duckdb", "sqlite", "postgresql", "mysql", 
 #: of the calls, or by year for the customer flags), as ``(ORDER BY, PARTITION BY)``.
 CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
     "rollup_calls_daily": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_calls_daily_lite": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_calls_hourly": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_calls_monthly": (("started_at",), "toYear(started_at)"),
     "rollup_dnc_daily": (("started_at",), "toYYYYMM(started_at)"),
@@ -282,12 +376,17 @@ CLICKHOUSE_LAYOUT: dict[str, tuple[tuple[str, ...], str | None]] = {
     "rollup_customer_months": (("year", "callee_id"), "year"),
     "rollup_customer_spans": (("year", "first_month", "last_month"), None),
     "rollup_named_calls": (("call_id",), None),
+    "rollup_quality_daily": (("started_at",), "toYYYYMM(started_at)"),
+    "rollup_call_copies": (("call_id",), None),
+    "rollup_numbers_monthly": (("started_at",), "toYear(started_at)"),
+    "rollup_numbers_daily": (("started_at",), "toYYYYMM(started_at)"),
     "rollup_state": (("name",), None),
 }
 #: PostgreSQL, MariaDB and SQLite: a b-tree per rollup on the columns its reads select on (DuckDB
 #: and ClickHouse skip by zone maps and sorting keys instead).
 INDEXES: dict[str, tuple[str, ...]] = {
     "rollup_calls_daily": ("started_at",),
+    "rollup_calls_daily_lite": ("started_at",),
     "rollup_calls_hourly": ("started_at",),
     "rollup_calls_monthly": ("started_at",),
     "rollup_dnc_daily": ("started_at",),
@@ -295,6 +394,10 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "rollup_customer_months": ("year",),
     "rollup_customer_spans": ("year", "first_month", "last_month"),
     "rollup_named_calls": ("call_id",),
+    "rollup_quality_daily": ("started_at",),
+    "rollup_call_copies": ("call_id",),
+    "rollup_numbers_monthly": ("started_at",),
+    "rollup_numbers_daily": ("started_at",),
 }
 
 
@@ -483,14 +586,19 @@ def current_fingerprint(conn: sa.Connection) -> str | None:
     (computed once: :func:`core.rollup.build.fingerprint_before_import` keeps it)."""
     if _disabled or not supported(conn):
         return None
-    stored = _stored(conn)
-    if stored is None:
-        return None
-    now = fingerprint(conn)
-    # An importer's log without a call-writing import ("0|None") is the same as no log at all: rollups
-    # built before the log existed stay current when an import that wrote no call creates it.
-    same = now.split("|")[:4] == stored.split("|")[:4] and _log_part(now) == _log_part(stored)
-    return stored if same else None
+
+    def judged() -> str | None:
+        stored = _stored(conn)
+        if stored is None:
+            return None
+        now = fingerprint(conn)
+        # An importer's log without a call-writing import ("0|None") is the same as no log at all:
+        # rollups built before the log existed stay current when an import that wrote no call creates it.
+        same = now.split("|")[:4] == stored.split("|")[:4] and _log_part(now) == _log_part(stored)
+        return stored if same else None
+
+    # Once per computation that reuses its reads (core.infra.db.reads_reused): one judgement for all.
+    return db.reused(conn, "rollup.current_fingerprint", judged)
 
 
 def daily_bases(rules: Rules) -> frozenset[str]:
@@ -519,13 +627,25 @@ def monthly_answers(start: date, end: date, dims: Iterable[str], names: Iterable
     )
 
 
-def calls_cube(start: date, end: date, dims: Iterable[str], names: Iterable[str], rules: Rules) -> sa.Table:
+def calls_cube(
+    start: date,
+    end: date,
+    dims: Iterable[str],
+    names: Iterable[str],
+    rules: Rules,
+    *,
+    agentless: bool = False,
+) -> sa.Table:
     """The smallest call cube that answers ``names`` by ``dims`` over ``[start, end]`` (the caller
-    checked that one does): the monthly one (:func:`monthly_answers`), else the daily one when it
-    has every dimension, else the hourly one."""
+    checked that one does): the monthly one (:func:`monthly_answers`), else the daily one summed over
+    agents when the caller reads no agent (``agentless``: no agent column in its query, no site or
+    team filter) and the dimensions are among :data:`LITE_DIMS`, else the daily one when it has every
+    dimension, else the hourly one."""
     dims = set(dims)
     if monthly_answers(start, end, dims, names, rules):
         return calls_monthly
+    if agentless and dims <= LITE_DIMS:
+        return calls_daily_lite
     return calls_daily if dims <= DIMS else calls_hourly
 
 
@@ -603,6 +723,84 @@ def select_customers(
         sa.func.sum(sa.case((any_r, 1), else_=0)).label("reached_customers"),
         sa.func.sum(sa.case((any_e, 1), else_=0)).label("effective_customers"),
     ).where(t.year == year)
+
+
+def quality_conditions(dialect: str, k: Any) -> dict[str, Any]:
+    """Per call (``k``: the calls' columns), the condition of each count of :data:`QUALITY_COUNTS`: the
+    one definition the checks on the calls (:mod:`core.reporting.quality`) and :data:`quality_daily`
+    share. ``missing_callee_province_out`` is the outbound part of ``missing_callee_province``."""
+    no_province = k.callee_province.is_(None)
+    return {
+        "talk_longer_than_call": sa.and_(
+            k.ended_at.is_not(None),
+            k.talk_seconds > sql.seconds_between(dialect, k.started_at, k.ended_at) + 1,
+        ),
+        "times_out_of_order": sa.or_(
+            sa.and_(k.ended_at.is_not(None), k.ended_at < k.started_at),
+            sa.and_(k.answered_at.is_not(None), k.answered_at < k.started_at),
+            k.talk_seconds < 0,
+            k.ring_seconds < 0,
+            k.wrap_seconds < 0,
+        ),
+        "answered_without_answer_time": sa.and_(k.disposition == "answered", k.answered_at.is_(None)),
+        "missing_callee_province": no_province,
+        "missing_callee_province_out": sa.and_(no_province, k.direction == "out"),
+    }
+
+
+def select_quality_counts(t0: datetime, t1: datetime) -> sa.Select[Any]:
+    """The counts of :data:`QUALITY_COUNTS` over the calls started in ``[t0, t1)`` (whole days), from
+    :data:`quality_daily`: one row, 0 where no call fails."""
+    t = quality_daily.c
+    return sa.select(*[sa.func.coalesce(sa.func.sum(t[n]), 0).label(n) for n in QUALITY_COUNTS]).where(
+        t.started_at >= t0, t.started_at < t1
+    )
+
+
+def select_unrostered_calls(t0: datetime, t1: datetime) -> sa.Select[Any]:
+    """Calls started in ``[t0, t1)`` (whole days) by an agent not on the roster (``agents`` as it is
+    now), from :data:`quality_daily`: the same condition the check writes on the calls."""
+    t = quality_daily.c
+    return sa.select(sa.func.coalesce(sa.func.sum(t.calls), 0)).where(
+        t.started_at >= t0,
+        t.started_at < t1,
+        t.agent_id.is_not(None),
+        t.agent_id.not_in(sa.select(schema.agents.c.agent_id)),
+    )
+
+
+def select_duplicate_ids(t0: datetime, t1: datetime) -> sa.Select[Any]:
+    """The call ids stored more than once among the calls started in ``[t0, t1)``, with their copies
+    there (``call_id``, ``copies``), from :data:`call_copies`."""
+    t = call_copies.c
+    return (
+        sa.select(t.call_id, sa.func.count().label("copies"))
+        .where(t.started_at >= t0, t.started_at < t1)
+        .group_by(t.call_id)
+        .having(sa.func.count() > 1)
+    )
+
+
+def select_numbers_used(t0: datetime, t1: datetime, kinds: tuple[str, ...] | None = None) -> sa.Select[Any]:
+    """Distinct registered caller numbers (of ``kinds``, when given) with an outbound call started in
+    ``[t0, t1)`` (whole months), from :data:`numbers_monthly`: what
+    :func:`core.reporting.regulatory.select_numbers_used` counts on the calls."""
+    t, n = numbers_monthly.c, schema.numbers
+    conds = [t.outbound_calls > 0, t.started_at >= t0, t.started_at < t1, n.c.registered == sa.true()]
+    if kinds:
+        conds.append(n.c.kind.in_(kinds))
+    return (
+        sa.select(sa.func.count(sa.distinct(t.caller_number)).label("n"))
+        .select_from(numbers_monthly.join(n, n.c.number == t.caller_number))
+        .where(*conds)
+    )
+
+
+def select_campaigns_used(t0: datetime, t1: datetime) -> sa.Select[Any]:
+    """The campaign ids of the calls started in ``[t0, t1)`` (whole months), from :data:`calls_monthly`
+    (a row per month, agent and campaign that had a call)."""
+    t = calls_monthly.c
+    return sa.select(t.campaign_id).where(t.started_at >= t0, t.started_at < t1).distinct()
 
 
 def _as_date(value: Any) -> date:

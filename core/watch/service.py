@@ -9,7 +9,9 @@ Per batch (:meth:`Watcher._import`):
 3. the rollups are refreshed for the days the batch touched
    (:func:`core.rollup.build.refresh_after_import`; if that fails, e.g. the database is busy, it is
    tried again at the next poll);
-4. :func:`after_batch` (or the hook given) is called with a :class:`BatchInfo`.
+4. the hook (by default an :class:`AlertsHook`: the ``--alerts`` rules evaluated, see
+   :func:`after_batch`) is called with a :class:`BatchInfo`, once it is known whether another batch
+   of the source follows in this poll (:attr:`BatchInfo.more`).
 
 Crash safety: a crash before step 2's commit leaves rows and position as they were (the batch is read
 again); after it, both are stored. Rows read again anyway (a table source's overlap) are duplicates of
@@ -24,6 +26,8 @@ opener waits while another process holds the file (:func:`core.infra.db.lock_wai
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import signal
 import sys
 import threading
@@ -37,12 +41,14 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.alerts import AlertConfig, AlertRulesError, evaluate_alerts, load_alert_rules
 from core.infra import db
 from core.infra.schema import watch_positions
 from core.ingest.common import IngestError
 from core.ingest.pipeline import ImportReport, import_files
 from core.ingest.rejects import RejectsWriter, rejects_path
 from core.ingest.sink import Sink
+from core.pagedata.today import clock as beijing_clock
 from core.rollup import build as rollup_build
 from core.semantic import rollup
 from core.watch import positions
@@ -64,7 +70,11 @@ class BatchInfo:
     * ``note`` — what was read (``bytes 0-1234``, a file's name, ``5 new rows, 0 read again``);
     * ``alerts`` — the ``--alerts FILE`` given to the watcher, or ``None``;
     * ``refresh_seconds`` — how long the rollup refresh took (``None``: nothing to refresh, or failed);
-    * ``at`` — when the batch was committed.
+    * ``at`` — when the batch was committed: an aware time (the watcher's clock, by default
+      :func:`core.pagedata.today.clock`: Beijing time, or ``CALLCENTER_NOW``), the alerts' ``now``;
+    * ``more`` — another batch of the same source follows in this poll (a catch-up: a folder of
+      several files, a file or table read in several steps); the hook is told of a batch once the
+      next one committed or none follows, so the alerts evaluate after the last one only.
     """
 
     source: str | None
@@ -72,27 +82,117 @@ class BatchInfo:
     note: str = ""
     alerts: Path | None = None
     refresh_seconds: float | None = None
-    at: datetime = field(default_factory=datetime.now)
+    at: datetime = field(default_factory=beijing_clock)
+    more: bool = False
+
+
+class AlertsHook:
+    """The watcher's default hook: evaluate the alert rules of ``--alerts FILE``
+    (:attr:`BatchInfo.alerts`) with :func:`core.alerts.evaluate_alerts` at :attr:`BatchInfo.at`,
+    after every batch and once per poll without one (the timer). Nothing when no file is given, nor
+    after a batch another of the same source follows (:attr:`BatchInfo.more`: a catch-up evaluates
+    once, after its last batch, instead of once per file or step).
+
+    The rules file is read once, and again only when it changes (its modification time, size or
+    inode: an edited or replaced file takes effect at the next poll). A file that became bad (not
+    TOML, a wrong value, removed) is reported once per change, on one line, and the last good rules
+    keep running until it is fixed; a file bad from the first read evaluates nothing until it is
+    fixed (``python -m core watch`` refuses to start with one). Each event logged is one line of
+    ``say``; ``warn`` gets the reports.
+    """
+
+    def __init__(
+        self,
+        say: Callable[[str], None] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
+        self.say = say or _stdout
+        self.warn = warn or _stderr
+        #: rules file → (its signature when last read, the last good rules read from it).
+        self._cache: dict[Path, tuple[tuple[int, int, int] | None, AlertConfig | None]] = {}
+
+    def config(self, path: Path) -> AlertConfig | None:
+        """The rules of ``path``: read again when it changed; the last good ones when it became bad."""
+        sig = _signature(path)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == sig:
+            return cached[1]
+        last_good = cached[1] if cached is not None else None
+        try:
+            config = load_alert_rules(path)
+        except AlertRulesError as exc:
+            self._cache[path] = (sig, last_good)
+            keep = (
+                "上次有效的规则继续生效 / the last good rules keep running"
+                if last_good is not None
+                else "修正之前不评估告警 / no alert is evaluated until it is fixed"
+            )
+            self.warn(f"alerts: {_one_line(exc)}; {keep}")
+            return last_good
+        if cached is not None:
+            self.say(f"alerts: {path} read again: {len(config.rules)} rules, {len(config.channels)} channels")
+        self._cache[path] = (sig, config)
+        return config
+
+    def __call__(self, engine: Engine, batch_info: BatchInfo) -> None:
+        if batch_info.alerts is None or batch_info.more:
+            return
+        config = self.config(batch_info.alerts)
+        if config is None:
+            return
+        for e in evaluate_alerts(engine, config, now=batch_info.at):
+            value = "" if e.value is None else f" {e.value:g}"
+            self.say(f"alerts: {e.kind} {e.rule_id} {e.entity_kind} {e.entity or '-'}{value} ({e.day})")
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _stdout(text: str) -> None:
+    _stamped(sys.stdout, text)
+
+
+def _stderr(text: str) -> None:
+    _stamped(sys.stderr, text)
+
+
+def _stamped(stream: IO[str], text: str) -> None:
+    stream.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}\n")
+    stream.flush()
+
+
+_default_hook = AlertsHook()
 
 
 def after_batch(engine: Engine, batch_info: BatchInfo) -> None:
     """The extension point run after every committed batch, and once per poll when no source had
-    anything new (so a timer-driven evaluation needs no thread of its own): a no-op here.
+    anything new (so a timer-driven evaluation needs no thread of its own): evaluates the alert rules
+    of ``--alerts FILE`` (:attr:`BatchInfo.alerts`; nothing without one) at :attr:`BatchInfo.at`, by a
+    module-wide :class:`AlertsHook` (a :class:`Watcher` without a ``hook`` has its own, which logs to
+    the watcher's streams).
 
-    The alerts (``--alerts FILE``, :attr:`BatchInfo.alerts`) plug in by replacing this function's
-    body, or by passing their own function as the ``hook`` of :class:`Watcher`. It is called
-    outside any transaction, with ``engine`` the watched database's engine: on DuckDB open it only
-    for as long as needed (``with engine.begin() as conn: …``) so the app and the CLI get their turn.
-    An exception it raises is logged and never stops ingestion.
+    Another extension passes its own function as the ``hook`` of :class:`Watcher` (calling this one
+    to keep the alerts). It is called outside any transaction, with ``engine`` the watched database's
+    engine: on DuckDB open it only for as long as needed (``with engine.begin() as conn: …``) so the
+    app and the CLI get their turn. An exception it raises is logged and never stops ingestion.
     """
-    return None
+    _default_hook(engine, batch_info)
 
 
 Hook = Callable[[Engine, BatchInfo], None]
 
 
 class Watcher:
-    """Watches ``specs`` for the database ``url`` (see the module docstring)."""
+    """Watches ``specs`` for the database ``url`` (see the module docstring).
+
+    ``hook`` is called after each batch (default: an :class:`AlertsHook` evaluating ``alerts``);
+    ``clock`` gives each batch's time (default :func:`core.pagedata.today.clock`; tests pin it).
+    """
 
     def __init__(
         self,
@@ -104,6 +204,7 @@ class Watcher:
         hook: Hook | None = None,
         out: IO[str] | None = None,
         err: IO[str] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.url = url
         self.engine = db.make_engine(url)
@@ -111,9 +212,11 @@ class Watcher:
         self.sources: list[Source] = [open_source(s) for s in specs]
         self.alerts = alerts
         self.rejects_dir = rejects_dir or db.PROJECT_ROOT / "data" / "rejects"
-        self.hook = hook or after_batch
         self.out = out or sys.stdout
         self.err = err or sys.stderr
+        self.hook = hook or AlertsHook(self._say, self._warn)
+        #: The time of each batch (:attr:`BatchInfo.at`), aware; a naive one is taken as Beijing time.
+        self.clock = clock or beijing_clock
         #: source key → (seq, position) as last committed (read from the table when missing).
         self.known: dict[str, tuple[int, dict[str, Any] | None]] = {}
         #: Days and customers whose rollup refresh failed, done again at the next poll.
@@ -125,12 +228,10 @@ class Watcher:
     # -- logging ------------------------------------------------------------------------------
 
     def _say(self, text: str) -> None:
-        self.out.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}\n")
-        self.out.flush()
+        _stamped(self.out, text)
 
     def _warn(self, text: str) -> None:
-        self.err.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} {text}\n")
-        self.err.flush()
+        _stamped(self.err, text)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -199,7 +300,7 @@ class Watcher:
             if self.stop.is_set():
                 break
         if batches == 0 and not self.stop.is_set():
-            self._call_hook(BatchInfo(None, None, "poll", self.alerts))
+            self._call_hook(BatchInfo(None, None, "poll", self.alerts, at=self.clock()))
         return failures
 
     def _position(self, key: str) -> tuple[int, dict[str, Any] | None]:
@@ -209,26 +310,38 @@ class Watcher:
 
     def _poll_source(self, spec: Spec, source: Source) -> int:
         batches = 0
-        for _ in range(MAX_STEPS):
-            seq, pos = self._position(spec.key)
-            step = source.next_step(pos)
-            if step is None:
-                break
-            if not step.files:
-                if step.note:
-                    self._say(f"{spec.key}: {step.note}")
-                self.known[spec.key] = (seq, step.position)
-                continue
-            try:
-                self._import(spec, step, seq + 1)
-            finally:
-                step.cleanup()
-            batches += 1
-            if self.stop.is_set():
-                break
+        # The last batch's info, told to the hook once the next batch committed (more=True) or once
+        # none follows (the loop's end, a stop, or the next step's failure: more=False).
+        pending: BatchInfo | None = None
+        try:
+            for _ in range(MAX_STEPS):
+                seq, pos = self._position(spec.key)
+                step = source.next_step(pos)
+                if step is None:
+                    break
+                if not step.files:
+                    if step.note:
+                        self._say(f"{spec.key}: {step.note}")
+                    self.known[spec.key] = (seq, step.position)
+                    continue
+                try:
+                    info = self._import(spec, step, seq + 1)
+                finally:
+                    step.cleanup()
+                if info is not None:  # the previous batch is told once this one committed
+                    if pending is not None:
+                        self._call_hook(dataclasses.replace(pending, more=True))
+                    pending = info
+                batches += 1
+                if self.stop.is_set():
+                    break
+        finally:
+            if pending is not None:
+                self._call_hook(pending)
         return batches
 
-    def _import(self, spec: Spec, step: Step, seq: int) -> None:
+    def _import(self, spec: Spec, step: Step, seq: int) -> BatchInfo | None:
+        """Import one step; the batch's info for the hook (``None``: the piece was refused and passed)."""
         before = rollup_build.fingerprint_before_import(self.engine)
 
         def keep_position(sink: Sink, report: ImportReport) -> None:
@@ -253,7 +366,7 @@ class Watcher:
             self.known[spec.key] = (seq, step.failed)
             where = f"; rejects: {written}" if written else ""
             self._warn(f"{spec.key}: {step.note} not imported: {_one_line(exc)}{where}")
-            return
+            return None
         self.known[spec.key] = (seq, step.position)
         with contextlib.suppress(sa.exc.SQLAlchemyError):  # only history: the next batch prunes it
             positions.prune(self.engine, spec.key, seq)
@@ -265,7 +378,7 @@ class Watcher:
             + (f", rollups {seconds:.2f}s" if seconds is not None else "")
             + f"){rejects}"
         )
-        self._call_hook(BatchInfo(spec.key, report, step.note, self.alerts, seconds))
+        return BatchInfo(spec.key, report, step.note, self.alerts, seconds, self.clock())
 
     def _reject_piece(self, step: Step, exc: IngestError) -> Path | None:
         """Every record of the step's piece to the rejects file, with the importer's reason."""
@@ -338,13 +451,14 @@ def watch(
     alerts: Path | None = None,
     rejects_dir: Path | None = None,
     hook: Hook | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> int:
     """Run a :class:`Watcher` (``python -m core watch``); its exit code."""
-    watcher = Watcher(url, specs, alerts=alerts, rejects_dir=rejects_dir, hook=hook)
+    watcher = Watcher(url, specs, alerts=alerts, rejects_dir=rejects_dir, hook=hook, clock=clock)
     try:
         return watcher.run(every=every, once=once)
     finally:
         watcher.close()
 
 
-__all__ = ["DEFAULT_EVERY", "BatchInfo", "Watcher", "after_batch", "watch"]
+__all__ = ["DEFAULT_EVERY", "AlertsHook", "BatchInfo", "Watcher", "after_batch", "watch"]

@@ -13,6 +13,7 @@ def test_menu_pages_follow_app_py() -> None:
     assert [p.url_path for p in zh] == [
         "regulatory",
         "home",
+        "today",
         "touch",
         "capacity",
         "risk",

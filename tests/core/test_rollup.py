@@ -498,6 +498,35 @@ def test_the_dnc_rollup_is_used_only_while_the_dnc_list_is_unchanged(tiny_db: Ma
     assert compute_metrics(engine, *month, metrics=keys).rows() == [(2,)]
 
 
+def test_cuts_without_an_agent_read_the_daily_cube_summed_over_agents(tiny_db: MakeDb) -> None:
+    """k1 (agent A1) and k2 (agent A2), both of campaign C1 on 03-03: the daily cube holds a row per
+    agent, the lite one a single row with 2 outbound calls and 2 connected. Marked (its count set to
+    7), the lite row is what a cut by campaign reads, while a cut by agent still reads the daily cube
+    (1 each)."""
+    t = datetime(2025, 3, 3, 10)
+    rows = [call("k1", t, "a"), {**call("k2", t + timedelta(hours=1), "b"), "agent_id": "A2"}]
+    engine = tiny_db({"calls": rows})
+    rollup_build.refresh(engine)
+    lite = rollup.calls_daily_lite
+    stored = db.read_frame(
+        engine, sa.select(lite.c.campaign_id, lite.c.outbound_calls, lite.c.connected_calls)
+    )
+    assert stored.rows() == [("C1", 2, 2)]
+    month = (date(2025, 3, 1), date(2025, 3, 15))  # part of a month: not the monthly cube
+    assert compute_metrics(engine, *month, by=["campaign"], metrics=["outbound_calls"]).rows() == [("C1", 2)]
+    counts = {c.name: 0 for c in lite.columns if c.name not in ("started_at", "campaign_id")}
+    with engine.begin() as conn:
+        conn.execute(sql.delete(db.dialect_of(conn), lite, lite.c.campaign_id == "C1"))
+        conn.execute(
+            lite.insert().values(
+                started_at=datetime(2025, 3, 3), campaign_id="C1", **{**counts, "outbound_calls": 7}
+            )
+        )
+    assert compute_metrics(engine, *month, by=["campaign"], metrics=["outbound_calls"]).rows() == [("C1", 7)]
+    by_agent = compute_metrics(engine, *month, by=["agent"], metrics=["outbound_calls"]).sort("agent")
+    assert by_agent.rows() == [("A1", 1), ("A2", 1)]
+
+
 def test_the_named_calls_are_used_only_while_the_complaints_and_reviews_are_unchanged(
     tiny_db: MakeDb,
 ) -> None:

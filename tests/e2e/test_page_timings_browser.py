@@ -35,7 +35,7 @@ def test_warm_page_changes_are_timed(server: str, browser_page: Page) -> None:
     page = browser_page
     pages = pages_bench.menu_pages("zh")
     assert [p.url_path for p in pages][:2] == ["regulatory", "home"]
-    assert len({p.title for p in pages}) == len(pages) == 8
+    assert len({p.title for p in pages}) == len(pages) == 9
     reached: list[str] = []
 
     def check(spec: pages_bench.PageSpec) -> None:

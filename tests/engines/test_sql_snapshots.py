@@ -425,11 +425,20 @@ CASES: list[Case] = [
     # core.reporting.regulatory: the SQL shown next to each computed field of the annual report
     Case("field_sql", _field_sql),
     # the rollup paths (core/semantic/rollup.py), on every engine
+    # no agent, team or site: the daily cube summed over agents; with the agent: the daily cube
+    Case(
+        "select_calls_rollup.daily_lite",
+        lambda e: sources.select_calls_rollup(
+            e.ctx(rolled=True),
+            ["month", "campaign"],
+            [*rollup.CALL_BASES[:4], *DERIVED_BASES, "outside_hours_calls"],
+        ),
+    ),
     Case(
         "select_calls_rollup.daily",
         lambda e: sources.select_calls_rollup(
             e.ctx(rolled=True),
-            ["month", "campaign"],
+            ["month", "agent"],
             [*rollup.CALL_BASES[:4], *DERIVED_BASES, "outside_hours_calls"],
         ),
     ),

@@ -527,7 +527,7 @@ SELECT
     count(DISTINCT CASE WHEN (`a2`.`employment` = 'outsourced') THEN `u`.`agent_id` ELSE NULL END) AS `outsourced_agents`
 FROM (
     SELECT DISTINCT
-        formatDateTime(`calls`.`started_at`, '%%Y-%%m') AS `d_month`,
+        toStartOfMonth(`calls`.`started_at`) AS `d_month`,
         `calls`.`agent_id` AS `agent_id`
     FROM `calls`
     WHERE
@@ -537,7 +537,7 @@ FROM (
         AND coalesce(`calls`.`robot`, false) = false
     UNION DISTINCT
     SELECT DISTINCT
-        formatDateTime(`agent_sessions`.`login_at`, '%%Y-%%m') AS `d_month`,
+        toStartOfMonth(`agent_sessions`.`login_at`) AS `d_month`,
         `agent_sessions`.`agent_id` AS `agent_id`
     FROM `agent_sessions`
         LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`
@@ -599,7 +599,7 @@ WHERE
 
 -- F40 (metric:unregistered_number_calls)
 SELECT
-    sum(CASE WHEN (`calls`.`direction` = 'out' AND (`n`.`number` IS NULL OR coalesce(`n`.`registered`, false) = false OR `n`.`allocated_on` IS NOT NULL AND formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') < formatDateTime(`n`.`allocated_on`, '%%Y-%%m-%%d') OR `n`.`released_on` IS NOT NULL AND formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') > formatDateTime(`n`.`released_on`, '%%Y-%%m-%%d'))) THEN 1 ELSE 0 END) AS `unregistered_number_calls`
+    sum(CASE WHEN (`calls`.`direction` = 'out' AND (`n`.`number` IS NULL OR coalesce(`n`.`registered`, false) = false OR `n`.`allocated_on` IS NOT NULL AND toDate(`calls`.`started_at`) < toDate(`n`.`allocated_on`) OR `n`.`released_on` IS NOT NULL AND toDate(`calls`.`started_at`) > toDate(`n`.`released_on`))) THEN 1 ELSE 0 END) AS `unregistered_number_calls`
 FROM `calls`
     LEFT OUTER JOIN `numbers` AS `n` ON `n`.`number` = `calls`.`caller_number`
 WHERE
@@ -659,14 +659,12 @@ WHERE
     AND `calls`.`started_at` < '2026-01-01 00:00:00';
 
 SELECT
-    sum(CASE WHEN (`calls`.`disposition` = 'answered' AND `r`.`reviewed` = 1) THEN 1 ELSE 0 END) AS `reviewed_connected_all`
-FROM `calls`
-    LEFT OUTER JOIN (
-        SELECT DISTINCT
-            `qa_reviews`.`call_id` AS `call_id`,
-            1 AS `reviewed`
+    sum(CASE WHEN (`calls`.`disposition` = 'answered' AND `calls`.`call_id` IN (
+        SELECT
+            `qa_reviews`.`call_id`
         FROM `qa_reviews`
-    ) AS `r` ON `r`.`call_id` = `calls`.`call_id`
+    )) THEN 1 ELSE 0 END) AS `reviewed_connected_all`
+FROM `calls`
 WHERE
     `calls`.`started_at` >= '2025-01-01 00:00:00'
     AND `calls`.`started_at` < '2026-01-01 00:00:00';

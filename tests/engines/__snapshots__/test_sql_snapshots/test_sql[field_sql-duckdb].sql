@@ -659,14 +659,12 @@ WHERE
     AND calls.started_at < '2026-01-01 00:00:00';
 
 SELECT
-    sum(CASE WHEN (calls.disposition = 'answered' AND r.reviewed = 1) THEN 1 ELSE 0 END) AS reviewed_connected_all
-FROM calls
-    LEFT OUTER JOIN (
-        SELECT DISTINCT
-            qa_reviews.call_id AS call_id,
-            1 AS reviewed
+    sum(CASE WHEN (calls.disposition = 'answered' AND calls.call_id IN (
+        SELECT
+            qa_reviews.call_id
         FROM qa_reviews
-    ) AS r ON r.call_id = calls.call_id
+    )) THEN 1 ELSE 0 END) AS reviewed_connected_all
+FROM calls
 WHERE
     calls.started_at >= '2025-01-01 00:00:00'
     AND calls.started_at < '2026-01-01 00:00:00';

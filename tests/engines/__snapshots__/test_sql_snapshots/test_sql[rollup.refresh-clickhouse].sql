@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`calls`.`started_at`) AS `d_day`,
     `calls`.`agent_id` AS `d_agent`,
     `calls`.`campaign_id` AS `d_campaign`,
     `calls`.`caller_number` AS `d_caller_number`,
@@ -85,7 +85,7 @@ GROUP BY
     `d_campaign`;
 
 SELECT
-    formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`calls`.`started_at`) AS `d_day`,
     `calls`.`agent_id` AS `d_agent`,
     `calls`.`campaign_id` AS `d_campaign`,
     `calls`.`caller_number` AS `d_caller_number`,

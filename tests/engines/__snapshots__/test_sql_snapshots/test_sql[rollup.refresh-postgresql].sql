@@ -1,5 +1,5 @@
 SELECT
-    to_char(calls.started_at, 'YYYY-MM-DD') AS d_day,
+    CAST(calls.started_at AS DATE) AS d_day,
     calls.agent_id AS d_agent,
     calls.campaign_id AS d_campaign,
     calls.caller_number AS d_caller_number,
@@ -49,7 +49,7 @@ WHERE
     calls.started_at >= '2025-09-01 00:00:00'
     AND calls.started_at < '2025-10-01 00:00:00'
 GROUP BY
-    to_char(calls.started_at, 'YYYY-MM-DD'),
+    CAST(calls.started_at AS DATE),
     calls.agent_id,
     calls.campaign_id,
     calls.caller_number,
@@ -85,7 +85,7 @@ GROUP BY
     calls.campaign_id;
 
 SELECT
-    to_char(calls.started_at, 'YYYY-MM-DD') AS d_day,
+    CAST(calls.started_at AS DATE) AS d_day,
     calls.agent_id AS d_agent,
     calls.campaign_id AS d_campaign,
     calls.caller_number AS d_caller_number,
@@ -106,7 +106,7 @@ WHERE
     AND calls.direction = 'out'
     AND calls.started_at > dn.first_added
 GROUP BY
-    to_char(calls.started_at, 'YYYY-MM-DD'),
+    CAST(calls.started_at AS DATE),
     calls.agent_id,
     calls.campaign_id,
     calls.caller_number,

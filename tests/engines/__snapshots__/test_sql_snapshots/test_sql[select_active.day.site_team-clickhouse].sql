@@ -4,7 +4,7 @@ SELECT
     count(DISTINCT CASE WHEN (`a2`.`employment` = 'outsourced') THEN `u`.`agent_id` ELSE NULL END) AS `outsourced_agents`
 FROM (
     SELECT DISTINCT
-        formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+        toDate(`calls`.`started_at`) AS `d_day`,
         `calls`.`agent_id` AS `agent_id`
     FROM `calls`
         LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `calls`.`agent_id`
@@ -26,7 +26,7 @@ FROM (
         ))
     UNION DISTINCT
     SELECT DISTINCT
-        formatDateTime(`agent_sessions`.`login_at`, '%%Y-%%m-%%d') AS `d_day`,
+        toDate(`agent_sessions`.`login_at`) AS `d_day`,
         `agent_sessions`.`agent_id` AS `agent_id`
     FROM `agent_sessions`
         LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`

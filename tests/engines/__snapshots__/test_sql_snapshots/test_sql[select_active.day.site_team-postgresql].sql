@@ -4,7 +4,7 @@ SELECT
     count(DISTINCT CASE WHEN (a2.employment = 'outsourced') THEN u.agent_id ELSE NULL END) AS outsourced_agents
 FROM (
     SELECT DISTINCT
-        to_char(calls.started_at, 'YYYY-MM-DD') AS d_day,
+        CAST(calls.started_at AS DATE) AS d_day,
         calls.agent_id AS agent_id
     FROM calls
         LEFT OUTER JOIN agents AS a ON a.agent_id = calls.agent_id
@@ -26,7 +26,7 @@ FROM (
         ))
     UNION
     SELECT DISTINCT
-        to_char(agent_sessions.login_at, 'YYYY-MM-DD') AS d_day,
+        CAST(agent_sessions.login_at AS DATE) AS d_day,
         agent_sessions.agent_id AS agent_id
     FROM agent_sessions
         LEFT OUTER JOIN agents AS a ON a.agent_id = agent_sessions.agent_id

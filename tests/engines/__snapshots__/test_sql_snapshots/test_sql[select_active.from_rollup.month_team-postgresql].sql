@@ -5,7 +5,7 @@ SELECT
     count(DISTINCT CASE WHEN (a2.employment = 'outsourced') THEN u.agent_id ELSE NULL END) AS outsourced_agents
 FROM (
     SELECT DISTINCT
-        to_char(rollup_calls_monthly.started_at, 'YYYY-MM') AS d_month,
+        date_trunc('month', rollup_calls_monthly.started_at) AS d_month,
         a.team AS d_team,
         rollup_calls_monthly.agent_id AS agent_id
     FROM rollup_calls_monthly
@@ -16,7 +16,7 @@ FROM (
         AND rollup_calls_monthly.human_calls > 0
     UNION
     SELECT DISTINCT
-        to_char(agent_sessions.login_at, 'YYYY-MM') AS d_month,
+        date_trunc('month', agent_sessions.login_at) AS d_month,
         a.team AS d_team,
         agent_sessions.agent_id AS agent_id
     FROM agent_sessions

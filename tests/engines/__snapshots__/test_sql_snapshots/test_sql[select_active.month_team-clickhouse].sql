@@ -5,7 +5,7 @@ SELECT
     count(DISTINCT CASE WHEN (`a2`.`employment` = 'outsourced') THEN `u`.`agent_id` ELSE NULL END) AS `outsourced_agents`
 FROM (
     SELECT DISTINCT
-        formatDateTime(`calls`.`started_at`, '%%Y-%%m') AS `d_month`,
+        toStartOfMonth(`calls`.`started_at`) AS `d_month`,
         `a`.`team` AS `d_team`,
         `calls`.`agent_id` AS `agent_id`
     FROM `calls`
@@ -17,7 +17,7 @@ FROM (
         AND coalesce(`calls`.`robot`, false) = false
     UNION DISTINCT
     SELECT DISTINCT
-        formatDateTime(`agent_sessions`.`login_at`, '%%Y-%%m') AS `d_month`,
+        toStartOfMonth(`agent_sessions`.`login_at`) AS `d_month`,
         `a`.`team` AS `d_team`,
         `agent_sessions`.`agent_id` AS `agent_id`
     FROM `agent_sessions`

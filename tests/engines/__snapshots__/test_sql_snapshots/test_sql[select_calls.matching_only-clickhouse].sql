@@ -1,6 +1,6 @@
 SELECT
     `calls`.`caller_number` AS `d_caller_number`,
-    formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`calls`.`started_at`) AS `d_day`,
     sum(CASE WHEN (`calls`.`direction` = 'out' AND (toHour(`calls`.`started_at`) * 60 + toMinute(`calls`.`started_at`) < CASE WHEN (`calls`.`campaign_id` IN ('C1', 'C3')) THEN 540 ELSE 480 END OR toHour(`calls`.`started_at`) * 60 + toMinute(`calls`.`started_at`) >= CASE WHEN (`calls`.`campaign_id` IN ('C1', 'C3')) THEN 1260 ELSE 1260 END)) THEN 1 ELSE 0 END) AS `outside_hours_calls`
 FROM `calls`
     LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `calls`.`agent_id`

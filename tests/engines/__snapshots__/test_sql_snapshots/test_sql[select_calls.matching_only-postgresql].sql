@@ -1,6 +1,6 @@
 SELECT
     calls.caller_number AS d_caller_number,
-    to_char(calls.started_at, 'YYYY-MM-DD') AS d_day,
+    CAST(calls.started_at AS DATE) AS d_day,
     sum(CASE WHEN (calls.direction = 'out' AND (CAST(EXTRACT(hour FROM calls.started_at) AS INTEGER) * 60 + CAST(EXTRACT(minute FROM calls.started_at) AS INTEGER) < CASE WHEN (calls.campaign_id IN ('C1', 'C3')) THEN 540 ELSE 480 END OR CAST(EXTRACT(hour FROM calls.started_at) AS INTEGER) * 60 + CAST(EXTRACT(minute FROM calls.started_at) AS INTEGER) >= CASE WHEN (calls.campaign_id IN ('C1', 'C3')) THEN 1260 ELSE 1260 END)) THEN 1 ELSE 0 END) AS outside_hours_calls
 FROM calls
     LEFT OUTER JOIN agents AS a ON a.agent_id = calls.agent_id
@@ -21,4 +21,4 @@ WHERE
     AND (CAST(EXTRACT(hour FROM calls.started_at) AS INTEGER) * 60 + CAST(EXTRACT(minute FROM calls.started_at) AS INTEGER) < CASE WHEN (calls.campaign_id IN ('C1', 'C3')) THEN 540 ELSE 480 END OR CAST(EXTRACT(hour FROM calls.started_at) AS INTEGER) * 60 + CAST(EXTRACT(minute FROM calls.started_at) AS INTEGER) >= CASE WHEN (calls.campaign_id IN ('C1', 'C3')) THEN 1260 ELSE 1260 END)
 GROUP BY
     calls.caller_number,
-    to_char(calls.started_at, 'YYYY-MM-DD')
+    CAST(calls.started_at AS DATE)

@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`calls`.`started_at`, '%%Y-%%m') AS `d_month`,
+    toStartOfMonth(`calls`.`started_at`) AS `d_month`,
     `a`.`team` AS `d_team`,
     sum(CASE WHEN (`calls`.`direction` = 'out') THEN 1 ELSE 0 END) AS `outbound_calls`,
     sum(CASE WHEN (`calls`.`direction` = 'out' AND `calls`.`disposition` = 'answered') THEN 1 ELSE 0 END) AS `connected_calls`,

@@ -1,5 +1,5 @@
 SELECT
-    to_char(calls.started_at, 'YYYY-MM') AS d_month,
+    date_trunc('month', calls.started_at) AS d_month,
     a.team AS d_team,
     sum(CASE WHEN (calls.direction = 'out') THEN 1 ELSE 0 END) AS outbound_calls,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered') THEN 1 ELSE 0 END) AS connected_calls,
@@ -24,5 +24,5 @@ WHERE
     ))
     AND calls.campaign_id IN ('C1', 'C2')
 GROUP BY
-    to_char(calls.started_at, 'YYYY-MM'),
+    date_trunc('month', calls.started_at),
     a.team

@@ -6,16 +6,14 @@ SELECT
     sum(CASE WHEN (calls.direction = 'out' AND (n.number IS NULL OR coalesce(n.registered, 0) = 0 OR n.allocated_on IS NOT NULL AND strftime('%Y-%m-%d', calls.started_at) < strftime('%Y-%m-%d', n.allocated_on) OR n.released_on IS NOT NULL AND strftime('%Y-%m-%d', calls.started_at) > strftime('%Y-%m-%d', n.released_on))) THEN 1 ELSE 0 END) AS unregistered_number_calls,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND c.purpose IN ('marketing')) THEN 1 ELSE 0 END) AS connected_recorded_purpose,
     sum(CASE WHEN (calls.direction = 'out' AND calls.disposition = 'answered' AND calls.recorded = 1 AND c.purpose IN ('marketing')) THEN 1 ELSE 0 END) AS recorded_connected_purpose,
-    sum(CASE WHEN (calls.disposition = 'answered' AND r.reviewed = 1) THEN 1 ELSE 0 END) AS reviewed_connected_all
+    sum(CASE WHEN (calls.disposition = 'answered' AND calls.call_id IN (
+        SELECT
+            qa_reviews.call_id
+        FROM qa_reviews
+    )) THEN 1 ELSE 0 END) AS reviewed_connected_all
 FROM calls
     LEFT OUTER JOIN numbers AS n ON n.number = calls.caller_number
     LEFT OUTER JOIN campaigns AS c ON c.campaign_id = calls.campaign_id
-    LEFT OUTER JOIN (
-        SELECT DISTINCT
-            qa_reviews.call_id AS call_id,
-            1 AS reviewed
-        FROM qa_reviews
-    ) AS r ON r.call_id = calls.call_id
     LEFT OUTER JOIN agents AS a ON a.agent_id = calls.agent_id
 WHERE
     calls.started_at >= '2025-09-01 00:00:00.000000'

@@ -1,6 +1,6 @@
 SELECT
     date_trunc('month', rollup_calls_daily.started_at) AS d_month,
-    rollup_calls_daily.campaign_id AS d_campaign,
+    rollup_calls_daily.agent_id AS d_agent,
     sum(rollup_calls_daily.outbound_calls) AS outbound_calls,
     sum(rollup_calls_daily.inbound_calls) AS inbound_calls,
     sum(rollup_calls_daily.connected_calls) AS connected_calls,
@@ -19,4 +19,4 @@ WHERE
     AND rollup_calls_daily.started_at < '2025-10-01 00:00:00'
 GROUP BY
     date_trunc('month', rollup_calls_daily.started_at),
-    rollup_calls_daily.campaign_id
+    rollup_calls_daily.agent_id

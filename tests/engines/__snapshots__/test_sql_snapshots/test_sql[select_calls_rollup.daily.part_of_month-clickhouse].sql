@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`rollup_calls_daily`.`started_at`, '%%Y-%%m') AS `d_month`,
+    toStartOfMonth(`rollup_calls_daily`.`started_at`) AS `d_month`,
     `a`.`team` AS `d_team`,
     sum(`rollup_calls_daily`.`outbound_calls`) AS `outbound_calls`,
     sum(`rollup_calls_daily`.`inbound_calls`) AS `inbound_calls`,

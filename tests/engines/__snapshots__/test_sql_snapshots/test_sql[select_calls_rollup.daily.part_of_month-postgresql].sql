@@ -1,5 +1,5 @@
 SELECT
-    to_char(rollup_calls_daily.started_at, 'YYYY-MM') AS d_month,
+    date_trunc('month', rollup_calls_daily.started_at) AS d_month,
     a.team AS d_team,
     sum(rollup_calls_daily.outbound_calls) AS outbound_calls,
     sum(rollup_calls_daily.inbound_calls) AS inbound_calls,
@@ -11,5 +11,5 @@ WHERE
     rollup_calls_daily.started_at >= '2025-09-01 00:00:00'
     AND rollup_calls_daily.started_at < '2025-09-30 00:00:00'
 GROUP BY
-    to_char(rollup_calls_daily.started_at, 'YYYY-MM'),
+    date_trunc('month', rollup_calls_daily.started_at),
     a.team

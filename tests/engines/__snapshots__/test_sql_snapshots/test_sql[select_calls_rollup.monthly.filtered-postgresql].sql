@@ -1,5 +1,5 @@
 SELECT
-    to_char(rollup_calls_monthly.started_at, 'YYYY-MM') AS d_month,
+    date_trunc('month', rollup_calls_monthly.started_at) AS d_month,
     a.team AS d_team,
     sum(rollup_calls_monthly.outbound_calls) AS outbound_calls,
     sum(rollup_calls_monthly.inbound_calls) AS inbound_calls,
@@ -23,5 +23,5 @@ WHERE
     ))
     AND rollup_calls_monthly.campaign_id IN ('C1', 'C2')
 GROUP BY
-    to_char(rollup_calls_monthly.started_at, 'YYYY-MM'),
+    date_trunc('month', rollup_calls_monthly.started_at),
     a.team

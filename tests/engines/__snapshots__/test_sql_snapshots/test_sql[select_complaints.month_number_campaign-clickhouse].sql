@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`complaints`.`received_at`, '%%Y-%%m') AS `d_month`,
+    toStartOfMonth(`complaints`.`received_at`) AS `d_month`,
     `complaints`.`caller_number` AS `d_caller_number`,
     `k`.`campaign_id` AS `d_campaign`,
     count(*) AS `complaints`,

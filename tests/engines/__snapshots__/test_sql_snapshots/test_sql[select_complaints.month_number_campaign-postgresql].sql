@@ -1,5 +1,5 @@
 SELECT
-    to_char(complaints.received_at, 'YYYY-MM') AS d_month,
+    date_trunc('month', complaints.received_at) AS d_month,
     complaints.caller_number AS d_caller_number,
     k.campaign_id AS d_campaign,
     count(*) AS complaints,
@@ -30,6 +30,6 @@ WHERE
     complaints.received_at >= '2025-09-01 00:00:00'
     AND complaints.received_at < '2025-10-01 00:00:00'
 GROUP BY
-    to_char(complaints.received_at, 'YYYY-MM'),
+    date_trunc('month', complaints.received_at),
     complaints.caller_number,
     k.campaign_id

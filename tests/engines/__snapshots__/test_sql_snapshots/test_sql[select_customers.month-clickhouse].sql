@@ -4,7 +4,7 @@ SELECT
     coalesce(sum(`pc`.`eff`), 0) AS `effective_customers`
 FROM (
     SELECT
-        formatDateTime(`calls`.`started_at`, '%%Y-%%m') AS `d_month`,
+        toStartOfMonth(`calls`.`started_at`) AS `d_month`,
         `calls`.`callee_id` AS `callee_id`,
         max(CASE WHEN (`calls`.`talk_seconds` >= 30 AND `calls`.`two_way_voice`) THEN 1 ELSE 0 END) AS `eff`
     FROM `calls`

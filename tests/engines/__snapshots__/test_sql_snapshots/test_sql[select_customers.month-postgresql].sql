@@ -4,7 +4,7 @@ SELECT
     coalesce(sum(pc.eff), 0) AS effective_customers
 FROM (
     SELECT
-        to_char(calls.started_at, 'YYYY-MM') AS d_month,
+        date_trunc('month', calls.started_at) AS d_month,
         calls.callee_id AS callee_id,
         max(CASE WHEN (calls.talk_seconds >= 30 AND calls.two_way_voice) THEN 1 ELSE 0 END) AS eff
     FROM calls
@@ -15,7 +15,7 @@ FROM (
         AND calls.disposition = 'answered'
         AND calls.callee_id IS NOT NULL
     GROUP BY
-        to_char(calls.started_at, 'YYYY-MM'),
+        date_trunc('month', calls.started_at),
         calls.callee_id
 ) AS pc
 GROUP BY

@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`calls`.`started_at`) AS `d_day`,
     `calls`.`caller_number` AS `d_caller_number`,
     count(*) AS `dnc_calls`
 FROM `calls`

@@ -1,5 +1,5 @@
 SELECT
-    to_char(calls.started_at, 'YYYY-MM-DD') AS d_day,
+    CAST(calls.started_at AS DATE) AS d_day,
     calls.caller_number AS d_caller_number,
     count(*) AS dnc_calls
 FROM calls
@@ -17,5 +17,5 @@ WHERE
     AND calls.direction = 'out'
     AND calls.started_at > dn.first_added
 GROUP BY
-    to_char(calls.started_at, 'YYYY-MM-DD'),
+    CAST(calls.started_at AS DATE),
     calls.caller_number

@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`rollup_dnc_daily`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`rollup_dnc_daily`.`started_at`) AS `d_day`,
     sum(`rollup_dnc_daily`.`dnc_calls`) AS `dnc_calls`
 FROM `rollup_dnc_daily`
     LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `rollup_dnc_daily`.`agent_id`

@@ -1,5 +1,5 @@
 SELECT
-    to_char(rollup_dnc_daily.started_at, 'YYYY-MM-DD') AS d_day,
+    CAST(rollup_dnc_daily.started_at AS DATE) AS d_day,
     sum(rollup_dnc_daily.dnc_calls) AS dnc_calls
 FROM rollup_dnc_daily
     LEFT OUTER JOIN agents AS a ON a.agent_id = rollup_dnc_daily.agent_id
@@ -19,4 +19,4 @@ WHERE
     ))
     AND rollup_dnc_daily.campaign_id IN ('C1', 'C2')
 GROUP BY
-    to_char(rollup_dnc_daily.started_at, 'YYYY-MM-DD')
+    CAST(rollup_dnc_daily.started_at AS DATE)

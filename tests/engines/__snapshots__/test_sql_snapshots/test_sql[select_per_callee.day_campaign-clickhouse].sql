@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`w`.`started_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`w`.`started_at`) AS `d_day`,
     `w`.`campaign_id` AS `d_campaign`,
     sum(CASE WHEN (`w`.`n24` > 5 OR `w`.`n5` > 3) THEN 1 ELSE 0 END) AS `over_cap_calls`,
     sum(CASE WHEN (`w`.`ab_before` > 0) THEN 1 ELSE 0 END) AS `recall_after_abandon_72h`

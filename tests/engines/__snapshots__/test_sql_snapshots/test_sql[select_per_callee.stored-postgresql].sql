@@ -1,5 +1,5 @@
 SELECT
-    to_char(w.started_at, 'YYYY-MM-DD') AS d_day,
+    CAST(w.started_at AS DATE) AS d_day,
     w.campaign_id AS d_campaign,
     sum(CASE WHEN (w.n24 > 5 OR w.n5 > 3) THEN 1 ELSE 0 END) AS over_cap_calls,
     sum(CASE WHEN (w.ab_before > 0) THEN 1 ELSE 0 END) AS recall_after_abandon_72h
@@ -24,5 +24,5 @@ FROM (
 WHERE
     w.started_at >= '2025-09-01 00:00:00'
 GROUP BY
-    to_char(w.started_at, 'YYYY-MM-DD'),
+    CAST(w.started_at AS DATE),
     w.campaign_id

@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`qa_reviews`.`reviewed_at`, '%%Y-%%m') AS `d_month`,
+    toStartOfMonth(`qa_reviews`.`reviewed_at`) AS `d_month`,
     `k`.`agent_id` AS `d_agent`,
     count(*) AS `qa_reviews`,
     sum(CASE WHEN `qa_reviews`.`passed` THEN 1 ELSE 0 END) AS `qa_passed`

@@ -1,5 +1,5 @@
 SELECT
-    to_char(qa_reviews.reviewed_at, 'YYYY-MM') AS d_month,
+    date_trunc('month', qa_reviews.reviewed_at) AS d_month,
     k.agent_id AS d_agent,
     count(*) AS qa_reviews,
     sum(CASE WHEN qa_reviews.passed THEN 1 ELSE 0 END) AS qa_passed
@@ -28,5 +28,5 @@ WHERE
     qa_reviews.reviewed_at >= '2025-09-01 00:00:00'
     AND qa_reviews.reviewed_at < '2025-10-01 00:00:00'
 GROUP BY
-    to_char(qa_reviews.reviewed_at, 'YYYY-MM'),
+    date_trunc('month', qa_reviews.reviewed_at),
     k.agent_id

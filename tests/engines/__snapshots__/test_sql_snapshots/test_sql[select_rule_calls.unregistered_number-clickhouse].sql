@@ -13,7 +13,7 @@ WHERE
     `calls`.`started_at` >= '2025-09-01 00:00:00'
     AND `calls`.`started_at` < '2025-10-01 00:00:00'
     AND `calls`.`direction` = 'out'
-    AND (`n`.`number` IS NULL OR coalesce(`n`.`registered`, false) = false OR `n`.`allocated_on` IS NOT NULL AND formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') < formatDateTime(`n`.`allocated_on`, '%%Y-%%m-%%d') OR `n`.`released_on` IS NOT NULL AND formatDateTime(`calls`.`started_at`, '%%Y-%%m-%%d') > formatDateTime(`n`.`released_on`, '%%Y-%%m-%%d'))
+    AND (`n`.`number` IS NULL OR coalesce(`n`.`registered`, false) = false OR `n`.`allocated_on` IS NOT NULL AND toDate(`calls`.`started_at`) < toDate(`n`.`allocated_on`) OR `n`.`released_on` IS NOT NULL AND toDate(`calls`.`started_at`) > toDate(`n`.`released_on`))
     AND `calls`.`caller_number` = '95000'
 ORDER BY
     `calls`.`started_at` DESC,

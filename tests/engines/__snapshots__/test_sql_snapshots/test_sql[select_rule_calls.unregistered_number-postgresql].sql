@@ -13,7 +13,7 @@ WHERE
     calls.started_at >= '2025-09-01 00:00:00'
     AND calls.started_at < '2025-10-01 00:00:00'
     AND calls.direction = 'out'
-    AND (n.number IS NULL OR coalesce(n.registered, false) = false OR n.allocated_on IS NOT NULL AND to_char(calls.started_at, 'YYYY-MM-DD') < to_char(n.allocated_on, 'YYYY-MM-DD') OR n.released_on IS NOT NULL AND to_char(calls.started_at, 'YYYY-MM-DD') > to_char(n.released_on, 'YYYY-MM-DD'))
+    AND (n.number IS NULL OR coalesce(n.registered, false) = false OR n.allocated_on IS NOT NULL AND CAST(calls.started_at AS DATE) < CAST(n.allocated_on AS DATE) OR n.released_on IS NOT NULL AND CAST(calls.started_at AS DATE) > CAST(n.released_on AS DATE))
     AND calls.caller_number = '95000'
 ORDER BY
     calls.started_at DESC,

@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`agent_sessions`.`login_at`, '%%Y-%%m-%%d') AS `d_day`,
+    toDate(`agent_sessions`.`login_at`) AS `d_day`,
     sum(CASE WHEN (`agent_sessions`.`logout_at` IS NOT NULL) THEN (toInt64(toUnixTimestamp(`agent_sessions`.`logout_at`)) - toInt64(toUnixTimestamp(`agent_sessions`.`login_at`))) - coalesce(`agent_sessions`.`break_seconds`, 0) ELSE 0 END) AS `logged_in_seconds`
 FROM `agent_sessions`
     LEFT OUTER JOIN `agents` AS `a` ON `a`.`agent_id` = `agent_sessions`.`agent_id`

@@ -1,5 +1,5 @@
 SELECT
-    to_char(agent_sessions.login_at, 'YYYY-MM-DD') AS d_day,
+    CAST(agent_sessions.login_at AS DATE) AS d_day,
     sum(CASE WHEN (agent_sessions.logout_at IS NOT NULL) THEN (CAST(EXTRACT(epoch FROM agent_sessions.logout_at) AS BIGINT) - CAST(EXTRACT(epoch FROM agent_sessions.login_at) AS BIGINT)) - coalesce(agent_sessions.break_seconds, 0) ELSE 0 END) AS logged_in_seconds
 FROM agent_sessions
     LEFT OUTER JOIN agents AS a ON a.agent_id = agent_sessions.agent_id
@@ -19,4 +19,4 @@ WHERE
             AND calls.agent_id IS NOT NULL
     )
 GROUP BY
-    to_char(agent_sessions.login_at, 'YYYY-MM-DD')
+    CAST(agent_sessions.login_at AS DATE)

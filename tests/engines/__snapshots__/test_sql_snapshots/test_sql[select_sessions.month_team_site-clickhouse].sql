@@ -1,5 +1,5 @@
 SELECT
-    formatDateTime(`agent_sessions`.`login_at`, '%%Y-%%m') AS `d_month`,
+    toStartOfMonth(`agent_sessions`.`login_at`) AS `d_month`,
     `a`.`team` AS `d_team`,
     `a`.`site_id` AS `d_site`,
     sum(CASE WHEN (`agent_sessions`.`logout_at` IS NOT NULL) THEN (toInt64(toUnixTimestamp(`agent_sessions`.`logout_at`)) - toInt64(toUnixTimestamp(`agent_sessions`.`login_at`))) - coalesce(`agent_sessions`.`break_seconds`, 0) ELSE 0 END) AS `logged_in_seconds`
