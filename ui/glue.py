@@ -168,10 +168,26 @@ def _rules_for(url: str, version_id: int) -> Rules:
     return rule_versions.rules_in_force(get_engine(url))
 
 
+#: The rules read last per database URL: used while another process holds the DuckDB file.
+_last_rules: dict[str, Rules] = {}
+
+
 def rules_in_force() -> Rules:
-    """The rules every loader passes to core (raises ``RulesError`` for a stored version gone bad)."""
+    """The rules every loader passes to core (raises ``RulesError`` for a stored version gone bad).
+
+    Read from the database (the version in force, cached); while another process holds the DuckDB
+    file for longer than :data:`LOCK_WAIT_S`, the rules read last are used, as the Today page keeps
+    its last data (raises :class:`DatabaseBusy` when none were read yet).
+    """
     url = database_url()
-    return _rules_for(url, rules_version_key(url))
+    try:
+        rules = retry_locked(lambda: _rules_for(url, rules_version_key(url)))
+    except DatabaseBusy:
+        if url not in _last_rules:
+            raise
+        return _last_rules[url]
+    _last_rules[url] = rules
+    return rules
 
 
 def rules_digest(url: str | None = None) -> str | None:
