@@ -435,10 +435,13 @@ def render_exports(
     lang, url = ctx.lang, ctx.url
     month = ctx.selection.end.replace(day=1)
     st.subheader(t("reg.exports", lang))
+    version = glue.rules_in_force().provenance()  # named in the workbooks' properties and sheets
     with st.container(horizontal=True, gap="small"):
         downloads.file_button(
             t("reg.export_report", lang),
-            lambda: _workbook(lambda p: exports.write_report_xlsx(p, year, fields, changes)),
+            lambda: _workbook(
+                lambda p: exports.write_report_xlsx(p, year, fields, changes, rules_version=version)
+            ),
             file_name=f"annual-report-draft-{year}.xlsx",
             mime=XLSX,
             key="reg.export_report",
@@ -447,7 +450,7 @@ def render_exports(
         )
         downloads.file_button(
             t("reg.export_changes", lang),
-            lambda: _workbook(lambda p: exports.write_changes_xlsx(p, year, changes)),
+            lambda: _workbook(lambda p: exports.write_changes_xlsx(p, year, changes, rules_version=version)),
             file_name=f"difference-list-{year}.xlsx",
             mime=XLSX,
             key="reg.export_changes",

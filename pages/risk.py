@@ -325,6 +325,8 @@ def render() -> None:
             return
         rules = glue.load_risk_rules()
         pagekit.period_heading(sel.start, sel.end, lang, compare=False)
+        # The rules version the scores are computed with (its id and time; v0: the shipped defaults).
+        st.caption(glue.rules_in_force().provenance_line(lang))
         entity, grain = render_controls(lang)
         frame = glue.load_risk(ctx.url, ctx.version or "", sel.start, sel.end, sel.filters, entity, grain)
         url_state: dict[str, str | None] = {

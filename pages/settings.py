@@ -4,6 +4,7 @@ force (with an override upload), and the company profile and finance entries the
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import polars as pl
@@ -172,49 +173,151 @@ def _rules_message(exc: RulesError, lang: str) -> str:
     return exc.zh if lang == "zh" else exc.en
 
 
+def _shown(value: Any) -> str:
+    return "—" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def diff_text(diff: list[tuple[str, Any, Any]]) -> str:
+    """``key: old → new; …`` (what a version changed against the rules then in force)."""
+    return "; ".join(f"{k}: {_shown(old)} → {_shown(new)}" for k, old, new in diff) or "—"
+
+
+def versions_table(versions: list[Any], live: int, lang: str) -> pl.DataFrame:
+    """Every stored rules version, newest first: who, when, what, the diff, the note."""
+    rows = list(reversed(versions))
+    return pl.DataFrame(
+        {
+            t("settings.col.version", lang): [f"v{v.version_id}" for v in rows],
+            t("settings.col.at", lang): [f"{v.created_at:%Y-%m-%d %H:%M:%S}" for v in rows],
+            t("settings.col.actor", lang): [v.actor for v in rows],
+            t("settings.col.action", lang): [
+                t(f"settings.action.{v.action}", lang)
+                + (f" v{v.source_version}" if v.source_version is not None else "")
+                for v in rows
+            ],
+            t("settings.col.in_force", lang): ["✓" if v.version_id == live else "" for v in rows],
+            t("settings.col.diff", lang): [diff_text(v.diff) for v in rows],
+            t("settings.col.note", lang): [v.note for v in rows],
+        },
+        schema={
+            t(f"settings.col.{c}", lang): pl.String()
+            for c in ("version", "at", "actor", "action", "in_force", "diff", "note")
+        },
+    )
+
+
 def render_override(lang: str) -> None:
-    """Upload a TOML override: validated by core.infra.rules.load_rules, stored only when it passes."""
+    """Upload a TOML override: validated by meaning, stored as a new rules version only when it passes."""
+    note = st.text_input(t("settings.override_note", lang), key="settings.rules_note")
+    propose = st.checkbox(t("settings.override_propose", lang), key="settings.rules_propose")
     uploaded = st.file_uploader(
         t("settings.override", lang), type=["toml"], key=KEY_UPLOAD, help=t("settings.override_help", lang)
     )
     if uploaded is not None and st.session_state.get(DONE_UPLOAD) != uploaded.file_id:
         st.session_state[DONE_UPLOAD] = uploaded.file_id
         try:
-            glue.save_rules_override(uploaded.getvalue(), uploaded.name)
+            v = glue.save_rules_override(
+                uploaded.getvalue(), uploaded.name, note=note or None, propose=propose
+            )
         except RulesError as exc:
             st.session_state[FLASH] = (
                 "error",
                 t("settings.override_bad", lang, detail=_rules_message(exc, lang)),
             )
         else:
-            st.session_state[FLASH] = ("success", t("settings.override_saved", lang, name=uploaded.name))
-    if glue.rules_path() is not None and st.button(
-        t("settings.override_remove", lang), key="settings.rules_remove", icon=":material/restart_alt:"
-    ):
-        glue.remove_rules_override()
-        st.session_state[FLASH] = ("success", t("settings.override_removed", lang))
+            key = "settings.override_proposed" if propose else "settings.override_saved"
+            st.session_state[FLASH] = ("success", t(key, lang, name=uploaded.name, id=v.version_id))
+
+
+def render_versions(lang: str) -> None:
+    """The stored versions, the pending proposals (approve) and a restore of any version."""
+    st.markdown(f"**{t('settings.versions', lang)}**")
+    versions = glue.rule_version_list()
+    if not versions:
+        st.caption(t("settings.versions_none", lang))
+        return
+    try:
+        live = glue.rules_version_key(glue.database_url())
+    except RulesError:
+        live = -1
+    downloads.table(
+        versions_table(versions, live, lang), "settings.versions", "rules-versions", lang=lang, static=True
+    )
+    for p in glue.pending_rule_proposals():
+        if st.button(
+            t("settings.approve", lang, id=p.version_id, actor=p.actor),
+            key=f"settings.approve.{p.version_id}",
+        ):
+            try:
+                v = glue.approve_rule_proposal(p.version_id)
+            except RulesError as exc:
+                st.session_state[FLASH] = ("error", _rules_message(exc, lang))
+            else:
+                st.session_state[FLASH] = (
+                    "success",
+                    t("settings.approved", lang, pid=p.version_id, id=v.version_id),
+                )
+            st.rerun()
+    choices = [0, *(v.version_id for v in versions if v.in_force_kind and v.version_id != live)]
+    left, right = st.columns([2, 1], vertical_alignment="bottom")
+    pick = left.selectbox(
+        t("settings.restore_pick", lang), choices, format_func=lambda n: f"v{n}", key="settings.restore_pick"
+    )
+    if right.button(t("settings.restore", lang), key="settings.restore", icon=":material/history:"):
+        try:
+            v = glue.restore_rule_version(int(pick))
+        except RulesError as exc:
+            st.session_state[FLASH] = ("error", _rules_message(exc, lang))
+        else:
+            st.session_state[FLASH] = ("success", t("settings.restored", lang, src=pick, id=v.version_id))
         st.rerun()
 
 
 def render_rules(lang: str) -> None:
-    """Which rules file is in force, the override upload, the risk rules and the key thresholds."""
+    """Which rules version is in force, the override upload, the versions, the risk rules and the key thresholds."""
     st.subheader(t("settings.rules", lang))
     render_override(lang)
+    rules: Rules | None = None
+    broken: RulesError | None = None
+    try:
+        rules = glue.rules_in_force()
+    except RulesError as exc:  # a stored version that no longer fits core/infra/rules.toml
+        broken = exc
+    if (
+        rules is not None
+        and rules.version is not None
+        and st.button(
+            t("settings.override_remove", lang), key="settings.rules_remove", icon=":material/restart_alt:"
+        )
+    ):
+        v = glue.remove_rules_override()
+        st.session_state[FLASH] = ("success", t("settings.override_removed", lang, id=v.version_id))
+        st.rerun()
     flash = st.session_state.pop(FLASH, None)
     if flash is not None:
         kind, message = flash
         (st.error if kind == "error" else st.success)(message)
-    try:
-        rules = glue.rules_in_force()
-    except RulesError as exc:  # an override that no longer fits core/infra/rules.toml
-        st.error(t("settings.override_broken", lang, detail=_rules_message(exc, lang)))
+    if rules is None:
+        assert broken is not None
+        st.error(t("settings.override_broken", lang, detail=_rules_message(broken, lang)))
+        render_versions(lang)
         return
-    path = glue.rules_path()
     version = str(rules.data.get("version", "—"))
-    if path is None:
+    if rules.version is None:
         st.caption(t("settings.rules_default", lang, version=version))
     else:
-        st.caption(t("settings.rules_override", lang, path=path, version=version))
+        live = next(v for v in glue.rule_version_list() if v.version_id == rules.version)
+        st.caption(
+            t(
+                "settings.rules_version",
+                lang,
+                id=rules.version,
+                at=f"{live.created_at:%Y-%m-%d %H:%M}",
+                actor=live.actor,
+                version=version,
+            )
+        )
+    render_versions(lang)
     st.markdown(f"**{t('settings.risk_rules', lang)}**")
     downloads.table(
         risk_rules_table(rules, lang), "settings.risk_rules", "risk-rules", lang=lang, static=True

@@ -12,11 +12,9 @@ dataclasses or plain values; they never return live database objects.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -32,9 +30,9 @@ from sqlalchemy.engine import Engine, make_url
 from core.alerts import store as alert_store
 from core.compliance.risk import RiskRule, compute_risk_all, read_rule_calls, risk_rules, select_rule_calls
 from core.compliance.risk_lists import rank_by_rule
-from core.infra import db
+from core.infra import db, rule_versions
 from core.infra.i18n import fmt, t
-from core.infra.rules import Rules, RulesError, load_rules
+from core.infra.rules import Rules, RulesError, rules_with
 from core.infra.schema import TABLES
 from core.pagedata import report
 from core.pagedata.capacity import CapacityData, build_capacity
@@ -116,13 +114,13 @@ def schema_problems(url: str) -> list[db.SchemaProblem]:
 
 @st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
 def data_version(url: str) -> str:
-    """The fingerprint in every page-data cache key: the data's, plus the rules override's if any.
+    """The fingerprint in every page-data cache key: the data's, plus the rule version's if any.
 
-    A rules override changes what many figures mean, so storing one misses every cached page just
-    as new data does. Without an override this is exactly :func:`core.infra.db.data_version`.
+    A new rule version changes what many figures mean, so storing one misses every cached page just
+    as new data does. With the defaults in force this is exactly :func:`core.infra.db.data_version`.
     """
     version = db.data_version(get_engine(url))
-    digest = rules_digest()
+    digest = rules_digest(url)
     return version if digest is None else f"{version}+rules.{digest}"
 
 
@@ -133,76 +131,129 @@ def clear_status() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Rules in force: core/infra/rules.toml, merged with the override stored by the Settings page
+# Rules in force: core/infra/rules.toml merged with the latest rule version stored in the database
+# (core/infra/rule_versions.py), the one source for the app and the CLI alike
 # ----------------------------------------------------------------------------------------------
 
-#: Where Settings stores an accepted rules override (DOMAIN.md §6: a company's own file overrides).
+#: The app's former override file (before rule versions): moved into version 1 on first use when the
+#: database holds no version yet, then renamed ``rules.override.toml.migrated`` (README, "Rules").
 RULES_OVERRIDE = db.PROJECT_ROOT / "data" / "rules.override.toml"
 
 
-def rules_path() -> str | None:
-    """The override file the app uses, or None when the defaults of core/infra/rules.toml apply."""
-    return str(RULES_OVERRIDE) if RULES_OVERRIDE.is_file() else None
+def current_actor() -> str:
+    """Who is making a change in the app: the name every rule version (and, later, audit row) keeps.
+
+    A placeholder until sign-in exists (issue 15): the app runs as one local administrator. The
+    sign-in work replaces this one function with the signed-in user's name.
+    """
+    return "local-admin"
 
 
-def rules_digest() -> str | None:
-    """A short fingerprint of the override file (None without one); part of :func:`data_version`."""
-    path = rules_path()
-    if path is None:
-        return None
-    return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:12]
+@st.cache_data(ttl=VERSION_TTL, max_entries=16, show_spinner=False)
+def rules_version_key(url: str) -> int:
+    """The id of the rule version in force in ``url``'s database (0: the shipped defaults).
+
+    Migrates the former override file first (once). Raises ``RulesError`` when that file fails
+    the checks (it then stays in place, named in the message).
+    """
+    engine = get_engine(url)
+    rule_versions.migrate_override_file(engine, RULES_OVERRIDE, actor="migration")
+    live = rule_versions.current(engine)
+    return 0 if live is None else live.version_id
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _rules_for(path: str | None, digest: str | None) -> Rules:
-    del digest  # cache key only: an edited file is read again
-    return load_rules(path)
+def _rules_for(url: str, version_id: int) -> Rules:
+    del version_id  # cache key only: a new version is read again
+    return rule_versions.rules_in_force(get_engine(url))
+
+
+#: The rules read last per database URL: used while another process holds the DuckDB file.
+_last_rules: dict[str, Rules] = {}
 
 
 def rules_in_force() -> Rules:
-    """The rules every loader passes to core (raises ``RulesError`` for an override gone bad)."""
-    return _rules_for(rules_path(), rules_digest())
+    """The rules every loader passes to core (raises ``RulesError`` for a stored version gone bad).
 
-
-def check_rules_file(content: bytes, name: str) -> Rules:
-    """Validate an uploaded rules file with :func:`core.infra.rules.load_rules` (on a temporary copy).
-
-    Raises:
-        RulesError: the file is not UTF-8 TOML, names an unknown key, or has a bad value; the
-            message (zh / en) names the key.
+    Read from the database (the version in force, cached); while another process holds the DuckDB
+    file for longer than :data:`LOCK_WAIT_S`, the rules read last are used, as the Today page keeps
+    its last data (raises :class:`DatabaseBusy` when none were read yet).
     """
-    safe = Path(name).name or "rules.toml"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / safe
-        path.write_bytes(content)
-        try:
-            return load_rules(path)
-        except UnicodeDecodeError:
-            raise RulesError(
-                f"规则文件 {safe} 不是 UTF-8 编码的文本", f"rules file {safe} is not UTF-8 text"
-            ) from None
-
-
-def save_rules_override(content: bytes, name: str) -> Rules:
-    """Validate an uploaded file, then store it as the override the whole app uses."""
-    rules = check_rules_file(content, name)
-    RULES_OVERRIDE.parent.mkdir(parents=True, exist_ok=True)
-    partial = RULES_OVERRIDE.with_name(RULES_OVERRIDE.name + ".partial")
-    partial.write_bytes(content)
-    partial.replace(RULES_OVERRIDE)  # atomic: a reader sees the old file or the new one
-    _forget_rules()
+    url = database_url()
+    try:
+        rules = retry_locked(lambda: _rules_for(url, rules_version_key(url)))
+    except DatabaseBusy:
+        if url not in _last_rules:
+            raise
+        return _last_rules[url]
+    _last_rules[url] = rules
     return rules
 
 
-def remove_rules_override() -> None:
-    """Go back to the defaults of core/infra/rules.toml."""
-    RULES_OVERRIDE.unlink(missing_ok=True)
+def rules_digest(url: str | None = None) -> str | None:
+    """``v<N>`` for the rule version in force (None for the defaults); part of :func:`data_version`."""
+    try:
+        n = rules_version_key(url or database_url())
+    except RulesError:
+        return "broken"
+    return None if n == 0 else f"v{n}"
+
+
+def rule_version_list() -> list[rule_versions.Version]:
+    """Every stored rule version, oldest first (for the settings page)."""
+    return rule_versions.versions(get_engine(database_url()))
+
+
+def pending_rule_proposals() -> list[rule_versions.Version]:
+    return rule_versions.pending_proposals(get_engine(database_url()))
+
+
+def check_rules_file(content: bytes, name: str) -> Rules:
+    """Validate an uploaded rules file by meaning (nothing stored).
+
+    Raises:
+        RulesError: the file is not UTF-8 TOML, names an unknown key, or has a value out of its
+            range; the message (zh / en) names the key and the range.
+    """
+    return rules_with(rule_versions.overrides_from_bytes(content, name))
+
+
+def save_rules_override(
+    content: bytes, name: str, *, note: str | None = None, propose: bool = False
+) -> rule_versions.Version:
+    """Validate an uploaded file, then store it as a new rule version by :func:`current_actor`
+    (``propose``: a proposal, in force only once approved). Raises ``RulesError``; nothing stored then."""
+    over = rule_versions.overrides_from_bytes(content, name)
+    engine = get_engine(database_url())
+    write = rule_versions.propose if propose else rule_versions.apply
+    version = write(engine, over, actor=current_actor(), note=note or f"uploaded {Path(name).name}")
     _forget_rules()
+    return version
+
+
+def approve_rule_proposal(proposal_id: int, *, note: str | None = None) -> rule_versions.Version:
+    version = rule_versions.approve(get_engine(database_url()), proposal_id, actor=current_actor(), note=note)
+    _forget_rules()
+    return version
+
+
+def restore_rule_version(version_id: int, *, note: str | None = None) -> rule_versions.Version:
+    """Bring back version ``version_id`` (0: the defaults) as a new version."""
+    version = rule_versions.restore(get_engine(database_url()), version_id, actor=current_actor(), note=note)
+    _forget_rules()
+    return version
+
+
+def remove_rules_override() -> rule_versions.Version:
+    """Go back to the defaults of core/infra/rules.toml (a restore of version 0)."""
+    return restore_rule_version(0)
 
 
 def _forget_rules() -> None:
     """Drop everything cached from the old rules (the loaders keyed without a data version too)."""
     _rules_for.clear()
+    rules_version_key.clear()
+    data_version.clear()
     load_risk_rules.clear()
     load_occupancy_band.clear()
     clear_status()
@@ -683,9 +734,11 @@ __all__ = [
     "TODAY_REFRESH_ENV",
     "VERSION_TTL",
     "DatabaseBusy",
+    "approve_rule_proposal",
     "check_rules_file",
     "clear_all",
     "clear_status",
+    "current_actor",
     "data_version",
     "database_url",
     "display_url",
@@ -717,12 +770,15 @@ __all__ = [
     "load_today",
     "load_touch",
     "monthly_report_html",
+    "pending_rule_proposals",
     "profile_editable",
     "remove_rules_override",
+    "restore_rule_version",
     "retry_locked",
+    "rule_version_list",
     "rules_digest",
     "rules_in_force",
-    "rules_path",
+    "rules_version_key",
     "save_company",
     "save_finance",
     "save_rules_override",

@@ -36,9 +36,9 @@ from core.alerts import channels as ch
 from core.alerts import store
 from core.alerts.config import SIGNALS, AlertConfig, AlertRule, Channel, load_alert_rules
 from core.alerts.store import Event
-from core.infra import db, schema
+from core.infra import db, rule_versions, schema
 from core.infra.i18n import fmt
-from core.infra.rules import Rules, load_rules
+from core.infra.rules import Rules
 from core.pagedata.today import TodayData, beijing_now, build_today, risk_view_params
 from core.semantic.cubes import Filters
 
@@ -185,7 +185,7 @@ def evaluate_alerts(
         else load_alert_rules(rules_path_or_rules)
     )
     now = beijing_now(now)
-    rules = rules or load_rules()
+    rules = rules or rule_versions.rules_in_force(engine)  # the version in force (issue 15)
     with _lock:  # the batch hook and the timer of one watcher never evaluate at once
         store.ensure_tables(engine)
         # DuckDB: one connection held for the reads and writes (each new one opens the file, ~25 ms),

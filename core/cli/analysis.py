@@ -43,7 +43,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     filters = cubes.Filters(
         sites=tuple(split(args.site)), teams=tuple(split(args.team)), campaigns=tuple(split(args.campaign))
     )
-    rules = rules_of(args)
+    rules = rules_of(args, engine)
     try:
         frame = metrics.compute_metrics(engine, start, end, by=by, metrics=keys, filters=filters, rules=rules)
     except ValueError as exc:
@@ -65,7 +65,9 @@ def cmd_risk(args: argparse.Namespace) -> int:
         raise CliError(f"unknown entity {args.by!r}; choose from {', '.join(risk.ENTITIES)}")
     engine = engine_with_schema(args)
     start, end = period(args)
-    frame = risk.compute_risk(engine, start, end, entity=args.by, grain=args.grain, rules=rules_of(args))
+    frame = risk.compute_risk(
+        engine, start, end, entity=args.by, grain=args.grain, rules=rules_of(args, engine)
+    )
     if args.top:
         frame = frame.filter(frame["rank"] <= args.top)
     rows = []

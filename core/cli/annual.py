@@ -30,7 +30,7 @@ def cmd_fields(args: argparse.Namespace) -> int:
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
-    rules = rules_of(args)
+    rules = rules_of(args, engine)
     # Once: the fields mark their material changes with it, and the workbook lists it.
     changes = regulatory.compute_changes(engine, year, rules=rules)
     rows = regulatory.compute_fields(
@@ -40,7 +40,7 @@ def cmd_fields(args: argparse.Namespace) -> int:
         from core.reporting import exports
 
         out = Path(args.out or f"annual-report-{year}.xlsx")
-        exports.write_report_xlsx(out, year, rows, changes)
+        exports.write_report_xlsx(out, year, rows, changes, rules_version=rules.provenance())
         sys.stderr.write(f"wrote {out}\n")
         return EXIT_OK
     if args.format != "json":
@@ -70,12 +70,13 @@ def cmd_changes(args: argparse.Namespace) -> int:
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
-    rows = regulatory.compute_changes(engine, year, rules=rules_of(args))
+    rules = rules_of(args, engine)
+    rows = regulatory.compute_changes(engine, year, rules=rules)
     if args.format == "xlsx":
         from core.reporting import exports
 
         out = Path(args.out or f"difference-list-{year}.xlsx")
-        exports.write_changes_xlsx(out, year, rows)
+        exports.write_changes_xlsx(out, year, rows, rules_version=rules.provenance())
         sys.stderr.write(f"wrote {out}\n")
         return EXIT_OK
     if args.format != "json":
@@ -96,8 +97,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if not 1 <= len(years) <= 3:
         raise CliError("--years takes one to three years, e.g. --years 2023,2024,2025")
     engine = engine_with_schema(args)
-    out = asset_pack.write_pack(engine, years, args.out, lang=args.lang, rules=rules_of(args))
-    pack = asset_pack.build_pack(engine, years, rules=rules_of(args))
+    rules = rules_of(args, engine)
+    out = asset_pack.write_pack(engine, years, args.out, lang=args.lang, rules=rules)
+    pack = asset_pack.build_pack(engine, years, rules=rules)
     sys.stderr.write(f"wrote {out}\n")
     if args.format != "table":
         emit([{"year": y.year, **y.scores} for y in pack], args.format)
@@ -122,7 +124,7 @@ def cmd_credit(args: argparse.Namespace) -> int:
 
     engine = engine_with_schema(args)
     year = report_year(args, engine)
-    est = credit.estimate(engine, year, today=args.today or date.today(), rules=rules_of(args))
+    est = credit.estimate(engine, year, today=args.today or date.today(), rules=rules_of(args, engine))
     rows = [
         {"component": k, "weight": est.weights[k], "score": v, "points": round(est.weights[k] * v / 100, 2)}
         for k, v in est.components.items()

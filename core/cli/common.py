@@ -73,7 +73,12 @@ def add_period(p: argparse.ArgumentParser) -> None:
 
 def add_rules(p: argparse.ArgumentParser) -> None:
     """``--rules FILE``: a company's override of the default rules."""
-    p.add_argument("--rules", metavar="FILE", help="a rules file overriding core/infra/rules.toml")
+    p.add_argument(
+        "--rules",
+        metavar="FILE",
+        help="a rules file overriding core/infra/rules.toml for this run only "
+        "(default: the rules version in force in the database, see `rules list`)",
+    )
 
 
 def split(text: str | None) -> list[str]:
@@ -96,12 +101,20 @@ def period(args: argparse.Namespace) -> tuple[date, date]:
     return first, last
 
 
-def rules_of(args: argparse.Namespace) -> Any:
-    """The rules of ``--rules FILE`` when given, else the defaults; a bad file is a one-line error."""
+def rules_of(args: argparse.Namespace, engine: Any = None) -> Any:
+    """The rules of ``--rules FILE`` when given (the defaults + that file, for this run only, stored
+    nowhere), else the rules in force in the database (:func:`core.infra.rule_versions.rules_in_force`:
+    the defaults + the latest version's overrides). A bad file is a one-line error naming the key
+    and its range (exit 2)."""
+    from core.infra import rule_versions
     from core.infra.rules import RulesError, load_rules
 
     try:
-        return load_rules(args.rules) if getattr(args, "rules", None) else load_rules()
+        if getattr(args, "rules", None):
+            return load_rules(args.rules)
+        if engine is None:
+            engine = db.make_engine(db.resolve_url(args.db), create_dirs=False)
+        return rule_versions.rules_in_force(engine)
     except RulesError as exc:
         raise CliError(exc.en) from None
 

@@ -22,7 +22,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     engine = engine_with_schema(args)
     try:
         files = report.write_report(
-            engine, month, args.out, lang=args.lang, rules=rules_of(args), png=not args.no_png
+            engine, month, args.out, lang=args.lang, rules=rules_of(args, engine), png=not args.no_png
         )
     except OSError as exc:
         raise CliError(f"cannot write to {args.out}: {exc.strerror or exc}") from None

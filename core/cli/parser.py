@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.cli import alerts, analysis, annual, database, ingest, monthly, watch
+from core.cli import alerts, analysis, annual, database, ingest, monthly, rules, watch
 from core.cli.common import EXIT_BAD_INPUT, EXIT_OK, CliError, Parser, holding
 from core.infra import db
 
@@ -29,6 +29,7 @@ def build_parser() -> Parser:
     database.add_rollup(sub)
     database.add_check(sub)
     alerts.add_alerts(sub)  # python -m core alerts … (core/cli/alerts.py)
+    rules.add_rules_command(sub)  # python -m core rules … (core/cli/rules.py)
     return parser
 
 

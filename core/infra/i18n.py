@@ -408,30 +408,72 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "使用默认规则文件 core/infra/rules.toml(版本 {version})。",
         "The defaults of core/infra/rules.toml are in force (version {version}).",
     ),
-    "settings.rules_override": (
-        "自定义规则 {path} 覆盖默认值(默认规则版本 {version});未写出的键沿用默认。",
-        "The override {path} is in force over the defaults (version {version}); keys it does not name keep their defaults.",
+    "settings.rules_version": (
+        "规则版本 v{id} 生效({at},{actor}),覆盖默认规则(版本 {version});未写出的键沿用默认。",
+        "Rules version v{id} is in force ({at}, {actor}) over the defaults (version {version}); keys it does not name keep their defaults.",
     ),
     "settings.override": ("上传自定义规则(TOML)", "Upload a rules override (TOML)"),
     "settings.override_help": (
-        "只写需要修改的键,例如 [caps] per_24h = 3。上传后先用 core.infra.rules 校验,通过后保存为 data/rules.override.toml,并立即在所有页面生效。",
-        "Name only the keys to change, e.g. [caps] per_24h = 3. The file is checked with core.infra.rules first; "
-        "when it passes it is stored as data/rules.override.toml and every page uses it at once.",
+        "只写需要修改的键,例如 [caps] per_24h = 3;文件是完整的覆盖,未写出的键恢复默认。上传后先按含义逐项校验(范围、顺序、取值),"
+        "通过后保存为新的规则版本(记录操作人、时间、差异与备注),并立即在所有页面生效。",
+        "Name only the keys to change, e.g. [caps] per_24h = 3; the file is a complete override (keys it does not name "
+        "return to their defaults). Every value is checked by meaning (range, order, allowed values); when it passes it "
+        "is stored as a new rules version (who, when, the diff, the note) and every page uses it at once.",
+    ),
+    "settings.override_note": ("变更说明(可选)", "Note on the change (optional)"),
+    "settings.override_propose": (
+        "仅提交为提议(合规):管理员批准后才生效",
+        "Submit as a proposal (compliance): in force only once an admin approves it",
     ),
     "settings.override_saved": (
-        "规则文件 {name} 已通过校验并生效。",
-        "The rules file {name} passed the checks and is now in force.",
+        "规则文件 {name} 已通过校验,保存为规则版本 v{id} 并生效。",
+        "The rules file {name} passed the checks and is now in force as rules version v{id}.",
+    ),
+    "settings.override_proposed": (
+        "规则文件 {name} 已通过校验,保存为提议 v{id},待管理员批准。",
+        "The rules file {name} passed the checks and is stored as proposal v{id}, awaiting an admin's approval.",
     ),
     "settings.override_bad": (
         "规则文件未通过校验,未保存:{detail}",
         "The rules file failed the checks and was not saved: {detail}",
     ),
     "settings.override_broken": (
-        "已保存的自定义规则与当前默认规则不再兼容:{detail}。请上传修正后的文件或恢复默认规则。",
-        "The stored override no longer fits the default rules: {detail}. Upload a corrected file or go back to the defaults.",
+        "已保存的规则版本与当前默认规则不再兼容:{detail}。请上传修正后的文件或恢复其他版本。",
+        "The stored rules version no longer fits the default rules: {detail}. Upload a corrected file or restore another version.",
     ),
     "settings.override_remove": ("恢复默认规则", "Back to the default rules"),
-    "settings.override_removed": ("已恢复默认规则。", "The default rules are in force again."),
+    "settings.override_removed": (
+        "已恢复默认规则(规则版本 v{id})。",
+        "The default rules are in force again (rules version v{id}).",
+    ),
+    "settings.versions": ("规则版本", "Rules versions"),
+    "settings.versions_none": (
+        "尚无保存的规则版本:默认规则(v0)生效。",
+        "No stored rules version: the defaults (v0) are in force.",
+    ),
+    "settings.col.version": ("版本", "Version"),
+    "settings.col.at": ("时间", "When"),
+    "settings.col.actor": ("操作人", "By"),
+    "settings.col.action": ("操作", "Action"),
+    "settings.col.diff": ("差异(键:原值 → 新值)", "Diff (key: old → new)"),
+    "settings.col.note": ("说明", "Note"),
+    "settings.col.in_force": ("生效", "In force"),
+    "settings.action.apply": ("修改", "apply"),
+    "settings.action.propose": ("提议", "proposal"),
+    "settings.action.approve": ("批准", "approval"),
+    "settings.action.restore": ("恢复", "restore"),
+    "settings.action.migrate": ("迁移", "migration"),
+    "settings.approve": ("批准提议 v{id}({actor})", "Approve proposal v{id} ({actor})"),
+    "settings.approved": (
+        "提议 v{pid} 已批准,规则版本 v{id} 生效。",
+        "Proposal v{pid} approved: rules version v{id} is in force.",
+    ),
+    "settings.restore_pick": ("恢复到版本", "Restore version"),
+    "settings.restore": ("恢复此版本", "Restore this version"),
+    "settings.restored": (
+        "已恢复版本 v{src},规则版本 v{id} 生效。",
+        "Version v{src} restored: rules version v{id} is in force.",
+    ),
     "settings.risk_rules": ("风险评分规则(DOMAIN.md §7)", "Risk-score rules (DOMAIN.md §7)"),
     "settings.thresholds": ("关键阈值及来源", "Key thresholds and their sources"),
     "settings.col.rule": ("规则", "Rule"),

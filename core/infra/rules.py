@@ -9,10 +9,18 @@
 
 from __future__ import annotations
 
+import fnmatch
+import itertools
+import json
+import math
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from core.infra.regions import PROVINCES
 
 DEFAULT_RULES = Path(__file__).with_name("rules.toml")
 
@@ -43,6 +51,9 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str = "") -> dict[s
                     isinstance(base[key], float) and isinstance(value, int) and not isinstance(value, bool)
                 )
             ):
+                check = check_for(where)
+                if check is not None and not isinstance(base[key], dict):
+                    raise check.error(where, value)  # e.g. caps.per_24h = nan: the range names the type
                 raise RulesError(
                     f"规则 {where} 的类型应为 {type(base[key]).__name__},实际为 {type(value).__name__}",
                     f"rule {where} should be a {type(base[key]).__name__}, got {type(value).__name__}",
@@ -51,35 +62,85 @@ def _merge(base: dict[str, Any], over: dict[str, Any], path: str = "") -> dict[s
     return out
 
 
-def _minutes(text: str, where: str) -> int:
+_WINDOW_ZH = '[开始, 结束] 两个 "HH:MM" 时间(00:00–24:00),开始早于结束'
+_WINDOW_EN = 'a pair ["HH:MM", "HH:MM"] within 00:00–24:00 with start before end'
+
+
+def _window_error(where: str, value: Any, zh_fault: str, en_fault: str) -> RulesError:
+    shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list | str) else repr(value)
+    return RulesError(
+        f"规则 {where} 应为 {_WINDOW_ZH}({zh_fault}),实际为 {shown}",
+        f"rule {where} must be {_WINDOW_EN} ({en_fault}); got {shown}",
+    )
+
+
+def _minutes(text: Any, where: str, value: Any) -> int:
     try:
         hh, mm = text.split(":")
-        value = int(hh) * 60 + int(mm)
+        minutes = int(hh) * 60 + int(mm)
     except (ValueError, AttributeError):
-        raise RulesError(
-            f"规则 {where} 的时间格式应为 HH:MM:{text!r}", f"rule {where}: time must be HH:MM, got {text!r}"
+        raise _window_error(
+            where, value, f"时间格式应为 HH:MM:{text!r}", f"time must be HH:MM: {text!r}"
         ) from None
-    if not 0 <= value <= 24 * 60:
-        raise RulesError(
-            f"规则 {where} 的时间超出范围:{text!r}", f"rule {where}: time out of range: {text!r}"
-        )
-    return value
+    if not (0 <= int(mm) < 60 and 0 <= minutes <= 24 * 60):
+        raise _window_error(where, value, f"时间超出范围:{text!r}", f"time out of range: {text!r}")
+    return minutes
 
 
 def _window(value: Any, where: str) -> tuple[int, int]:
     if not (isinstance(value, list) and len(value) == 2):
-        raise RulesError(f"规则 {where} 应为 [开始, 结束]", f"rule {where} must be [start, end]")
-    start, end = _minutes(value[0], where), _minutes(value[1], where)
+        raise _window_error(where, value, "应为两个时间", "not a pair")
+    start, end = _minutes(value[0], where, value), _minutes(value[1], where, value)
     if start >= end:
-        raise RulesError(f"规则 {where} 的开始时间应早于结束时间", f"rule {where}: start must be before end")
+        raise _window_error(where, value, "开始时间应早于结束时间", "start must be before end")
     return start, end
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The rules in force (defaults merged with an override), as typed values."""
+    """The rules in force (defaults merged with an override), as typed values.
+
+    ``overrides`` is what was merged onto the shipped defaults; ``version`` / ``version_at`` name the
+    stored rule version they came from (:mod:`core.infra.rule_versions`; None: the shipped defaults
+    or a file given with ``--rules``, then ``origin`` names the file).
+    """
 
     data: dict[str, Any]
+    overrides: dict[str, Any] = field(default_factory=dict, compare=False)
+    version: int | None = field(default=None, compare=False)
+    version_at: datetime | None = field(default=None, compare=False)
+    origin: str = field(default="defaults", compare=False)
+
+    def provenance(self) -> dict[str, str]:
+        """The rules version for a report's metadata or footer: ``id`` ("0" for the shipped defaults,
+        "" for a ``--rules`` file), ``at`` (its time, ISO, Beijing), ``label`` and ``label_zh``."""
+        if self.version is not None:
+            at = self.version_at.isoformat(sep=" ", timespec="seconds") if self.version_at else ""
+            return {
+                "id": str(self.version),
+                "at": at,
+                "label": f"v{self.version} ({at})",
+                "label_zh": f"v{self.version}({at})",
+            }
+        if self.origin == "defaults":
+            shipped = self.data.get("version", "")
+            return {
+                "id": "0",
+                "at": "",
+                "label": f"v0 (defaults {shipped})",
+                "label_zh": f"v0(默认规则 {shipped})",
+            }
+        return {
+            "id": "",
+            "at": "",
+            "label": f"file {self.origin} (not a stored version)",
+            "label_zh": f"文件 {self.origin}(非已保存版本)",
+        }
+
+    def provenance_line(self, lang: str) -> str:
+        """One line for a footer: ``Rules version v3 (2026-03-01 09:30:00)`` / ``规则版本 v3(…)``."""
+        p = self.provenance()
+        return f"规则版本 {p['label_zh']}" if lang == "zh" else f"Rules version {p['label']}"
 
     @property
     def default_window(self) -> tuple[int, int]:
@@ -126,8 +187,10 @@ def _fixed_kinds(base: dict[str, Any], over: dict[str, Any]) -> None:
         default = base.get("risk", {}).get(rid)
         if not (isinstance(spec, dict) and "kind" in spec and isinstance(default, dict)):
             continue
+        where = f"risk.{rid}.kind"
+        if spec["kind"] not in KINDS:
+            raise CHECKS["risk.*.kind"].error(where, spec["kind"])
         if spec["kind"] != default.get("kind"):
-            where = f"risk.{rid}.kind"
             raise RulesError(
                 f"规则 {where} 由规则定义决定,不可修改(应为 {default.get('kind')!r})",
                 f"rule {where} is fixed by the rule's definition and cannot be changed (it is {default.get('kind')!r})",
@@ -156,72 +219,231 @@ def _bad(where: str, zh: str, en: str) -> RulesError:
     return RulesError(f"规则 {where} {zh}", f"rule {where} {en}")
 
 
-#: Fractions in 0..1 (rates, shares, levels of rate rules).
-_FRACTIONS = (
-    "abandon.limit",
-    "recording.coverage",
-    "marking.min_answer_rate",
-    "marking.max_short_share",
-    "complaints.min_reply_rate",
-)
-#: Whole numbers of at least the given value.
-_COUNTS = {
-    "caps.per_24h": 0,
-    "caps.per_5min": 0,
-    "abandon.recall_hours": 0,
-    "marking.short_seconds": 1,
-    "marking.max_daily_calls": 0,
-    "marking.min_calls": 0,
-    "marking.min_connected": 0,
+# ----------------------------------------------------------------------------------------------
+# Validation by meaning: every key of rules.toml has a check (tests/core/test_rules.py walks them)
+# ----------------------------------------------------------------------------------------------
+
+#: What a risk rule may count (see rules.toml): zero-tolerance counts, or rates judged high or low.
+KINDS: tuple[str, ...] = ("count", "rate_high", "rate_low")
+#: Campaign purposes (DOMAIN.md §4, campaigns.purpose).
+PURPOSES: tuple[str, ...] = ("marketing", "collection", "service", "survey", "notification")
+#: Complaint channels (DOMAIN.md §4, complaints.channel).
+CHANNELS: tuple[str, ...] = ("12321", "miit", "carrier", "client", "internal")
+
+
+@dataclass(frozen=True)
+class Check:
+    """What one key may hold: ``ok(value, key)`` and the allowed range in words (zh, en).
+
+    ``ok`` may raise :class:`RulesError` itself when it has a more precise message (a window).
+    """
+
+    ok: Callable[[Any, str], bool]
+    zh: str
+    en: str
+
+    def error(self, where: str, value: Any) -> RulesError:
+        shown = _shown(value)
+        return RulesError(
+            f"规则 {where} 应为 {self.zh.strip()},实际为 {shown}",
+            f"rule {where} must be {self.en}; got {shown}",
+        )
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str | list) else repr(value)
+
+
+def _is_number(v: Any) -> bool:
+    """A finite int or float (a boolean is no number here; NaN and ±inf are refused)."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _num(lo: float, hi: float | None = None, *, lo_open: bool = False, whole: bool = False) -> Check:
+    """A finite number (a whole one when ``whole``) from ``lo`` (excluded when ``lo_open``) to ``hi``."""
+
+    def ok(v: Any, _where: str) -> bool:
+        if not _is_number(v) or (whole and int(v) != v):
+            return False
+        return (v > lo if lo_open else v >= lo) and (hi is None or v <= hi)
+
+    if hi is None:
+        zh_r, en_r = (
+            (f"大于 {_fmt(lo)}" if lo_open else f"不小于 {_fmt(lo)}"),
+            f"{'>' if lo_open else '≥'} {_fmt(lo)}",
+        )
+    else:
+        left = "(" if lo_open else "["
+        zh_r = en_r = f"{left}{_fmt(lo)}, {_fmt(hi)}]"
+    if whole:
+        return Check(
+            ok,
+            f"{zh_r} 的整数" if hi is None else f"{zh_r} 之间的整数",
+            f"a whole number {en_r}" if hi is None else f"a whole number in {en_r}",
+        )
+    return Check(
+        ok,
+        f"{zh_r} 的有限数值" if hi is None else f"{zh_r} 之间的有限数值",
+        f"a finite number {en_r}" if hi is None else f"a finite number in {en_r}",
+    )
+
+
+def _text_ok(v: Any, _where: str = "") -> bool:
+    return isinstance(v, str) and bool(v.strip())
+
+
+def _texts(allowed: tuple[str, ...] | None = None, *, at_least: int = 0) -> Check:
+    """A list of distinct non-empty texts (each one of ``allowed`` when given)."""
+
+    def ok(v: Any, _where: str) -> bool:
+        return (
+            isinstance(v, list)
+            and len(v) >= at_least
+            and all(_text_ok(x) and (allowed is None or x in allowed) for x in v)
+            and len(set(v)) == len(v)
+        )
+
+    if allowed is None:
+        return Check(ok, "互不相同的非空文本列表", "a list of distinct non-empty texts")
+    names = ", ".join(allowed)
+    return Check(ok, f"取自 {names} 的互不重复列表", f"a list of distinct values from {names}")
+
+
+def _choice(allowed: tuple[str, ...]) -> Check:
+    names = ", ".join(allowed)
+    return Check(lambda v, _w: v in allowed, f" {names} 之一", f"one of {names}")
+
+
+def _window_ok(v: Any, where: str) -> bool:
+    _window(v, where)  # raises with the precise fault (format, range, order)
+    return True
+
+
+def _grades_ok(v: Any, _where: str) -> bool:
+    if not (isinstance(v, list) and v):
+        return False
+    if not all(isinstance(g, list) and len(g) == 2 and _text_ok(g[0]) and _is_number(g[1]) for g in v):
+        return False
+    floors = [float(g[1]) for g in v]
+    names = [g[0] for g in v]
+    return (
+        all(0 <= f <= 100 for f in floors)
+        and all(a > b for a, b in itertools.pairwise(floors))
+        and floors[-1] == 0
+        and len(set(names)) == len(names)
+    )
+
+
+TEXT = Check(_text_ok, "非空文本", "non-empty text")
+FRACTION = _num(0, 1)
+
+#: Every key of rules.toml (shell patterns over dotted keys; the first match applies) and its range.
+CHECKS: dict[str, Check] = {
+    "version": TEXT,
+    "*.source": TEXT,
+    "credit.grades_source": TEXT,
+    "risk.*.label_zh": TEXT,
+    "risk.*.label_en": TEXT,
+    "window.default": Check(
+        _window_ok, ' ["HH:MM", "HH:MM"],开始早于结束', 'a pair ["HH:MM", "HH:MM"] with start < end'
+    ),
+    "window.by_industry.*": Check(
+        _window_ok, ' ["HH:MM", "HH:MM"],开始早于结束', 'a pair ["HH:MM", "HH:MM"] with start < end'
+    ),
+    "window.by_purpose.*": Check(
+        _window_ok, ' ["HH:MM", "HH:MM"],开始早于结束', 'a pair ["HH:MM", "HH:MM"] with start < end'
+    ),
+    "blocked_regions.provinces": _texts(PROVINCES),
+    # A cap of 0 would make every outbound call a breach: a region or a number that must not be
+    # called at all belongs in blocked_regions or the DNC list, so a cap is at least 1.
+    "caps.per_24h": _num(1, whole=True),
+    "caps.per_5min": _num(1, whole=True),
+    "abandon.limit": FRACTION,
+    "abandon.recall_hours": _num(1, 24 * 366, whole=True),
+    "recording.coverage": FRACTION,
+    "recording.purposes": _texts(PURPOSES),
+    "marking.min_answer_rate": FRACTION,
+    "marking.max_short_share": FRACTION,
+    "marking.short_seconds": _num(1, whole=True),
+    "marking.max_daily_calls": _num(1, whole=True),
+    # 0: judge every day, however few calls it had.
+    "marking.min_calls": _num(0, whole=True),
+    "marking.min_connected": _num(0, whole=True),
+    "complaints.red_channels": _texts(CHANNELS),
+    "complaints.min_reply_rate": FRACTION,
+    "healthy_occupancy.*": _num(0, 1.5),
+    "risk.*.kind": _choice(KINDS),
+    # 0 keeps the rule on the page (its calls, its cells' explanations) but out of the score.
+    "risk.*.weight": FRACTION,
+    "risk.*.warning": FRACTION,
+    "risk.*.critical": FRACTION,
+    "risk.*.min_base": _num(0, whole=True),
+    "risk_bands.*": _num(0, 100, lo_open=True),
+    "material.*.evidence": _texts(at_least=1),
+    "material.*.max_relative_change": _num(0),
+    "material.outbound_share.mode": _choice(("points", "relative")),
+    "material.outbound_share.max_change": _num(0),
+    "material.equity.min_stake_change_pp": _num(0, 100),
+    "credit.threshold": _num(0, 100),
+    "credit.grades": Check(
+        _grades_ok,
+        " [[名称, 分数线], …],分数线在 [0, 100] 内从高到低、最后一档为 0,名称不重复",
+        "a list of [name, floor] pairs, floors in [0, 100] from the highest down to a last 0, names distinct",
+    ),
+    "credit.breaches_per_10k_zero": _num(0, lo_open=True),
+    "credit.weights.*": _num(0, 100),
 }
-#: The values a list may hold.
-_CHOICES = {
-    "complaints.red_channels": ("12321", "miit", "carrier", "client", "internal"),
-    "recording.purposes": ("marketing", "collection", "service", "survey", "notification"),
-}
+
+
+def check_for(where: str) -> Check | None:
+    """The check of a dotted key (None: the key has none, which tests/core/test_rules.py forbids)."""
+    return next((c for pattern, c in CHECKS.items() if fnmatch.fnmatchcase(where, pattern)), None)
+
+
+def _leaves(node: dict[str, Any], path: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in node.items():
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(value, dict):
+            yield from _leaves(value, where)
+        else:
+            yield where, value
 
 
 def _validate(rules: Rules) -> None:
-    """Check the values by meaning (ranges and order); the message names the key at fault."""
-    get = rules.get
-    for key in _FRACTIONS:
-        v = get(key)
-        if not 0 <= float(v) <= 1:
-            raise _bad(key, f"应在 0 到 1 之间,实际为 {v}", f"must be between 0 and 1, got {v}")
-    for key, least in _COUNTS.items():
-        v = get(key)
-        if int(v) != v or v < least:
+    """Check every value by meaning (its range), then the orders between keys; the message names
+    the key at fault and the range allowed, in Chinese and English."""
+    for where, value in _leaves(rules.data):
+        check = check_for(where)
+        if check is None:
+            raise RulesError(f"规则文件中有未知的键 {where}", f"unknown key {where} in the rules file")
+        if not check.ok(value, where):
+            raise check.error(where, value)
+    for purpose in rules.data["window"].get("by_purpose", {}):
+        if purpose not in PURPOSES:
             raise _bad(
-                key,
-                f"应为不小于 {least} 的整数,实际为 {v}",
-                f"must be a whole number of at least {least}, got {v}",
+                f"window.by_purpose.{purpose}",
+                f"不是已知的外呼目的(可选 {', '.join(PURPOSES)})",
+                f"is not a known campaign purpose (choose from {', '.join(PURPOSES)})",
             )
-    for key, allowed in _CHOICES.items():
-        bad = [x for x in get(key) if x not in allowed]
-        if bad:
-            raise _bad(
-                key,
-                f"含未知取值 {bad}(可选 {', '.join(allowed)})",
-                f"has unknown value(s) {bad} (choose from {', '.join(allowed)})",
-            )
-    if not all(isinstance(p, str) and p for p in get("blocked_regions.provinces")):
-        raise _bad("blocked_regions.provinces", "应为省份名称列表", "must be a list of province names")
+    for industry in rules.data["window"].get("by_industry", {}):
+        if not industry.strip():
+            raise _bad("window.by_industry", "的行业名称不能为空", "cannot name an empty industry")
     ho = rules.data["healthy_occupancy"]
-    if not 0 <= ho["zero_low"] <= ho["low"] <= ho["high"] <= ho["zero_high"] <= 1.5:
+    if not ho["zero_low"] < ho["low"] < ho["high"] < ho["zero_high"]:
         raise _bad(
             "healthy_occupancy",
-            "应满足 0 ≤ zero_low ≤ low ≤ high ≤ zero_high",
-            "must satisfy 0 ≤ zero_low ≤ low ≤ high ≤ zero_high",
+            f"应满足 zero_low < low < high < zero_high(当前 {ho['zero_low']} / {ho['low']} / {ho['high']} / {ho['zero_high']})",
+            f"must satisfy zero_low < low < high < zero_high (now {ho['zero_low']} / {ho['low']} / {ho['high']} / {ho['zero_high']})",
         )
     for rid, spec in rules.data["risk"].items():
-        w = spec.get("weight")
-        if not isinstance(w, int | float) or not 0 < w <= 1:
-            raise _bad(f"risk.{rid}.weight", f"应在 (0, 1] 之间,实际为 {w}", f"must be in (0, 1], got {w}")
-        for name in ("warning", "critical", "min_base"):
-            v = spec.get(name)
-            if v is not None and (not isinstance(v, int | float) or v < 0 or (name != "min_base" and v > 1)):
-                raise _bad(f"risk.{rid}.{name}", f"取值无效:{v}", f"has an invalid value: {v}")
-        if spec.get("kind") in ("rate_high", "rate_low"):
+        for name in ("kind", "weight"):
+            if name not in spec:
+                raise _bad(f"risk.{rid}.{name}", "缺失", "is missing")
+        if spec["kind"] in ("rate_high", "rate_low"):
             warn, crit = level(rules, rid, "warning"), level(rules, rid, "critical")
             if warn is None or crit is None:
                 raise _bad(
@@ -233,68 +455,82 @@ def _validate(rules: Rules) -> None:
                 order = "warning < critical" if spec["kind"] == "rate_high" else "warning > critical"
                 raise _bad(
                     f"risk.{rid}",
-                    f"的级别应满足 {order}(当前 {warn} / {crit})",
-                    f"levels must satisfy {order} (now {warn} / {crit})",
+                    f"({spec['kind']})的级别应满足 {order}(当前 warning {warn} / critical {crit})",
+                    f"({spec['kind']}) levels must satisfy {order} (now warning {warn} / critical {crit})",
                 )
     bands = rules.data["risk_bands"]
-    if not 0 < bands["medium"] < bands["high"] < bands["critical"] <= 100:
+    if not bands["medium"] < bands["high"] < bands["critical"]:
         raise _bad(
             "risk_bands",
-            "应满足 0 < medium < high < critical ≤ 100",
-            "must satisfy 0 < medium < high < critical ≤ 100",
+            f"应满足 0 < medium < high < critical ≤ 100(当前 {bands['medium']} / {bands['high']} / {bands['critical']})",
+            f"must satisfy 0 < medium < high < critical ≤ 100 (now {bands['medium']} / {bands['high']} / {bands['critical']})",
         )
-    mat = rules.data["material"]
-    if mat["outbound_share"].get("mode") not in ("points", "relative"):
-        raise _bad("material.outbound_share.mode", "应为 points 或 relative", "must be points or relative")
-    for topic in ("seats", "numbers"):
-        if float(mat[topic]["max_relative_change"]) < 0:
-            raise _bad(f"material.{topic}.max_relative_change", "不能为负数", "cannot be negative")
-    for key in ("outbound_share.max_change", "equity.min_stake_change_pp"):
-        if float(rules.get(f"material.{key}")) < 0:
-            raise _bad(f"material.{key}", "不能为负数", "cannot be negative")
-    cred = rules.data["credit"]
-    weights = cred["weights"]
-    if any(float(v) < 0 for v in weights.values()) or sum(float(v) for v in weights.values()) <= 0:
-        raise _bad("credit.weights", "应为非负数且总和大于 0", "must be non-negative with a positive sum")
-    floors = [float(f) for _, f in cred["grades"]]
-    if floors != sorted(floors, reverse=True) or not floors or floors[-1] > 0:
+    share = rules.data["material"]["outbound_share"]
+    if share["mode"] == "points" and share["max_change"] > 1:
         raise _bad(
-            "credit.grades",
-            "应按分数线从高到低排列,最后一档为 0",
-            "must run from the highest floor down to 0",
+            "material.outbound_share.max_change",
+            f"在 points 模式下是占比的变化,应在 [0, 1] 之间,实际为 {share['max_change']}",
+            f"is a change of share in points mode and must be in [0, 1]; got {share['max_change']}",
         )
-    if float(cred["breaches_per_10k_zero"]) <= 0:
-        raise _bad("credit.breaches_per_10k_zero", "应大于 0", "must be greater than 0")
+    if sum(float(v) for v in rules.data["credit"]["weights"].values()) <= 0:
+        raise _bad("credit.weights", "的总和应大于 0", "must have a positive sum")
+
+
+def parse_override(text: str, name: str = "rules.toml") -> dict[str, Any]:
+    """An override file's TOML as a dict (raises :class:`RulesError` naming ``name`` when unparseable)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(
+            f"规则文件 {name} 无法解析:{exc}", f"rules file {name} cannot be parsed: {exc}"
+        ) from None
+
+
+def shipped_defaults() -> dict[str, Any]:
+    """core/infra/rules.toml as a dict."""
+    return tomllib.loads(DEFAULT_RULES.read_text(encoding="utf-8"))
+
+
+def rules_with(
+    over: dict[str, Any],
+    *,
+    version: int | None = None,
+    version_at: datetime | None = None,
+    origin: str = "defaults",
+) -> Rules:
+    """The shipped defaults merged with ``over``, every value checked by meaning.
+
+    Raises:
+        RulesError: an unknown key, a value of the wrong type or out of its range, or keys out of
+            order (bands, levels, windows); the message names the key and the range, zh and en.
+    """
+    base = shipped_defaults()
+    if over:
+        _fixed_kinds(base, over)
+        base = _merge(base, over)
+    rules = Rules(base, overrides=over, version=version, version_at=version_at, origin=origin)
+    _validate(rules)
+    return rules
 
 
 def load_rules(override: Path | str | None = None) -> Rules:
     """The default rules, merged with ``override`` (a TOML file) when given.
 
     Raises:
-        RulesError: the override cannot be parsed, names an unknown key, or has a value of the
-            wrong type or an invalid time; the message names the key.
+        RulesError: the override cannot be read or parsed, names an unknown key, or has a value of
+            the wrong type or out of its range; the message names the key.
     """
-    base = tomllib.loads(DEFAULT_RULES.read_text(encoding="utf-8"))
-    if override is not None:
-        path = Path(override)
-        try:
-            over = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(
-                f"规则文件 {path.name} 无法解析:{exc}", f"rules file {path.name} cannot be parsed: {exc}"
-            ) from None
-        except OSError as exc:
-            raise RulesError(
-                f"无法读取规则文件 {path}:{exc.strerror}", f"cannot read rules file {path}: {exc.strerror}"
-            ) from None
-        _fixed_kinds(base, over)
-        base = _merge(base, over)
-    rules = Rules(base)
-    _validate(rules)
-    # Validate every window now so that a bad file fails when loaded, not when used.
-    _ = rules.default_window
-    for name, value in rules.data["window"].get("by_industry", {}).items():
-        _window(value, f"window.by_industry.{name}")
-    for name, value in rules.data["window"].get("by_purpose", {}).items():
-        _window(value, f"window.by_purpose.{name}")
-    return rules
+    if override is None:
+        return rules_with({})
+    path = Path(override)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(
+            f"无法读取规则文件 {path}:{exc.strerror}", f"cannot read rules file {path}: {exc.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise RulesError(
+            f"规则文件 {path.name} 不是 UTF-8 编码的文本", f"rules file {path.name} is not UTF-8 text"
+        ) from None
+    return rules_with(parse_override(text, path.name), origin=path.name)

@@ -343,5 +343,28 @@ watch_positions = Table(
     Column("import_id", _s(32), nullable=True, comment="the import this position was committed with"),
 )
 
+# Rule versions (issue 15, core/infra/rule_versions.py): every change of the rules in force, who made
+# it, when, the diff and a note. Append-only like the alert log: a proposal is approved by a new row
+# that names it, a restore is a new row that copies an older one's overrides.
+rule_versions = Table(
+    "rule_versions",
+    service_metadata,
+    Column("version_id", Integer, primary_key=True, autoincrement=False, comment="1, 2 … (0: the defaults)"),
+    Column("created_at", DateTime, nullable=False, comment="when it was written (Beijing, naive)"),
+    Column("actor", _s(128), nullable=False, comment="who wrote it (--by NAME, or the app's user)"),
+    Column(
+        "action",
+        _s(16),
+        nullable=False,
+        comment="apply / propose / approve / restore / migrate (propose: not in force until approved)",
+    ),
+    Column("source_version", Integer, comment="the proposal approved or the version restored"),
+    Column("overrides", Text, nullable=False, comment="the override merged onto rules.toml, JSON"),
+    Column(
+        "diff", Text, nullable=False, comment="[[key, old, new], …] against the rules then in force, JSON"
+    ),
+    Column("note", Text),
+)
+
 #: Tables of :data:`service_metadata`.
-SERVICE_TABLES: tuple[Table, ...] = (watch_positions,)
+SERVICE_TABLES: tuple[Table, ...] = (watch_positions, rule_versions)

@@ -59,6 +59,7 @@ from phonenumbers import PhoneNumber
 from phonenumbers.phonemetadata import PhoneMetadata
 
 from core.infra.db import PROJECT_ROOT
+from core.infra.regions import PROVINCES
 from core.ingest.common import IngestError
 
 SALT_ENV = "CALLCENTER_SALT_FILE"
@@ -257,13 +258,6 @@ def normalise_column(
 # Province and carrier of a customer's number (before it is hashed)
 # --------------------------------------------------------------------------------------------
 
-#: Provinces in the short form the rules and the demo use (DOMAIN.md §4); the geocoder's
-#: descriptions start with one of them (``新疆维吾尔自治区乌鲁木齐市`` → 新疆, ``北京市`` → 北京).
-PROVINCES: tuple[str, ...] = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-    "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)  # fmt: skip
 #: National digits looked up per number: ``phonenumbers``' Chinese prefix tables (geocoder and
 #: carrier) hold at most 9 digits of the E.164 number, "86" and 7 national digits.
 PREFIX_DIGITS = 7

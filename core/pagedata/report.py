@@ -20,7 +20,7 @@ import html
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -88,6 +88,9 @@ class MonthlyReport:
     rule_labels: dict[str, str]
     checks: tuple[Check, ...]
     quality: float  # core.reporting.quality.quality_score, 0..1
+    #: The rules version the figures were computed with (core.infra.rules.Rules.provenance).
+    rules_version: dict[str, str] = field(default_factory=dict)
+    rules_line: str = ""
 
     @property
     def has_calls(self) -> bool:
@@ -231,6 +234,8 @@ def build_report(
         rule_labels=labels,
         checks=checks,
         quality=quality_score(list(checks)),
+        rules_version=rules.provenance(),
+        rules_line=rules.provenance_line(lang),
     )
 
 
@@ -349,6 +354,8 @@ def report_html(report: MonthlyReport) -> str:
     return f"""<!doctype html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="rules-version" content="{html.escape(report.rules_version.get("id", ""))}">
+<meta name="rules-version-at" content="{html.escape(report.rules_version.get("at", ""))}">
 <title>{html.escape(title)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
@@ -378,6 +385,7 @@ def report_html(report: MonthlyReport) -> str:
 <h2>{html.escape(t("report.quality", lang))}</h2>
 {_quality_table(report)}
 <p class="note">{html.escape(t("report.footer", lang))}</p>
+<p class="note" id="rules-version">{html.escape(report.rules_line)}</p>
 </body></html>"""
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,6 +115,8 @@ class YearScores:
     year: int
     scores: dict[str, float | None]
     figures: dict[str, Any]
+    #: The rules version the scores were computed with (core.infra.rules.Rules.provenance).
+    rules_version: dict[str, str] = field(default_factory=dict)
 
 
 def compute_year(engine: Engine, year: int, *, rules: Rules | None = None) -> YearScores:
@@ -175,7 +177,7 @@ def compute_year(engine: Engine, year: int, *, rules: Rules | None = None) -> Ye
         "benchmark": bench,
         "benchmark_source": bench_source,
     }
-    return YearScores(year, scores, figures)
+    return YearScores(year, scores, figures, rules.provenance())
 
 
 def benchmark_sentence(years: list[YearScores], lang: str = "zh") -> str | None:
@@ -254,8 +256,16 @@ def pack_html(pack: list[YearScores], *, company: str, lang: str = "zh") -> str:
     data = json.dumps(
         [{"year": y.year, **{k: y.scores[k] for k, _, _ in DIMENSIONS}} for y in pack], ensure_ascii=False
     )
+    version = pack[0].rules_version if pack else {}
+    rules_line = (
+        (f"规则版本 {version['label_zh']}" if lang == "zh" else f"Rules version {version['label']}")
+        if version
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="rules-version" content="{html.escape(version.get("id", ""))}">
+<meta name="rules-version-at" content="{html.escape(version.get("at", ""))}">
 <title>{html.escape(company)} · {head[0]}</title>
 <style>
 body{{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2rem auto;max-width:1100px;color:#1f2933}}
@@ -270,6 +280,7 @@ table{{border-collapse:collapse;margin:1rem 0}} td,th{{border:1px solid #ccd;pad
 <table><tr><th>{head[2]}</th>{cols}</tr>{rows}</table>
 {parts[1]}
 <p class="note">{head[3]}</p>
+<p class="note" id="rules-version">{html.escape(rules_line)}</p>
 <script type="application/json" id="scores">{html.escape(data)}</script>
 </body></html>"""
 

@@ -71,6 +71,17 @@ def _value_format(f: dict[str, Any], unit: str, value: Any) -> Any:
     return f["dec"]
 
 
+def _provenance(wb: xlsxwriter.Workbook, rules_version: dict[str, str] | None) -> str:
+    """The rules version in the workbook's properties; the line each sheet shows under its title."""
+    if not rules_version:
+        return ""
+    wb.set_custom_property("rules_version", rules_version.get("id", ""))
+    wb.set_custom_property("rules_version_at", rules_version.get("at", ""))
+    line = f"规则版本 {rules_version['label_zh']} · Rules version {rules_version['label']}"
+    wb.set_properties({"comments": line})
+    return line
+
+
 def _signature(ws: Any, f: dict[str, Any], row: int) -> None:
     ws.write(row, 0, "签字确认 Signatures", f["label"])
     for i, (label, _) in enumerate(SIGNATURE):
@@ -79,16 +90,28 @@ def _signature(ws: Any, f: dict[str, Any], row: int) -> None:
 
 
 def write_report_xlsx(
-    path: Path | str, year: int, fields: Sequence[dict[str, Any]], changes: Sequence[dict[str, Any]]
+    path: Path | str,
+    year: int,
+    fields: Sequence[dict[str, Any]],
+    changes: Sequence[dict[str, Any]],
+    *,
+    rules_version: dict[str, str] | None = None,
 ) -> Path:
-    """The draft annual report: one sheet per form, then the difference list, each with a signature block."""
+    """The draft annual report: one sheet per form, then the difference list, each with a signature block.
+
+    ``rules_version`` (:meth:`core.infra.rules.Rules.provenance`) is written in the workbook's custom
+    properties ``rules_version`` / ``rules_version_at`` and on the second row of every sheet.
+    """
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path))
     f = _formats(wb)
+    line = _provenance(wb, rules_version)
     for form, (zh, en) in FORMS.items():
         rows = [r for r in fields if r["form"] == form]
         ws = wb.add_worksheet(zh[:31])
         ws.write(0, 0, f"{year} 年度 {zh} · {en}(初稿 draft)", f["title"])
+        if line:
+            ws.write(1, 0, line, f["note"])
         heads = [
             "编号 ID",
             "字段 Field",
@@ -121,16 +144,18 @@ def write_report_xlsx(
         ws.set_column(7, 8, 34)
         ws.set_column(9, 9, 30)
         _signature(ws, f, len(rows) + 5)
-    _changes_sheet(wb, f, year, changes)
+    _changes_sheet(wb, f, year, changes, line)
     wb.close()
     return path
 
 
 def _changes_sheet(
-    wb: xlsxwriter.Workbook, f: dict[str, Any], year: int, changes: Sequence[dict[str, Any]]
+    wb: xlsxwriter.Workbook, f: dict[str, Any], year: int, changes: Sequence[dict[str, Any]], line: str = ""
 ) -> None:
     ws = wb.add_worksheet("风险差异清单")
     ws.write(0, 0, f"{year} 年度风险差异清单 · Risk difference list ({year} vs {year - 1})", f["title"])
+    if line:
+        ws.write(1, 0, line, f["note"])
     heads = [
         "序号 No.",
         "类别 Topic",
@@ -163,11 +188,19 @@ def _changes_sheet(
     _signature(ws, f, max(len(changes), 1) + 5)
 
 
-def write_changes_xlsx(path: Path | str, year: int, changes: Sequence[dict[str, Any]]) -> Path:
-    """The risk difference list alone, with its signature block (for the regulator, step 5)."""
+def write_changes_xlsx(
+    path: Path | str,
+    year: int,
+    changes: Sequence[dict[str, Any]],
+    *,
+    rules_version: dict[str, str] | None = None,
+) -> Path:
+    """The risk difference list alone, with its signature block (for the regulator, step 5), and the
+    rules version it was computed with (as in :func:`write_report_xlsx`)."""
     path = Path(path)
     wb = xlsxwriter.Workbook(str(path))
-    _changes_sheet(wb, _formats(wb), year, changes)
+    line = _provenance(wb, rules_version)
+    _changes_sheet(wb, _formats(wb), year, changes, line)
     wb.close()
     return path
 

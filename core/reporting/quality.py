@@ -15,8 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.infra import db, schema
-from core.infra.rules import load_rules
+from core.infra import db, rule_versions, schema
 from core.semantic import cubes, rollup
 from core.semantic.metrics import compute_metrics
 
@@ -317,7 +316,13 @@ def _report_disagreements(engine: Engine, start: date, end: date) -> Check:
         keys = [k for k in payload if k in _metric_keys()]
         if not keys:
             continue
-        data = compute_metrics(engine, date(year, 1, 1), date(year, 12, 31), metrics=keys, rules=load_rules())
+        data = compute_metrics(
+            engine,
+            date(year, 1, 1),
+            date(year, 12, 31),
+            metrics=keys,
+            rules=rule_versions.rules_in_force(engine),
+        )
         values = data.row(0, named=True)
         for key in keys:
             submitted, actual = payload[key], values[key]

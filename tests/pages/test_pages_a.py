@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from core.compliance.risk import risk_rules
-from core.infra import db
+from core.infra import db, rule_versions
 from core.infra.i18n import fmt, t
 from core.infra.rules import load_rules
 from core.reporting import asset_pack, credit, profile, quality, regulatory
@@ -399,28 +399,139 @@ def test_rules_override_with_a_bad_key_is_refused(
     ]
 
 
-def test_rules_override_accepted_is_used(
-    demo_db: DemoDb, use_db: Callable[[str], None], override_file: Path
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            b"[risk.abandon]\nweight = nan\n",
+            "rule risk.abandon.weight must be a finite number in [0, 1]; got nan",
+            id="weight-nan",
+        ),
+        pytest.param(
+            b"[risk.abandon]\nweight = 5\n",
+            "rule risk.abandon.weight must be a finite number in [0, 1]; got 5",
+            id="weight-5",
+        ),
+        pytest.param(
+            b"[risk.dnc]\nweight = -2\n",
+            "rule risk.dnc.weight must be a finite number in [0, 1]; got -2",
+            id="weight-minus-2",
+        ),
+        pytest.param(
+            b'[risk.abandon]\nkind = "ratio"\n',
+            'rule risk.abandon.kind must be one of count, rate_high, rate_low; got "ratio"',
+            id="unknown-kind",
+        ),
+        pytest.param(
+            b"[caps]\nper_24h = -1\n",
+            "rule caps.per_24h must be a whole number ≥ 1; got -1",
+            id="cap-negative",
+        ),
+        pytest.param(
+            b"[risk_bands]\nmedium = 80\ncritical = 30\n",
+            "rule risk_bands must satisfy 0 < medium < high < critical ≤ 100 (now 80 / 60 / 30)",
+            id="bands-inverted",
+        ),
+    ],
+)
+def test_the_issues_bad_overrides_are_refused_on_upload(
+    demo_db: DemoDb, use_db: Callable[[str], None], override_file: Path, content: bytes, message: str
 ) -> None:
-    """A valid override is stored, shown in the thresholds, joins the data version, and can be removed."""
+    """Issue 15's examples, uploaded on the English page: the message names the key and the range,
+    no version is stored, and the default rules stay in force."""
     use_db(demo_db.url)
+    at = run("pages/settings.py", query={"lang": "en"})
+    at.file_uploader(key="settings.rules_upload").upload("mine.toml", content, "application/toml")
+    at.run()
+    assert_clean(at)
+    assert [e.value for e in at.error] == [f"The rules file failed the checks and was not saved: {message}"]
+    assert all("passed the checks" not in s.value for s in at.success)
+    assert rule_versions.versions(_engine(demo_db.url)) == []
+    assert any(
+        c.value == "The defaults of core/infra/rules.toml are in force (version 2026.1)." for c in at.caption
+    )
+
+
+def test_rules_override_accepted_is_used(
+    demo_copy: str, use_db: Callable[[str], None], override_file: Path
+) -> None:
+    """A valid override becomes rules version v1 (by the app's actor, with the note), is shown in the
+    thresholds, joins the data version; "back to the defaults" is version v2, a restore of v0."""
+    use_db(demo_copy)
     at = run("pages/settings.py")
+    at.text_input(key="settings.rules_note").input("试行")
     at.file_uploader(key="settings.rules_upload").upload(
         "mine.toml", b"[caps]\nper_24h = 4\n", "application/toml"
     )
     at.run()
     assert_clean(at)
-    assert [s.value for s in at.success][-1] == "规则文件 mine.toml 已通过校验并生效。"
-    assert override_file.read_bytes() == b"[caps]\nper_24h = 4\n"
-    thresholds = dict(zip(at.table[2].value["规则项"], at.table[2].value["取值"], strict=True))
-    assert thresholds["单客呼叫频次上限"] == "每客 24 小时内最多 4 次,5 分钟内最多 3 次"
-    assert glue.rules_in_force().caps_per_24h == 4
-    engine = _engine(demo_db.url)
-    assert glue.data_version(demo_db.url).startswith(db.data_version(engine) + "+rules.")
-    engine.dispose()
-    button(at, "恢复默认规则").click().run()
+    assert [s.value for s in at.success][-1] == "规则文件 mine.toml 已通过校验,保存为规则版本 v1 并生效。"
     assert not override_file.exists()
-    assert [s.value for s in at.success][-1] == "已恢复默认规则。"
+    # tables: [0] row counts, [1] rules versions, [2] risk rules, [3] thresholds
+    thresholds = dict(zip(at.table[3].value["规则项"], at.table[3].value["取值"], strict=True))
+    assert thresholds["单客呼叫频次上限"] == "每客 24 小时内最多 4 次,5 分钟内最多 3 次"
+    versions = at.table[1].value
+    assert versions["版本"].tolist() == ["v1"] and versions["操作人"].tolist() == ["local-admin"]
+    assert versions["差异(键:原值 → 新值)"].tolist() == ["caps.per_24h: 5 → 4"]
+    assert versions["说明"].tolist() == ["试行"]
+    assert glue.rules_in_force().caps_per_24h == 4 and glue.rules_in_force().version == 1
+    engine = _engine(demo_copy)
+    assert glue.data_version(demo_copy) == db.data_version(engine) + "+rules.v1"
+    button(at, "恢复默认规则").click().run()
+    assert [s.value for s in at.success][-1] == "已恢复默认规则(规则版本 v2)。"
+    stored = rule_versions.versions(engine)
+    assert [(v.version_id, v.action, v.source_version, v.actor) for v in stored] == [
+        (1, "apply", None, "local-admin"),
+        (2, "restore", 0, "local-admin"),
+    ]
+    assert glue.rules_in_force().caps_per_24h == 5
+    engine.dispose()
+
+
+def test_a_proposal_waits_for_approval_and_any_version_can_be_restored(
+    demo_copy: str, use_db: Callable[[str], None], override_file: Path
+) -> None:
+    """Upload as a proposal → v1, defaults still in force; approve → v2 (caps 4) in force; restore
+    v0 → v3, the defaults again. Each step is one stored row by the app's actor."""
+    use_db(demo_copy)
+    at = run("pages/settings.py")
+    at.checkbox(key="settings.rules_propose").check()
+    at.file_uploader(key="settings.rules_upload").upload(
+        "mine.toml", b"[caps]\nper_24h = 4\n", "application/toml"
+    )
+    at.run()
+    assert_clean(at)
+    assert [s.value for s in at.success][-1] == "规则文件 mine.toml 已通过校验,保存为提议 v1,待管理员批准。"
+    assert glue.rules_in_force().caps_per_24h == 5
+    button(at, "批准提议 v1(local-admin)").click().run()
+    assert [s.value for s in at.success][-1] == "提议 v1 已批准,规则版本 v2 生效。"
+    assert (glue.rules_in_force().version, glue.rules_in_force().caps_per_24h) == (2, 4)
+    at.selectbox(key="settings.restore_pick").set_value(0)
+    button(at, "恢复此版本").click().run()
+    assert [s.value for s in at.success][-1] == "已恢复版本 v0,规则版本 v3 生效。"
+    assert (glue.rules_in_force().version, glue.rules_in_force().caps_per_24h) == (3, 5)
+    engine = _engine(demo_copy)
+    assert [(v.version_id, v.action, v.source_version) for v in rule_versions.versions(engine)] == [
+        (1, "propose", None),
+        (2, "approve", 1),
+        (3, "restore", 0),
+    ]
+    engine.dispose()
+
+
+def test_the_risk_page_names_the_rules_version(
+    demo_copy: str, use_db: Callable[[str], None], override_file: Path
+) -> None:
+    """A stored version v1 (written at 2026-03-01 09:30 Beijing) is named under the risk page's period."""
+    engine = _engine(demo_copy)
+    rule_versions.apply(
+        engine, {"risk": {"outside_hours": {"weight": 0.3}}}, actor="alice", at=datetime(2026, 3, 1, 9, 30)
+    )
+    engine.dispose()
+    use_db(demo_copy)
+    at = run("pages/risk.py", query={"lang": "en"})
+    assert_clean(at)
+    assert "Rules version v1 (2026-03-01 09:30:00)" in [c.value for c in at.caption]
 
 
 def test_company_and_finance_edits(demo_copy: str, use_db: Callable[[str], None], pinned: date) -> None:
