@@ -452,10 +452,11 @@ def render() -> None:
         render_database(ctx)
         # A bad URL or an unreachable server makes the schema check raise: the guard shows it.
         render_schema(ctx)
-    with errors.guard(lang, ctx.url):
-        # The rules need no database: shown even when the database cannot be read.
-        render_rules(lang)
     if ctx.ok:
+        # The rules in force are a version stored in the database: shown when it can be read (the
+        # guard above has said why it cannot, once).
+        with errors.guard(lang, ctx.url):
+            render_rules(lang)
         with errors.guard(lang, ctx.url):
             render_profile(ctx)
 
