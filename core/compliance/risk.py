@@ -332,10 +332,16 @@ def _risk_all(
 def _by_team(conn: sa.Connection, by_agent: pl.DataFrame, names: list[str]) -> pl.DataFrame:
     """Counts by agent and day summed by the agent's team: what grouping the calls by the roster's team
     gives (no team for calls without an agent or with one missing from the roster), every count being a sum."""
+    return _with_team(conn, by_agent).group_by("team", "day").agg(pl.col(b).sum() for b in names)
+
+
+def _with_team(engine: Engine | sa.Connection, frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` (with an ``agent`` column) and each agent's team from the roster, as the query's join
+    would give it: no team for calls without an agent or with one missing from the roster."""
     roster = sa.select(schema.agents.c.agent_id.label("agent"), schema.agents.c.team)
-    teams = db.read_frame(conn, roster).cast({"agent": pl.String, "team": pl.String}).unique("agent")
-    joined = by_agent.with_columns(pl.col("agent").cast(pl.String)).join(teams, on="agent", how="left")
-    return joined.group_by("team", "day").agg(pl.col(b).sum() for b in names)
+    # Typed: an empty roster read from some engines has columns of no type (polars' Null).
+    teams = db.read_frame(engine, roster).cast({"agent": pl.String, "team": pl.String}).unique("agent")
+    return frame.with_columns(pl.col("agent").cast(pl.String)).join(teams, on="agent", how="left")
 
 
 def _fine_cube(
@@ -368,12 +374,7 @@ def _fine_cube(
         sparse=sparse,
         rolled=rolled,
     )
-    if team_later:
-        roster = sa.select(schema.agents.c.agent_id.label("agent"), schema.agents.c.team)
-        # Typed: an empty roster read from some engines has columns of no type (polars' Null).
-        teams = db.read_frame(engine, roster).cast({"agent": pl.String, "team": pl.String}).unique("agent")
-        fine = fine.with_columns(pl.col("agent").cast(pl.String)).join(teams, on="agent", how="left")
-    return fine
+    return _with_team(engine, fine) if team_later else fine
 
 
 def _score_entity(daily: pl.DataFrame, entity: str, start: date, grain: str, rules: Rules) -> pl.DataFrame:
